@@ -1,0 +1,451 @@
+//! `content/`: activity reports (SPEC §7) and publicity pages (SPEC §8).
+//! Walks the folders, decodes each file, reads its front matter and checks
+//! it against the site's kinds, the assessment table and the offices.
+
+use crate::config::{parse_date, Config};
+use crate::data::{unknown_criterion, unknown_office, Table};
+use crate::diagnostic::{display_path, Diagnostics, Pos};
+use crate::source::{self, find_key, find_value, nearest, SourceText};
+use chrono::{NaiveDate, NaiveTime};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReport {
+    title: Option<String>,
+    date: Option<serde_yaml::Value>,
+    kind: Option<String>,
+    #[serde(default)]
+    criteria: Vec<serde_yaml::Value>,
+    #[serde(default)]
+    offices: Vec<String>,
+    participants: Option<u32>,
+    hours: Option<f64>,
+    location: Option<String>,
+    summary: Option<String>,
+    cover: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    attachments: Vec<String>,
+    #[serde(default)]
+    draft: bool,
+    slug: Option<String>,
+    extra: Option<serde_yaml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPage {
+    title: Option<String>,
+    #[serde(default)]
+    weight: i64,
+    #[serde(default)]
+    menu: bool,
+    summary: Option<String>,
+    slug: Option<String>,
+    #[serde(default)]
+    draft: bool,
+}
+
+/// A report or item a report is evidence for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Citation {
+    pub criterion: u32,
+    /// 1-based item number within the criterion.
+    pub item: Option<usize>,
+}
+
+impl Citation {
+    pub fn label(&self) -> String {
+        match self.item {
+            Some(i) => format!("{}.{}", self.criterion, i),
+            None => self.criterion.to_string(),
+        }
+    }
+}
+
+/// Markdown text with where it came from, for link and image resolution.
+#[derive(Debug, Clone)]
+pub struct Body {
+    /// Site-relative path of the source file.
+    pub path: String,
+    /// Folder of the source file, absolute.
+    pub dir: PathBuf,
+    pub markdown: String,
+    /// Line in the file where the body starts.
+    pub first_line: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub slug: String,
+    pub title: String,
+    pub date: NaiveDate,
+    pub time: Option<NaiveTime>,
+    pub kind: String,
+    pub criteria: Vec<Citation>,
+    pub offices: Vec<String>,
+    pub participants: Option<u32>,
+    pub hours: Option<f64>,
+    pub location: Option<String>,
+    pub summary: Option<String>,
+    pub cover: Option<String>,
+    pub tags: Vec<String>,
+    pub attachments: Vec<String>,
+    pub draft: bool,
+    pub extra: serde_json::Value,
+    pub bundle: bool,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub slug: String,
+    pub title: String,
+    pub weight: i64,
+    pub menu: bool,
+    pub summary: Option<String>,
+    pub body: Body,
+}
+
+/// `16` → (16, None); `"23.2"` → (23, Some(2)).
+pub fn parse_citation(s: &str) -> Option<(u32, Option<usize>)> {
+    let s = s.trim();
+    match s.split_once('.') {
+        Some((c, i)) => Some((c.parse().ok()?, Some(i.parse().ok()?))),
+        None => Some((s.parse().ok()?, None)),
+    }
+}
+
+/// The URL slug for a name: ASCII kept (lowercased), Chinese turned into
+/// pinyin syllables, everything else a separator.
+pub fn slugify(name: &str) -> String {
+    use pinyin::ToPinyin;
+    let mut out = String::new();
+    let mut sep = false;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.push(c.to_ascii_lowercase());
+        } else if let Some(p) = c.to_pinyin() {
+            if !out.is_empty() {
+                out.push('-');
+            }
+            out.push_str(p.plain());
+            sep = true;
+        } else {
+            sep = true;
+        }
+    }
+    out
+}
+
+/// `2022-09-15-community-service` → `community-service`.
+fn strip_date_prefix(stem: &str) -> &str {
+    let b = stem.as_bytes();
+    let dated = b.len() > 11
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
+        && (b[10] == b'-' || b[10] == b'_');
+    if dated {
+        &stem[11..]
+    } else {
+        stem
+    }
+}
+
+/// Markdown sources under `dir`, sorted, each with whether it is a bundle
+/// (`<name>/index.md`). Other files in a bundle are its assets.
+fn markdown_files(dir: &Path) -> Vec<(PathBuf, bool)> {
+    let mut files: Vec<(PathBuf, bool)> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| e.path().extension().is_some_and(|x| x.eq_ignore_ascii_case("md")))
+        .filter(|e| !e.file_name().to_string_lossy().starts_with(['.', '~', '_']))
+        .map(|e| {
+            let bundle = e.file_name() == "index.md" && e.depth() > 1;
+            (e.into_path(), bundle)
+        })
+        .collect();
+    // A `.md` inside a bundle other than index.md is an asset of that bundle.
+    let bundles: Vec<PathBuf> = files.iter().filter(|(_, b)| *b).filter_map(|(p, _)| p.parent().map(Path::to_path_buf)).collect();
+    files.retain(|(p, bundle)| *bundle || !bundles.iter().any(|b| p.starts_with(b)));
+    files
+}
+
+fn name_for_slug(path: &Path, bundle: bool) -> String {
+    let named = if bundle { path.parent().unwrap_or(path) } else { path };
+    let stem = if bundle {
+        named.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    } else {
+        named.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    };
+    strip_date_prefix(&stem).to_string()
+}
+
+fn valid_slug(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+struct Loaded<'a> {
+    src: &'a SourceText,
+    yaml: &'a str,
+    first_line: usize,
+}
+
+impl Loaded<'_> {
+    fn key_pos(&self, key: &str) -> Pos {
+        find_key(self.yaml, key).map(|p| self.shift(p)).unwrap_or(Pos::new(self.first_line.saturating_sub(1).max(1), 1))
+    }
+    fn value_pos(&self, key: &str, value: &str) -> Pos {
+        find_value(self.yaml, key, value).map(|p| self.shift(p)).unwrap_or_else(|| self.key_pos(key))
+    }
+    fn shift(&self, p: Pos) -> Pos {
+        Pos::new(p.line + self.first_line - 1, p.column)
+    }
+}
+
+fn slug_for(l: &Loaded, given: Option<String>, path: &Path, bundle: bool, diags: &mut Diagnostics) -> String {
+    match given {
+        Some(s) if valid_slug(&s) => s,
+        Some(s) => {
+            diags.error_hint(&l.src.path, l.key_pos("slug"), format!("slug “{s}” 含有网址中不宜使用的字符"), format!("只用小写字母、数字和 -，如 {}", slugify(&s)));
+            slugify(&s)
+        }
+        None => {
+            let s = slugify(&name_for_slug(path, bundle));
+            if s.is_empty() {
+                "untitled".into()
+            } else {
+                s
+            }
+        }
+    }
+}
+
+pub fn load_reports(root: &Path, config: &Config, table: Option<&Table>, diags: &mut Diagnostics) -> Vec<Report> {
+    let dir = root.join("content/reports");
+    let mut reports = Vec::new();
+    for (path, bundle) in markdown_files(&dir) {
+        let Some(src) = source::read_source(root, &path, diags) else { continue };
+        if let Some(r) = parse_report(&src, &path, bundle, config, table, diags) {
+            reports.push(r);
+        }
+    }
+    reports
+}
+
+fn parse_report(src: &SourceText, path: &Path, bundle: bool, config: &Config, table: Option<&Table>, diags: &mut Diagnostics) -> Option<Report> {
+    let fm = source::split_front_matter(src, diags)?;
+    let raw: RawReport = source::parse_yaml(&src.path, fm.yaml, fm.first_line, diags)?;
+    let l = Loaded { src, yaml: fm.yaml, first_line: fm.first_line };
+    let p = src.path.as_str();
+    let mut ok = true;
+
+    let title = raw.title.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    if title.is_none() {
+        diags.error_hint(p, l.key_pos("title"), "缺少标题 title", "在 front matter 中加一行 title: 活动标题");
+        ok = false;
+    }
+    let (date, time) = match raw.date.as_ref().map(yaml_scalar) {
+        None => {
+            diags.error_hint(p, l.key_pos("date"), "缺少日期 date", "加一行 date: 2022-09-15（活动日期）");
+            ok = false;
+            (None, None)
+        }
+        Some(s) => match parse_datetime(&s) {
+            Some((d, t)) => (Some(d), t),
+            None => {
+                crate::config::date_error(diags, p, l.value_pos("date", &s), "date", &s);
+                ok = false;
+                (None, None)
+            }
+        },
+    };
+    let kind_ids: Vec<&str> = config.kinds.iter().map(|k| k.id.as_str()).collect();
+    match raw.kind.as_deref() {
+        None => {
+            diags.error_hint(p, l.key_pos("kind"), "缺少活动类别 kind", format!("加一行 kind: 类别编号，可选：{}", kind_choices(config)));
+            ok = false;
+        }
+        Some(k) if config.kind(k).is_none() => {
+            let hint = match nearest(k, kind_ids.iter().copied()) {
+                Some(n) => format!("是否想写 “{n}”？可选：{}", kind_choices(config)),
+                None => format!("可选：{}（类别在 site.yaml 的 kinds 中定义）", kind_choices(config)),
+            };
+            diags.error_hint(p, l.value_pos("kind", k), format!("未知的活动类别 “{k}”"), hint);
+            ok = false;
+        }
+        Some(_) => {}
+    }
+
+    let mut criteria = Vec::new();
+    for v in &raw.criteria {
+        let s = yaml_scalar(v);
+        let pos = l.value_pos("criteria", &s);
+        let Some((cid, item)) = parse_citation(&s) else {
+            diags.error_hint(p, pos, format!("“{s}” 不是考评标准编号"), "写条目序号，如 16，或具体某项，如 \"23.2\"");
+            continue;
+        };
+        let citation = Citation { criterion: cid, item };
+        if let Some(t) = table {
+            match t.criterion(cid) {
+                None => {
+                    let (m, h) = unknown_criterion(cid, t);
+                    diags.error_hint(p, pos, m, h);
+                    continue;
+                }
+                Some(c) => {
+                    if let Some(i) = item {
+                        if i == 0 || i > c.items.len() {
+                            diags.error_hint(
+                                p,
+                                pos,
+                                format!("第 {cid} 条没有第 {i} 项（“{s}”）"),
+                                format!("第 {cid} 条共 {} 项，可写：{}", c.items.len(), c.items.iter().map(|x| format!("\"{}\"", x.id)).collect::<Vec<_>>().join("、")),
+                            );
+                            continue;
+                        }
+                    }
+                }
+            }
+        }
+        if !criteria.contains(&citation) {
+            criteria.push(citation);
+        }
+    }
+    if let Some(t) = table {
+        for o in &raw.offices {
+            if !t.offices.contains(o) {
+                unknown_office(diags, p, l.value_pos("offices", o), o, &t.offices);
+            }
+        }
+    }
+    let slug = slug_for(&l, raw.slug, path, bundle, diags);
+    let extra = match raw.extra {
+        Some(v) => serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
+        None => serde_json::Value::Object(Default::default()),
+    };
+    if !ok {
+        return None;
+    }
+    Some(Report {
+        slug,
+        title: title?,
+        date: date?,
+        time,
+        kind: raw.kind?,
+        criteria,
+        offices: raw.offices,
+        participants: raw.participants,
+        hours: raw.hours,
+        location: raw.location,
+        summary: raw.summary,
+        cover: raw.cover,
+        tags: raw.tags,
+        attachments: raw.attachments,
+        draft: raw.draft,
+        extra,
+        bundle,
+        body: Body {
+            path: src.path.clone(),
+            dir: path.parent().unwrap_or(path).to_path_buf(),
+            markdown: fm.body.to_string(),
+            first_line: fm.body_line,
+        },
+    })
+}
+
+fn kind_choices(config: &Config) -> String {
+    config.kinds.iter().map(|k| format!("{}（{}）", k.id, k.name)).collect::<Vec<_>>().join("、")
+}
+
+fn yaml_scalar(v: &serde_yaml::Value) -> String {
+    match v {
+        serde_yaml::Value::String(s) => s.trim().to_string(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+    }
+}
+
+/// `2022-09-15`, `2022-09-15 09:30`, `2022-09-15T09:30:00`.
+pub fn parse_datetime(s: &str) -> Option<(NaiveDate, Option<NaiveTime>)> {
+    let s = s.trim();
+    if let Some(d) = parse_date(s) {
+        return Some((d, None));
+    }
+    let (d, t) = s.split_once([' ', 'T'])?;
+    let date = parse_date(d)?;
+    let t = t.trim().trim_end_matches('Z');
+    let time = NaiveTime::parse_from_str(t, "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(t, "%H:%M")).ok()?;
+    Some((date, Some(time)))
+}
+
+pub fn load_pages(root: &Path, diags: &mut Diagnostics) -> Vec<Page> {
+    let dir = root.join("content/pages");
+    let mut pages = Vec::new();
+    for (path, bundle) in markdown_files(&dir) {
+        let Some(src) = source::read_source(root, &path, diags) else { continue };
+        let Some(fm) = source::split_front_matter(&src, diags) else { continue };
+        let Some(raw) = source::parse_yaml::<RawPage>(&src.path, fm.yaml, fm.first_line, diags) else { continue };
+        let l = Loaded { src: &src, yaml: fm.yaml, first_line: fm.first_line };
+        let Some(title) = raw.title.filter(|t| !t.trim().is_empty()) else {
+            diags.error_hint(&src.path, l.key_pos("title"), "缺少标题 title", "在 front matter 中加一行 title: 页面标题");
+            continue;
+        };
+        if raw.draft {
+            continue;
+        }
+        let slug = slug_for(&l, raw.slug, &path, bundle, diags);
+        pages.push(Page {
+            slug,
+            title: title.trim().to_string(),
+            weight: raw.weight,
+            menu: raw.menu,
+            summary: raw.summary,
+            body: Body { path: src.path.clone(), dir: path.parent().unwrap_or(&path).to_path_buf(), markdown: fm.body.to_string(), first_line: fm.body_line },
+        });
+    }
+    pages
+}
+
+/// Site-relative display path of a file, for messages.
+pub fn rel(root: &Path, p: &Path) -> String {
+    display_path(root, p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slugify("志愿服务进社区"), "zhi-yuan-fu-wu-jin-she-qu");
+        assert_eq!(slugify("Community Service"), "community-service");
+        assert_eq!(slugify("二十大精神宣讲 2022"), "er-shi-da-jing-shen-xuan-jiang-2022");
+        assert_eq!(strip_date_prefix("2022-09-15-community-service"), "community-service");
+        assert_eq!(strip_date_prefix("2022-09-15"), "2022-09-15");
+        assert_eq!(slugify(&name_for_slug(Path::new("r/2022-10-20-志愿服务进社区.md"), false)), "zhi-yuan-fu-wu-jin-she-qu");
+        assert_eq!(name_for_slug(Path::new("r/2022-10-20-reading/index.md"), true), "reading");
+    }
+
+    #[test]
+    fn citations_and_dates() {
+        assert_eq!(parse_citation("16"), Some((16, None)));
+        assert_eq!(parse_citation("23.2"), Some((23, Some(2))));
+        assert_eq!(parse_citation("x"), None);
+        assert!(parse_datetime("2022-02-29").is_none());
+        assert_eq!(parse_datetime("2022-09-15 09:30").unwrap().1.unwrap().to_string(), "09:30:00");
+    }
+}

@@ -1,0 +1,117 @@
+//! wenming: the 文明创建专题专栏 of a unit, built from Markdown reports and
+//! YAML assessment data.
+//!
+//! A build is four phases, data flowing one way:
+//! load (read and parse every file) → assemble (cross-check, order, score) →
+//! render (every page into memory) → write (staged beside the output, then
+//! swapped in). Problems are collected along the way; nothing is written
+//! when there is an error.
+
+pub mod config;
+pub mod content;
+pub mod data;
+pub mod diagnostic;
+pub mod links;
+pub mod markdown;
+pub mod model;
+pub mod output;
+pub mod progress;
+pub mod render;
+pub mod source;
+
+use diagnostic::Diagnostics;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    pub output: PathBuf,
+    pub overrides: config::Overrides,
+    pub drafts: bool,
+    /// `false` for `wenming check`: validate only.
+    pub write: bool,
+}
+
+/// What a finished (or refused) build tells the user.
+#[derive(Debug, Default)]
+pub struct BuildReport {
+    pub diagnostics: Diagnostics,
+    pub written: bool,
+    pub reports: usize,
+    pub pages: usize,
+    pub files: usize,
+    pub unit: progress::UnitProgress,
+    pub elapsed: Duration,
+    /// A failure outside the site's own files (disk full, bad output folder).
+    pub fatal: Option<String>,
+}
+
+impl BuildReport {
+    pub fn ok(&self) -> bool {
+        self.fatal.is_none() && !self.diagnostics.has_errors()
+    }
+
+    /// The few lines a busy office reads at a glance.
+    pub fn summary(&self) -> String {
+        let u = &self.unit;
+        let head = if self.written {
+            format!("已生成 {} 篇报道、{} 个页面，共 {} 个文件", self.reports, self.pages, self.files)
+        } else if self.ok() {
+            format!("检查完毕：{} 篇报道、{} 个页面", self.reports, self.pages)
+        } else {
+            "有错误，未生成网站（原有网站保持不变）".to_string()
+        };
+        format!(
+            "{head}\n自评 {} / {} 分，特色加分 {} 分\n计分项：已完成 {}、推进中 {}、未启动 {}；逾期 {} 项\n{}，用时 {:.2} 秒",
+            data::fmt_points(u.score),
+            data::fmt_points(u.total),
+            data::fmt_points(u.bonus),
+            u.done,
+            u.doing,
+            u.todo,
+            u.overdue,
+            self.diagnostics.summary_line(),
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
+/// Build (or with `write: false`, check) the site at `opts.root`.
+pub fn build(opts: &BuildOptions) -> BuildReport {
+    let started = Instant::now();
+    let mut report = BuildReport::default();
+    let mut diags = Diagnostics::new();
+
+    if opts.write {
+        if let Err(e) = output::check_output_dir(&opts.root, &opts.output) {
+            report.fatal = Some(format!("{e:#}"));
+            report.elapsed = started.elapsed();
+            return report;
+        }
+    }
+    // 1. load: every file parsed and checked on its own
+    let Some(inputs) = model::load(&opts.root, &opts.overrides, &mut diags) else {
+        report.diagnostics = diags;
+        report.elapsed = started.elapsed();
+        return report;
+    };
+    // 2. assemble: cross-references, order, progress
+    let site = model::assemble(inputs, opts.drafts, &mut diags);
+    report.unit = site.progress.unit.clone();
+    report.reports = site.reports.len();
+    report.pages = site.pages.len();
+    // 3. render: every page in memory (links are checked here)
+    let files = render::render(&site, &mut diags);
+    report.files = files.len();
+    // 4. write: only a complete, error-free site replaces the old one
+    if opts.write && !diags.has_errors() {
+        match output::write_site(&opts.output, &files) {
+            Ok(()) => report.written = true,
+            Err(e) => report.fatal = Some(format!("{e:#}")),
+        }
+    }
+    report.diagnostics = diags;
+    report.elapsed = started.elapsed();
+    report
+}

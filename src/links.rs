@@ -1,0 +1,185 @@
+//! Where the things a writer links to really are: other Markdown files,
+//! photos and evidence files, site-absolute paths. Paths are resolved
+//! lexically and must stay inside the site root (SPEC §7, §11).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+/// Everything a page needs to resolve its links; built once per build.
+pub struct Routes {
+    pub root: PathBuf,
+    /// `/wmcj/`
+    pub base_path: String,
+    /// Site-relative Markdown source (`content/reports/a.md`) → route (`reports/a/`).
+    pub by_source: HashMap<String, String>,
+    /// Every route and file the build writes, without base path
+    /// (`progress/16/`, `ledger.csv`, `static-file.pdf`).
+    pub known: HashSet<String>,
+}
+
+/// A file a page refers to that must be copied into the output.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Asset {
+    pub source: PathBuf,
+    /// Output path, site-relative (`reports/slug/photo1.jpg`).
+    pub output: String,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum LinkError {
+    OutsideSite,
+    Missing(String),
+    NotAFile(String),
+}
+
+impl LinkError {
+    /// The Chinese message and hint for `target` as written.
+    pub fn describe(&self, target: &str) -> (String, String) {
+        match self {
+            LinkError::OutsideSite => (
+                format!("路径 “{target}” 指向站点文件夹以外"),
+                "只能引用站点文件夹内的文件：把文件放到报道所在文件夹或 static/ 中，再写相对路径".into(),
+            ),
+            LinkError::Missing(p) => (format!("找不到 “{target}”（{p}）"), "检查文件名和路径是否写对、文件是否已放入对应文件夹".into()),
+            LinkError::NotAFile(p) => (format!("“{target}” 不是文件（{p}）"), "请链接到具体文件".into()),
+        }
+    }
+}
+
+/// `dir` joined with `rel`, `.` and `..` folded, without touching the disk.
+/// `None` when it climbs above the filesystem root.
+pub fn join_lexically(dir: &Path, rel: &str) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    let rel = rel.replace('\\', "/");
+    let rel_path = Path::new(&rel);
+    if rel_path.is_absolute() || rel.starts_with('/') {
+        return None;
+    }
+    for comp in dir.components().chain(rel_path.components()) {
+        match comp {
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    Some(out)
+}
+
+pub fn decode_url_path(s: &str) -> String {
+    // Writers type Chinese file names; an editor may have percent-encoded them.
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() && s.is_char_boundary(i + 3) {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
+/// Percent-encode what must not appear raw in an href (spaces, quotes).
+pub fn encode_url_path(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '"' => out.push_str("%22"),
+            '#' => out.push_str("%23"),
+            '?' => out.push_str("%3F"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+impl Routes {
+    /// Site-relative form of an absolute path inside the root.
+    pub fn site_relative(&self, p: &Path) -> Option<String> {
+        p.strip_prefix(&self.root).ok().map(|r| r.to_string_lossy().replace('\\', "/"))
+    }
+
+    /// Resolve a file referenced relative to `dir` (a report's folder).
+    /// Returns the file on disk and its site-relative path.
+    pub fn resolve_file(&self, dir: &Path, target: &str) -> Result<(PathBuf, String), LinkError> {
+        let target = decode_url_path(target);
+        let joined = join_lexically(dir, &target).ok_or(LinkError::OutsideSite)?;
+        let site_rel = self.site_relative(&joined).ok_or(LinkError::OutsideSite)?;
+        let meta = std::fs::metadata(&joined).map_err(|_| LinkError::Missing(site_rel.clone()))?;
+        if !meta.is_file() {
+            return Err(LinkError::NotAFile(site_rel));
+        }
+        // A symlink inside the site may still point outside it.
+        if let (Ok(real), Ok(real_root)) = (joined.canonicalize(), self.root.canonicalize()) {
+            if !real.starts_with(&real_root) {
+                return Err(LinkError::OutsideSite);
+            }
+        }
+        Ok((joined, site_rel))
+    }
+
+    /// Where an asset of the page at `route` (whose source lives in `dir`)
+    /// is published, and the URL to it.
+    pub fn asset(&self, dir: &Path, route: &str, target: &str) -> Result<(String, Option<Asset>), LinkError> {
+        let (file, site_rel) = self.resolve_file(dir, target)?;
+        if let Some(under_static) = site_rel.strip_prefix("static/") {
+            // static/ is copied whole; link to it where it lands.
+            return Ok((self.url(under_static), None));
+        }
+        let output = match file.strip_prefix(dir) {
+            Ok(inside) => format!("{route}{}", inside.to_string_lossy().replace('\\', "/")),
+            Err(_) => format!("{route}{}", file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+        };
+        Ok((self.url(&output), Some(Asset { source: file, output })))
+    }
+
+    /// Resolve a relative link to another Markdown file to its page URL.
+    pub fn markdown_link(&self, dir: &Path, target: &str) -> Result<String, LinkError> {
+        let (_, site_rel) = self.resolve_file(dir, target)?;
+        self.by_source.get(&site_rel).map(|route| self.url(route)).ok_or(LinkError::Missing(format!("{site_rel} 不是已发布的报道或页面，可能是草稿")))
+    }
+
+    /// `/progress/16/` → `/wmcj/progress/16/`, if the site has that page.
+    pub fn absolute_link(&self, target: &str) -> Result<String, LinkError> {
+        let path = decode_url_path(target.trim_start_matches('/'));
+        if path.split('/').any(|c| c == "..") {
+            return Err(LinkError::OutsideSite);
+        }
+        if path.is_empty() || self.known.contains(&path) {
+            return Ok(self.url(&path));
+        }
+        let with_slash = format!("{path}/");
+        if self.known.contains(&with_slash) {
+            return Ok(self.url(&with_slash));
+        }
+        Err(LinkError::Missing(format!("站点中没有 /{path} 这个页面")))
+    }
+
+    pub fn url(&self, route: &str) -> String {
+        format!("{}{}", self.base_path, encode_url_path(route))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexical_join_stays_inside() {
+        assert_eq!(join_lexically(Path::new("/s/content/reports"), "../pages/plan.md").unwrap(), PathBuf::from("/s/content/pages/plan.md"));
+        assert!(join_lexically(Path::new("/s"), "../../../../etc/passwd").is_none());
+        assert!(!join_lexically(Path::new("/s/a"), "../../etc/passwd").unwrap().starts_with("/s"));
+        assert!(join_lexically(Path::new("/s"), "/etc/passwd").is_none());
+        assert_eq!(decode_url_path("%E7%AD%BE%E5%88%B0%E8%A1%A8.pdf"), "签到表.pdf");
+    }
+}

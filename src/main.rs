@@ -1,0 +1,87 @@
+//! The `wenming` command: parse arguments, call the library, print
+//! diagnostics once, pick the exit code (0 ok, 1 site errors, 2 usage).
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use wenming::{build, config, BuildOptions};
+
+#[derive(Parser)]
+#[command(name = "wenming", version, about = "文明创建专题专栏生成器", disable_help_subcommand = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 生成网站（默认写入 public/）
+    Build {
+        /// 站点文件夹
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// 输出文件夹（默认为站点文件夹下的 public）
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// 覆盖 site.yaml 中的 base_url
+        #[arg(long)]
+        base_url: Option<String>,
+        /// 包含草稿（draft: true）
+        #[arg(long)]
+        drafts: bool,
+        /// 以哪一天判断进度和逾期（YYYY-MM-DD）
+        #[arg(long, value_parser = parse_date_arg)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// 只检查，不写任何文件
+    Check {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long, value_parser = parse_date_arg)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+}
+
+fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
+    config::parse_date(s).ok_or_else(|| format!("日期 “{s}” 无效，请写成 2022-12-31 的格式"))
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let opts = match cli.command {
+        Command::Build { root, output, base_url, drafts, as_of } => BuildOptions {
+            output: output.unwrap_or_else(|| root.join("public")),
+            root,
+            overrides: config::Overrides { base_url, as_of },
+            drafts,
+            write: true,
+        },
+        Command::Check { root, as_of } => BuildOptions {
+            output: root.join("public"),
+            root,
+            overrides: config::Overrides { base_url: None, as_of },
+            drafts: false,
+            write: false,
+        },
+    };
+    let report = build(&opts);
+    for d in report.diagnostics.sorted() {
+        eprintln!("{d}");
+    }
+    if let Some(fatal) = &report.fatal {
+        eprintln!("错误：{fatal}");
+    }
+    eprintln!("{}", report.summary());
+    if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,326 @@
+//! Markdown to HTML as an event pipeline (pulldown-cmark): heading anchors,
+//! link and image rewriting, syntax highlighting with CSS classes, Chinese
+//! line joining. Never regex over HTML.
+
+use crate::diagnostic::{Diagnostics, Pos};
+use crate::links::{Asset, Routes};
+use pulldown_cmark::{html, CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+use std::collections::HashSet;
+use std::sync::OnceLock;
+use syntect::html::{ClassStyle, ClassedHTMLGenerator};
+use syntect::parsing::SyntaxSet;
+use syntect::util::LinesWithEndings;
+
+pub const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+
+/// Loaded on first use only: most sites never show code.
+fn syntax_set() -> &'static SyntaxSet {
+    static SET: OnceLock<SyntaxSet> = OnceLock::new();
+    SET.get_or_init(SyntaxSet::load_defaults_newlines)
+}
+
+/// The stylesheet for highlighted code, written only when some page has code.
+pub fn highlight_css() -> String {
+    let themes = syntect::highlighting::ThemeSet::load_defaults();
+    syntect::html::css_for_theme_with_class_style(&themes.themes["InspiredGitHub"], CLASS_STYLE).unwrap_or_default()
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Rendered {
+    pub html: String,
+    /// Plain text of the paragraphs, for summaries and reading time.
+    pub text: String,
+    pub has_code: bool,
+    pub assets: Vec<Asset>,
+    /// Site-relative URLs of images, in order, with alt text.
+    pub images: Vec<(String, String)>,
+}
+
+/// What a Markdown body needs to know about where it lives.
+pub struct PageContext<'a> {
+    pub routes: &'a Routes,
+    /// Site-relative source path, for messages.
+    pub path: &'a str,
+    pub dir: &'a std::path::Path,
+    /// This page's route (`reports/slug/`), under which its assets land.
+    pub route: &'a str,
+    pub first_line: usize,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3000..=0x303F | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF | 0x20000..=0x2FA1F)
+        || matches!(c, '“' | '”' | '‘' | '’' | '…' | '—')
+}
+
+/// GitHub-style anchor: lowercase, punctuation dropped, spaces to `-`;
+/// Chinese characters kept (valid in HTML5 ids and readable in URLs).
+pub fn anchor(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if (c == ' ' || c == '-' || c == '_') && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-').to_string();
+    if out.is_empty() {
+        "section".into()
+    } else {
+        out
+    }
+}
+
+fn line_col(text: &str, offset: usize, first_line: usize) -> Pos {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count();
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    Pos::new(first_line + line, col)
+}
+
+fn has_scheme(url: &str) -> bool {
+    if url.starts_with("//") {
+        return true;
+    }
+    match url.find(':') {
+        Some(i) => url[..i].chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.') && i > 1,
+        None => false,
+    }
+}
+
+pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Rendered {
+    let mut out = Rendered::default();
+    let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(markdown, options()).into_offset_iter().collect();
+    let mut result: Vec<Event> = Vec::with_capacity(events.len());
+    let mut used_ids = HashSet::new();
+    let mut i = 0;
+    let mut in_paragraph = false;
+    while i < events.len() {
+        let (event, range) = &events[i];
+        let pos = || line_col(markdown, range.start, ctx.first_line);
+        match event {
+            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                let end = find_end(&events, i);
+                let text: String = events[i + 1..end].iter().filter_map(|(e, _)| text_of(e)).collect();
+                let mut id_str = id.as_ref().map(|s| s.to_string()).unwrap_or_else(|| anchor(&text));
+                let base = id_str.clone();
+                let mut n = 1;
+                while !used_ids.insert(id_str.clone()) {
+                    id_str = format!("{base}-{n}");
+                    n += 1;
+                }
+                result.push(Event::Start(Tag::Heading { level: *level, id: Some(id_str.into()), classes: classes.clone(), attrs: attrs.clone() }));
+                i += 1;
+                continue;
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let end = find_end(&events, i);
+                let code: String = events[i + 1..end].iter().filter_map(|(e, _)| if let Event::Text(t) = e { Some(t.as_ref()) } else { None }).collect();
+                let lang = match kind {
+                    CodeBlockKind::Fenced(l) => l.split([' ', ',']).next().unwrap_or("").to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                out.has_code = true;
+                result.push(Event::Html(highlight(&code, &lang).into()));
+                i = end + 1;
+                continue;
+            }
+            Event::Start(Tag::Image { dest_url, title, .. }) => {
+                let end = find_end(&events, i);
+                let alt: String = events[i + 1..end].iter().filter_map(|(e, _)| text_of(e)).collect();
+                let alt = alt.trim().to_string();
+                if alt.is_empty() {
+                    diags.error_hint(ctx.path, pos(), format!("图片 “{dest_url}” 缺少说明文字（alt）"), "写成 ![图片说明](文件名.jpg)，说明文字供读屏软件朗读，也用作图片标题");
+                }
+                let src = if has_scheme(dest_url) {
+                    dest_url.to_string()
+                } else {
+                    match resolve_asset(ctx, dest_url, &mut out) {
+                        Ok(url) => url,
+                        Err((m, h)) => {
+                            diags.error_hint(ctx.path, pos(), m, h);
+                            dest_url.to_string()
+                        }
+                    }
+                };
+                let mut tag = format!("<img src=\"{}\" alt=\"{}\" loading=\"lazy\"", escape_attr(&src), escape_attr(&alt));
+                if !title.is_empty() {
+                    tag.push_str(&format!(" title=\"{}\"", escape_attr(title)));
+                }
+                tag.push('>');
+                out.images.push((src, alt));
+                result.push(Event::InlineHtml(tag.into()));
+                i = end + 1;
+                continue;
+            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                let new_url = rewrite_link(*link_type, dest_url, ctx, &mut out).map_err(|(m, h)| diags.error_hint(ctx.path, pos(), m, h)).ok();
+                let dest = new_url.map(CowStr::from).unwrap_or_else(|| dest_url.clone());
+                result.push(Event::Start(Tag::Link { link_type: *link_type, dest_url: dest, title: title.clone(), id: id.clone() }));
+            }
+            // Raw HTML is shown as text: pasted Word or web fragments must
+            // never inject markup or scripts into an official site.
+            Event::Html(h) | Event::InlineHtml(h) => result.push(Event::Text(h.clone())),
+            Event::Start(Tag::Paragraph) => {
+                in_paragraph = true;
+                result.push(event.clone());
+            }
+            Event::End(TagEnd::Paragraph) => {
+                in_paragraph = false;
+                out.text.push('\n');
+                result.push(event.clone());
+            }
+            Event::SoftBreak => {
+                // A line break between two Chinese characters is not a space.
+                let prev = result.last().and_then(last_char);
+                let next = events.get(i + 1).and_then(|(e, _)| first_char(e));
+                if !(prev.is_some_and(is_cjk) && next.is_some_and(is_cjk)) {
+                    result.push(Event::SoftBreak);
+                    if in_paragraph {
+                        out.text.push(' ');
+                    }
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if in_paragraph {
+                    out.text.push_str(t);
+                }
+                result.push(event.clone());
+            }
+            _ => result.push(event.clone()),
+        }
+        i += 1;
+    }
+    html::push_html(&mut out.html, result.into_iter());
+    out
+}
+
+fn text_of<'a>(e: &'a Event) -> Option<&'a str> {
+    match e {
+        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+        _ => None,
+    }
+}
+
+fn last_char(e: &Event) -> Option<char> {
+    text_of(e).and_then(|t| t.chars().next_back())
+}
+
+fn first_char(e: &Event) -> Option<char> {
+    text_of(e).and_then(|t| t.chars().next())
+}
+
+/// Index of the event closing the one opened at `start`.
+fn find_end(events: &[(Event, std::ops::Range<usize>)], start: usize) -> usize {
+    let mut depth = 0;
+    for (j, (e, _)) in events.iter().enumerate().skip(start) {
+        match e {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth -= 1;
+                if depth == 0 {
+                    return j;
+                }
+            }
+            _ => {}
+        }
+    }
+    events.len() - 1
+}
+
+fn resolve_asset(ctx: &PageContext, target: &str, out: &mut Rendered) -> Result<String, (String, String)> {
+    let (path_part, _) = target.split_once('#').unwrap_or((target, ""));
+    match ctx.routes.asset(ctx.dir, ctx.route, path_part) {
+        Ok((url, asset)) => {
+            out.assets.extend(asset);
+            Ok(url)
+        }
+        Err(e) => Err(e.describe(target)),
+    }
+}
+
+fn rewrite_link(link_type: LinkType, dest: &str, ctx: &PageContext, out: &mut Rendered) -> Result<String, (String, String)> {
+    if matches!(link_type, LinkType::Email | LinkType::Autolink) || has_scheme(dest) || dest.starts_with('#') || dest.is_empty() {
+        return Ok(dest.to_string());
+    }
+    let (path, fragment) = match dest.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (dest, None),
+    };
+    let with_fragment = |url: String| match fragment {
+        Some(f) => format!("{url}#{f}"),
+        None => url,
+    };
+    if path.starts_with('/') {
+        return ctx.routes.absolute_link(path).map(with_fragment).map_err(|e| e.describe(dest));
+    }
+    if path.to_ascii_lowercase().ends_with(".md") {
+        return ctx.routes.markdown_link(ctx.dir, path).map(with_fragment).map_err(|e| e.describe(dest));
+    }
+    match ctx.routes.asset(ctx.dir, ctx.route, path) {
+        Ok((url, asset)) => {
+            if let Some(a) = asset {
+                out.assets.push(a);
+            }
+            Ok(with_fragment(url))
+        }
+        Err(e) => Err(e.describe(dest)),
+    }
+}
+
+fn highlight(code: &str, lang: &str) -> String {
+    let lang_class = if lang.is_empty() { String::new() } else { format!(" class=\"language-{}\"", escape_attr(lang)) };
+    if !lang.is_empty() {
+        let set = syntax_set();
+        if let Some(syntax) = set.find_syntax_by_token(lang) {
+            let mut gen = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
+            for line in LinesWithEndings::from(code) {
+                if gen.parse_html_for_line_which_includes_newline(line).is_err() {
+                    return plain_code(code, &lang_class);
+                }
+            }
+            return format!("<pre class=\"code\"><code{lang_class}>{}</code></pre>\n", gen.finalize());
+        }
+    }
+    plain_code(code, &lang_class)
+}
+
+fn plain_code(code: &str, lang_class: &str) -> String {
+    let mut escaped = String::new();
+    pulldown_cmark_escape::escape_html(&mut escaped, code).ok();
+    format!("<pre class=\"code\"><code{lang_class}>{escaped}</code></pre>\n")
+}
+
+pub fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    pulldown_cmark_escape::escape_html(&mut out, s).ok();
+    out
+}
+
+/// A summary from plain text: about `max` characters, cut at a sentence end
+/// when there is one, never mid-character.
+pub fn summarize(text: &str, max: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max {
+        return text;
+    }
+    let cut: String = text.chars().take(max).collect();
+    if let Some(idx) = cut.rfind(['。', '！', '？', '；']) {
+        let end = idx + cut[idx..].chars().next().map(char::len_utf8).unwrap_or(0);
+        if cut[..end].chars().count() >= max / 3 {
+            return cut[..end].to_string();
+        }
+    }
+    format!("{}…", cut.trim_end_matches(['，', '、', ',', ' ']))
+}
+
+/// Minutes to read at about 450 Chinese characters a minute.
+pub fn reading_minutes(text: &str) -> usize {
+    let chars = text.chars().filter(|c| !c.is_whitespace()).count();
+    chars.div_ceil(450).max(1)
+}

@@ -1,0 +1,406 @@
+//! Reading the files users write: decoding, front matter, and turning YAML
+//! problems into located Chinese diagnostics.
+//!
+//! Office staff save files in whatever encoding their editor picks, so text is
+//! accepted as UTF-8 (with or without BOM, LF or CRLF) or GB18030/GBK, the
+//! latter with a warning saying how to re-save it.
+
+use crate::diagnostic::{Diagnostics, Pos};
+use serde::de::DeserializeOwned;
+use std::path::Path;
+
+/// A decoded text file, line ends normalised to `\n`.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    /// Site-relative display path.
+    pub path: String,
+    pub text: String,
+}
+
+/// Decode bytes a user saved. Returns `None` (and records an error) when the
+/// bytes are no text at all.
+pub fn decode(path: &str, bytes: &[u8], diags: &mut Diagnostics) -> Option<String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => {
+            let (decoded, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+            if had_errors || bytes.contains(&0) {
+                diags.error_hint(
+                    path,
+                    Pos::default(),
+                    "这个文件不是文本文件，无法读取",
+                    "Markdown 和 YAML 文件须用文本编辑器保存为 UTF-8 编码；图片等文件请放在 static/ 或报道的文件夹中",
+                );
+                return None;
+            }
+            diags.warning_hint(
+                path,
+                Pos::default(),
+                "文件以 GBK/GB18030 编码保存，已按此编码读取",
+                "请用记事本“另存为”，编码选择“UTF-8”后保存，以免个别字符显示错误",
+            );
+            decoded.into_owned()
+        }
+    };
+    if text.contains(['\r']) {
+        Some(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Some(text)
+    }
+}
+
+pub fn read_source(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<SourceText> {
+    let display = crate::diagnostic::display_path(root, path);
+    match std::fs::read(path) {
+        Ok(bytes) => decode(&display, &bytes, diags).map(|text| SourceText { path: display, text }),
+        Err(e) => {
+            diags.error(&display, Pos::default(), format!("无法读取文件：{}", io_reason(&e)));
+            None
+        }
+    }
+}
+
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在".into(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Front matter split from a Markdown file.
+pub struct FrontMatter<'a> {
+    pub yaml: &'a str,
+    /// Line in the file where the YAML starts (1-based).
+    pub first_line: usize,
+    pub body: &'a str,
+    /// Line in the file where the body starts.
+    pub body_line: usize,
+}
+
+pub fn split_front_matter<'a>(src: &'a SourceText, diags: &mut Diagnostics) -> Option<FrontMatter<'a>> {
+    let text = src.text.as_str();
+    let Some(rest) = text.strip_prefix("---\n").or_else(|| if text == "---" { Some("") } else { None }) else {
+        diags.error_hint(
+            &src.path,
+            Pos::new(1, 1),
+            "文件开头缺少 “---”，找不到标题、日期等信息（front matter）",
+            "文件第一行应为 ---，接着写 title: 标题、date: 日期 等，再用一行 --- 结束",
+        );
+        return None;
+    };
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            let yaml = &rest[..offset];
+            let body = &rest[offset + line.len()..];
+            let yaml_lines = yaml.matches('\n').count();
+            return Some(FrontMatter { yaml, first_line: 2, body, body_line: 2 + yaml_lines + 1 });
+        }
+        offset += line.len();
+    }
+    diags.error_hint(
+        &src.path,
+        Pos::new(1, 1),
+        "front matter 没有结束的 “---”",
+        "在标题、日期等信息之后加一行 ---，再写正文",
+    );
+    None
+}
+
+/// Full-width punctuation where YAML needs ASCII is the most common mistake
+/// of people typing with a Chinese input method; YAML would otherwise give a
+/// confusing message or, worse, silently read `title：x` as plain text.
+fn check_full_width(path: &str, yaml: &str, first_line: usize, diags: &mut Diagnostics) -> bool {
+    let mut ok = true;
+    for (i, line) in yaml.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        let key_part = trimmed.trim_start_matches("- ");
+        if let Some(idx) = key_part.find('：') {
+            let before = &key_part[..idx];
+            let looks_like_key = !before.is_empty()
+                && before.chars().count() <= 30
+                && !before.contains(':')
+                && !before.contains(' ')
+                && before.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '"' || c == '\'' || c == '.');
+            if looks_like_key {
+                let col = indent + (trimmed.len() - key_part.len()) + before.chars().count() + 1;
+                diags.error_hint(
+                    path,
+                    Pos::new(first_line + i, col),
+                    format!("“{before}” 后面用了全角冒号 “：”"),
+                    format!("改为半角冒号加空格：{before}: "),
+                );
+                ok = false;
+            }
+        }
+        if let (Some(open), Some(close)) = (line.find('['), line.rfind(']')) {
+            if open < close {
+                if let Some(rel) = line[open..close].find('，') {
+                    let col = line[..open + rel].chars().count() + 1;
+                    diags.error_hint(
+                        path,
+                        Pos::new(first_line + i, col),
+                        "方括号列表中用了全角逗号 “，”",
+                        "列表各项之间请用半角逗号加空格 “, ” 分隔，如 [16, \"23.2\"]",
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
+    ok
+}
+
+/// Parse YAML text into `T`, recording located Chinese errors on failure.
+/// `first_line` is the line of the file where `yaml` starts.
+pub fn parse_yaml<T: DeserializeOwned>(path: &str, yaml: &str, first_line: usize, diags: &mut Diagnostics) -> Option<T> {
+    if !check_full_width(path, yaml, first_line, diags) {
+        return None;
+    }
+    let yaml_for_parse = if yaml.trim().is_empty() { "{}" } else { yaml };
+    match serde_yaml::from_str::<T>(yaml_for_parse) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let pos = e
+                .location()
+                .map(|l| Pos::new(first_line + l.line() - 1, l.column()))
+                .unwrap_or(Pos::new(first_line, 1));
+            let (message, hint) = translate_yaml_error(&e.to_string());
+            let pos = relocate(yaml, first_line, &message, pos);
+            match hint {
+                Some(h) => diags.error_hint(path, pos, message, h),
+                None => diags.error(path, pos, message),
+            }
+            None
+        }
+    }
+}
+
+/// serde points unknown-field errors at the mapping; move them to the key.
+fn relocate(yaml: &str, first_line: usize, message: &str, pos: Pos) -> Pos {
+    if let Some(key) = message.strip_prefix("未知字段 “").and_then(|m| m.split('”').next()) {
+        if let Some(p) = find_key(yaml, key) {
+            return Pos::new(first_line + p.line - 1, p.column);
+        }
+    }
+    pos
+}
+
+fn backticked(s: &str) -> Vec<String> {
+    s.split('`').skip(1).step_by(2).map(str::to_string).collect()
+}
+
+/// serde_yaml's messages are English and technical; say the same in Chinese
+/// with what to do about it.
+pub fn translate_yaml_error(raw: &str) -> (String, Option<String>) {
+    let raw = raw.split(" at line ").next().unwrap_or(raw);
+    // Nested errors are prefixed with the field path (`categories[0].criteria[1]: …`).
+    let raw = match raw.split_once(": ") {
+        Some((prefix, rest)) if !prefix.contains(' ') => rest,
+        _ => raw,
+    };
+    if let Some(rest) = raw.strip_prefix("unknown field ") {
+        let names = backticked(rest);
+        if let Some((bad, expected)) = names.split_first() {
+            let hint = match nearest(bad, expected.iter().map(String::as_str)) {
+                Some(near) => format!("是否想写 “{near}”？可用的字段：{}", expected.join("、")),
+                None => format!("可用的字段：{}；自定义内容请写在 extra 下", expected.join("、")),
+            };
+            return (format!("未知字段 “{bad}”"), Some(hint));
+        }
+    }
+    if let Some(rest) = raw.strip_prefix("missing field ") {
+        let name = backticked(rest).into_iter().next().unwrap_or_default();
+        return (format!("缺少必填字段 “{name}”"), Some(format!("请添加一行 {name}: …")));
+    }
+    if raw.starts_with("duplicate field") || raw.contains("duplicate entry") {
+        let name = backticked(raw).into_iter().next().unwrap_or_default();
+        return (format!("字段 “{name}” 重复出现"), Some("同一字段只能写一次，请删去多余的一行".into()));
+    }
+    if let Some(rest) = raw.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        return (
+            format!("内容类型不对：这里需要{}，实际写的是{}", describe_type(expected), describe_type(found)),
+            None,
+        );
+    }
+    if let Some(rest) = raw.strip_prefix("invalid value: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        return (format!("取值不对：这里需要{}，实际写的是{}", describe_type(expected), describe_type(found)), None);
+    }
+    if raw.starts_with("unknown variant") {
+        let names = backticked(raw);
+        if let Some((bad, expected)) = names.split_first() {
+            return (format!("无效的取值 “{bad}”"), Some(format!("可选：{}", expected.join("、"))));
+        }
+    }
+    let hint = if raw.contains("mapping values are not allowed") {
+        Some("冒号后面的内容里又有 “: ”：请把整个值用英文双引号括起来".to_string())
+    } else if raw.contains("did not find expected") || raw.contains("could not find expected") {
+        Some("检查这一行及上一行的缩进、引号和括号是否成对".to_string())
+    } else if raw.contains("found character that cannot start any token") {
+        Some("这里有 YAML 不允许的字符（如行首的 @、` 或制表符）：请改用空格缩进，或给值加英文双引号".to_string())
+    } else {
+        None
+    };
+    (format!("YAML 格式错误：{raw}"), hint)
+}
+
+fn describe_type(s: &str) -> String {
+    let s = s.trim();
+    let zh = if s.starts_with("a sequence") || s == "sequence" {
+        "列表（如 [a, b]）"
+    } else if s.starts_with("a map") || s.starts_with("map") || s.starts_with("struct") {
+        "键值对"
+    } else if s.starts_with("a string") || s.starts_with("string") {
+        "文字"
+    } else if s.starts_with("a boolean") || s.starts_with("boolean") {
+        "true 或 false"
+    } else if s.starts_with("u") || s.starts_with("i") || s.starts_with("f") || s.contains("integer") || s.contains("float") || s.contains("number") {
+        "数字"
+    } else {
+        return format!(" {s} ");
+    };
+    zh.to_string()
+}
+
+/// The known name closest to `bad`, if one is close enough to be a typo.
+pub fn nearest<'a>(bad: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|k| (strsim::damerau_levenshtein(bad, k), k))
+        .filter(|(d, k)| *d <= 2.max(k.chars().count() / 3) && *d < k.chars().count())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Where `key:` is written in YAML text (a line whose first token is the key,
+/// quoted or not, possibly after `- `). 1-based, relative to `yaml`.
+pub fn find_key(yaml: &str, key: &str) -> Option<Pos> {
+    find_key_from(yaml, key, 0)
+}
+
+/// Like [`find_key`], searching from the 0-based line `from`.
+pub fn find_key_from(yaml: &str, key: &str, from: usize) -> Option<Pos> {
+    let forms = [format!("{key}:"), format!("\"{key}\":"), format!("'{key}':")];
+    for (i, line) in yaml.lines().enumerate().skip(from) {
+        let trimmed = line.trim_start();
+        let stripped = trimmed.trim_start_matches("- ").trim_start_matches('{').trim_start();
+        for form in &forms {
+            if stripped.starts_with(form.as_str()) {
+                let col = line[..line.len() - stripped.len()].chars().count() + 1;
+                return Some(Pos::new(i + 1, col));
+            }
+            // Flow mappings: `{ id: 1, name: x }` — the key may follow a comma.
+            if let Some(idx) = line.find(&format!(", {form}")).or_else(|| line.find(&format!("{{ {form}"))) {
+                return Some(Pos::new(i + 1, line[..idx + 2].chars().count() + 1));
+            }
+        }
+    }
+    None
+}
+
+/// Where the value `value` of `key` is written: on the key's line (or the
+/// list lines right under it); falls back to the key itself.
+pub fn find_value(yaml: &str, key: &str, value: &str) -> Option<Pos> {
+    let key_pos = find_key(yaml, key)?;
+    for (i, line) in yaml.lines().enumerate().skip(key_pos.line - 1).take(20) {
+        if i >= key_pos.line {
+            let t = line.trim_start();
+            if !t.starts_with("- ") && !t.is_empty() {
+                break;
+            }
+        }
+        let search_from = if i + 1 == key_pos.line { line.find(':').map(|c| c + 1).unwrap_or(0) } else { 0 };
+        if let Some(idx) = find_token(&line[search_from..], value) {
+            return Some(Pos::new(i + 1, line[..search_from + idx].chars().count() + 1));
+        }
+    }
+    Some(key_pos)
+}
+
+/// Position of `token` in `line` as a whole token (not inside a longer word).
+fn find_token(line: &str, token: &str) -> Option<usize> {
+    let mut start = 0;
+    while let Some(rel) = line[start..].find(token) {
+        let idx = start + rel;
+        let before = line[..idx].chars().next_back();
+        let after = line[idx + token.len()..].chars().next();
+        let boundary = |c: Option<char>| c.map_or(true, |c| !(c.is_alphanumeric() || c == '.' || c == '_'));
+        if boundary(before) && boundary(after) {
+            return Some(idx);
+        }
+        start = idx + token.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_bom_crlf_and_gbk() {
+        let mut d = Diagnostics::new();
+        assert_eq!(decode("a", b"\xEF\xBB\xBFa\r\nb", &mut d).unwrap(), "a\nb");
+        let (gbk, _, _) = encoding_rs::GBK.encode("标题：志愿服务");
+        assert_eq!(decode("b.md", &gbk, &mut d).unwrap(), "标题：志愿服务");
+        assert_eq!(d.warning_count(), 1);
+        assert!(decode("c.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", &mut d).is_none());
+        assert_eq!(d.error_count(), 1);
+    }
+
+    #[test]
+    fn full_width_colon_and_comma_are_located() {
+        let mut d = Diagnostics::new();
+        let v: Option<serde_yaml::Value> = parse_yaml("a.md", "date: 2022-09-01\ntitle：志愿服务\ncriteria: [16，17]\n", 2, &mut d);
+        assert!(v.is_none());
+        let s: Vec<String> = d.sorted().iter().map(|x| x.to_string()).collect();
+        assert!(s[0].starts_with("a.md:3:6: 错误：“title” 后面用了全角冒号"), "{}", s[0]);
+        assert!(s[1].starts_with("a.md:4:14: 错误：方括号列表中用了全角逗号"), "{}", s[1]);
+    }
+
+    #[test]
+    fn unknown_field_suggests_nearest() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Fm {
+            title: String,
+            date: String,
+        }
+        let mut d = Diagnostics::new();
+        let r: Option<Fm> = parse_yaml("a.md", "date: x\ntitel: 标题\n", 2, &mut d);
+        assert!(r.is_none());
+        let s = d.sorted()[0].to_string();
+        assert!(s.starts_with("a.md:3:1: 错误：未知字段 “titel”"), "{s}");
+        assert!(s.contains("是否想写 “title”"), "{s}");
+    }
+
+    #[test]
+    fn finds_keys_and_values() {
+        let y = "title: x\ncriteria: [16, \"23.2\", 32]\noffices:\n  - 机关党委\n  - 宣传部\n";
+        assert_eq!(find_key(y, "criteria"), Some(Pos::new(2, 1)));
+        assert_eq!(find_value(y, "criteria", "32"), Some(Pos::new(2, 24)));
+        assert_eq!(find_value(y, "offices", "宣传部"), Some(Pos::new(5, 5)));
+        assert_eq!(find_key("\"16.1\": { a: 1 }", "16.1"), Some(Pos::new(1, 1)));
+    }
+
+    #[test]
+    fn front_matter_lines() {
+        let src = SourceText { path: "a.md".into(), text: "---\ntitle: x\ndate: y\n---\n正文\n".into() };
+        let mut d = Diagnostics::new();
+        let fm = split_front_matter(&src, &mut d).unwrap();
+        assert_eq!(fm.yaml, "title: x\ndate: y\n");
+        assert_eq!(fm.body, "正文\n");
+        assert_eq!(fm.body_line, 5);
+        let bad = SourceText { path: "b.md".into(), text: "title: x\n".into() };
+        assert!(split_front_matter(&bad, &mut d).is_none());
+    }
+}
