@@ -90,8 +90,17 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
             return report;
         }
     }
+    // Links are resolved lexically against the root, so it must be absolute.
+    let root = match opts.root.canonicalize() {
+        Ok(r) => r,
+        Err(_) => {
+            report.fatal = Some(format!("找不到站点文件夹 {}", opts.root.display()));
+            report.elapsed = started.elapsed();
+            return report;
+        }
+    };
     // 1. load: every file parsed and checked on its own
-    let Some(inputs) = model::load(&opts.root, &opts.overrides, &mut diags) else {
+    let Some(inputs) = model::load(&root, &opts.overrides, &mut diags) else {
         report.diagnostics = diags;
         report.elapsed = started.elapsed();
         return report;
