@@ -103,6 +103,8 @@ pub fn load_templates(root: &Path, theme: &str, diags: &mut Diagnostics) -> Opti
     }
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
+    // Tera's default also escapes `/`, which makes every URL unreadable.
+    tera.set_escape_fn(markdown::escape_attr);
     if let Err(e) = tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str()))) {
         diags.error_hint(&format!("themes/{theme}/templates"), Pos::default(), format!("模板有误：{}", error_chain(&e)), "检查最近修改的模板文件中 {{ }} 和 {% %} 是否成对");
         return None;
@@ -300,7 +302,11 @@ fn citation_view(site: &Site, routes: &Routes, c: &crate::content::Citation) -> 
         (Some(cr), None) => cr.text.clone().unwrap_or_else(|| cr.items.iter().map(|i| i.text.as_str()).collect::<Vec<_>>().join("；")),
         _ => String::new(),
     };
-    CitationView { label: c.label(), url: routes.url(&format!("progress/{}/", c.criterion)), text }
+    let (title, anchor) = match c.item {
+        Some(i) => (format!("第 {} 条第 {i} 项", c.criterion), format!("#item-{}", c.label())),
+        None => (format!("第 {} 条", c.criterion), String::new()),
+    };
+    CitationView { label: c.label(), title, url: format!("{}{anchor}", routes.url(&format!("progress/{}/", c.criterion))), text }
 }
 
 fn office_link(routes: &Routes, name: &str) -> Link {

@@ -44,6 +44,8 @@ pub struct Link {
 pub struct CitationView {
     /// `16` or `23.2`
     pub label: String,
+    /// `第 23 条第 2 项`
+    pub title: String,
     pub url: String,
     /// The criterion's or item's text, for a tooltip.
     pub text: String,
