@@ -121,7 +121,10 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 
 /// Today, unless `SOURCE_DATE_EPOCH` pins the build date (reproducible builds).
 pub fn default_as_of() -> NaiveDate {
-    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<i64>().ok()) {
+    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+    {
         if let Some(dt) = chrono::DateTime::from_timestamp(secs, 0) {
             return dt.date_naive();
         }
@@ -140,7 +143,19 @@ pub fn date_error(diags: &mut Diagnostics, path: &str, pos: Pos, field: &str, va
 
 pub fn parse(src: &SourceText, overrides: &Overrides, diags: &mut Diagnostics) -> Option<Config> {
     let raw: RawConfig = source::parse_yaml(&src.path, &src.text, 1, diags)?;
-    let RawConfig { title, unit, base_url, description, language, as_of, campaign, per_page, theme, kinds, footer } = raw;
+    let RawConfig {
+        title,
+        unit,
+        base_url,
+        description,
+        language,
+        as_of,
+        campaign,
+        per_page,
+        theme,
+        kinds,
+        footer,
+    } = raw;
     let at = |key: &str| source::find_key(&src.text, key).unwrap_or(Pos::new(1, 1));
 
     let as_of = match (&overrides.as_of, as_of) {
@@ -163,7 +178,10 @@ pub fn parse(src: &SourceText, overrides: &Overrides, diags: &mut Diagnostics) -
         Some((start?, end?))
     });
     let base_url = normalize_base_url(overrides.base_url.as_deref().unwrap_or(&base_url));
-    if !(base_url.starts_with("http://") || base_url.starts_with("https://") || base_url.starts_with('/')) {
+    if !(base_url.starts_with("http://")
+        || base_url.starts_with("https://")
+        || base_url.starts_with('/'))
+    {
         diags.error_hint(
             &src.path,
             at("base_url"),
@@ -178,9 +196,18 @@ pub fn parse(src: &SourceText, overrides: &Overrides, diags: &mut Diagnostics) -
     let mut seen = std::collections::HashSet::new();
     for k in &kinds {
         if !seen.insert(k.id.as_str()) {
-            diags.error(&src.path, source::find_value(&src.text, "id", &k.id).unwrap_or(at("kinds")), format!("活动类别 “{}” 重复", k.id));
+            diags.error(
+                &src.path,
+                source::find_value(&src.text, "id", &k.id).unwrap_or(at("kinds")),
+                format!("活动类别 “{}” 重复", k.id),
+            );
         }
-        if k.id.is_empty() || !k.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if k.id.is_empty()
+            || !k
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             diags.error_hint(
                 &src.path,
                 at("kinds"),
@@ -199,7 +226,13 @@ pub fn parse(src: &SourceText, overrides: &Overrides, diags: &mut Diagnostics) -
         campaign,
         per_page: per_page.max(1),
         theme: theme.unwrap_or_else(|| "default".into()),
-        kinds: kinds.into_iter().map(|k| Kind { id: k.id, name: k.name }).collect(),
+        kinds: kinds
+            .into_iter()
+            .map(|k| Kind {
+                id: k.id,
+                name: k.name,
+            })
+            .collect(),
         footer,
     })
 }
@@ -210,7 +243,10 @@ mod tests {
 
     fn cfg(yaml: &str) -> (Option<Config>, Diagnostics) {
         let mut d = Diagnostics::new();
-        let src = SourceText { path: "site.yaml".into(), text: yaml.into() };
+        let src = SourceText {
+            path: "site.yaml".into(),
+            text: yaml.into(),
+        };
         (parse(&src, &Overrides::default(), &mut d), d)
     }
 

@@ -98,6 +98,18 @@ pub struct Report {
     pub extra: serde_json::Value,
     pub bundle: bool,
     pub body: Body,
+    /// The front matter as written, to point later messages at a key.
+    pub front_matter: String,
+}
+
+impl Report {
+    /// Where `value` of `key` is written in the file (for messages found
+    /// after loading, such as a missing cover photo).
+    pub fn pos_of(&self, key: &str, value: &str) -> Pos {
+        find_value(&self.front_matter, key, value)
+            .map(|p| Pos::new(p.line + 1, p.column))
+            .unwrap_or(Pos::new(1, 1))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -170,7 +182,11 @@ fn markdown_files(dir: &Path) -> Vec<(PathBuf, bool)> {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
-        .filter(|e| e.path().extension().is_some_and(|x| x.eq_ignore_ascii_case("md")))
+        .filter(|e| {
+            e.path()
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("md"))
+        })
         .filter(|e| !e.file_name().to_string_lossy().starts_with(['.', '~', '_']))
         .map(|e| {
             let bundle = e.file_name() == "index.md" && e.depth() > 1;
@@ -178,23 +194,39 @@ fn markdown_files(dir: &Path) -> Vec<(PathBuf, bool)> {
         })
         .collect();
     // A `.md` inside a bundle other than index.md is an asset of that bundle.
-    let bundles: Vec<PathBuf> = files.iter().filter(|(_, b)| *b).filter_map(|(p, _)| p.parent().map(Path::to_path_buf)).collect();
+    let bundles: Vec<PathBuf> = files
+        .iter()
+        .filter(|(_, b)| *b)
+        .filter_map(|(p, _)| p.parent().map(Path::to_path_buf))
+        .collect();
     files.retain(|(p, bundle)| *bundle || !bundles.iter().any(|b| p.starts_with(b)));
     files
 }
 
 fn name_for_slug(path: &Path, bundle: bool) -> String {
-    let named = if bundle { path.parent().unwrap_or(path) } else { path };
-    let stem = if bundle {
-        named.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    let named = if bundle {
+        path.parent().unwrap_or(path)
     } else {
-        named.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+        path
+    };
+    let stem = if bundle {
+        named
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        named
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
     };
     strip_date_prefix(&stem).to_string()
 }
 
 fn valid_slug(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 struct Loaded<'a> {
@@ -205,21 +237,36 @@ struct Loaded<'a> {
 
 impl Loaded<'_> {
     fn key_pos(&self, key: &str) -> Pos {
-        find_key(self.yaml, key).map(|p| self.shift(p)).unwrap_or(Pos::new(self.first_line.saturating_sub(1).max(1), 1))
+        find_key(self.yaml, key)
+            .map(|p| self.shift(p))
+            .unwrap_or(Pos::new(self.first_line.saturating_sub(1).max(1), 1))
     }
     fn value_pos(&self, key: &str, value: &str) -> Pos {
-        find_value(self.yaml, key, value).map(|p| self.shift(p)).unwrap_or_else(|| self.key_pos(key))
+        find_value(self.yaml, key, value)
+            .map(|p| self.shift(p))
+            .unwrap_or_else(|| self.key_pos(key))
     }
     fn shift(&self, p: Pos) -> Pos {
         Pos::new(p.line + self.first_line - 1, p.column)
     }
 }
 
-fn slug_for(l: &Loaded, given: Option<String>, path: &Path, bundle: bool, diags: &mut Diagnostics) -> String {
+fn slug_for(
+    l: &Loaded,
+    given: Option<String>,
+    path: &Path,
+    bundle: bool,
+    diags: &mut Diagnostics,
+) -> String {
     match given {
         Some(s) if valid_slug(&s) => s,
         Some(s) => {
-            diags.error_hint(&l.src.path, l.key_pos("slug"), format!("slug “{s}” 含有网址中不宜使用的字符"), format!("只用小写字母、数字和 -，如 {}", slugify(&s)));
+            diags.error_hint(
+                &l.src.path,
+                l.key_pos("slug"),
+                format!("slug “{s}” 含有网址中不宜使用的字符"),
+                format!("只用小写字母、数字和 -，如 {}", slugify(&s)),
+            );
             slugify(&s)
         }
         None => {
@@ -233,11 +280,18 @@ fn slug_for(l: &Loaded, given: Option<String>, path: &Path, bundle: bool, diags:
     }
 }
 
-pub fn load_reports(root: &Path, config: &Config, table: Option<&Table>, diags: &mut Diagnostics) -> Vec<Report> {
+pub fn load_reports(
+    root: &Path,
+    config: &Config,
+    table: Option<&Table>,
+    diags: &mut Diagnostics,
+) -> Vec<Report> {
     let dir = root.join("content/reports");
     let mut reports = Vec::new();
     for (path, bundle) in markdown_files(&dir) {
-        let Some(src) = source::read_source(root, &path, diags) else { continue };
+        let Some(src) = source::read_source(root, &path, diags) else {
+            continue;
+        };
         if let Some(r) = parse_report(&src, &path, bundle, config, table, diags) {
             reports.push(r);
         }
@@ -245,21 +299,45 @@ pub fn load_reports(root: &Path, config: &Config, table: Option<&Table>, diags: 
     reports
 }
 
-fn parse_report(src: &SourceText, path: &Path, bundle: bool, config: &Config, table: Option<&Table>, diags: &mut Diagnostics) -> Option<Report> {
+pub fn parse_report(
+    src: &SourceText,
+    path: &Path,
+    bundle: bool,
+    config: &Config,
+    table: Option<&Table>,
+    diags: &mut Diagnostics,
+) -> Option<Report> {
     let fm = source::split_front_matter(src, diags)?;
     let raw: RawReport = source::parse_yaml(&src.path, fm.yaml, fm.first_line, diags)?;
-    let l = Loaded { src, yaml: fm.yaml, first_line: fm.first_line };
+    let l = Loaded {
+        src,
+        yaml: fm.yaml,
+        first_line: fm.first_line,
+    };
     let p = src.path.as_str();
     let mut ok = true;
 
-    let title = raw.title.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    let title = raw
+        .title
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
     if title.is_none() {
-        diags.error_hint(p, l.key_pos("title"), "缺少标题 title", "在 front matter 中加一行 title: 活动标题");
+        diags.error_hint(
+            p,
+            l.key_pos("title"),
+            "缺少标题 title",
+            "在 front matter 中加一行 title: 活动标题",
+        );
         ok = false;
     }
     let (date, time) = match raw.date.as_ref().map(yaml_scalar) {
         None => {
-            diags.error_hint(p, l.key_pos("date"), "缺少日期 date", "加一行 date: 2022-09-15（活动日期）");
+            diags.error_hint(
+                p,
+                l.key_pos("date"),
+                "缺少日期 date",
+                "加一行 date: 2022-09-15（活动日期）",
+            );
             ok = false;
             (None, None)
         }
@@ -275,15 +353,28 @@ fn parse_report(src: &SourceText, path: &Path, bundle: bool, config: &Config, ta
     let kind_ids: Vec<&str> = config.kinds.iter().map(|k| k.id.as_str()).collect();
     match raw.kind.as_deref() {
         None => {
-            diags.error_hint(p, l.key_pos("kind"), "缺少活动类别 kind", format!("加一行 kind: 类别编号，可选：{}", kind_choices(config)));
+            diags.error_hint(
+                p,
+                l.key_pos("kind"),
+                "缺少活动类别 kind",
+                format!("加一行 kind: 类别编号，可选：{}", kind_choices(config)),
+            );
             ok = false;
         }
         Some(k) if config.kind(k).is_none() => {
             let hint = match nearest(k, kind_ids.iter().copied()) {
                 Some(n) => format!("是否想写 “{n}”？可选：{}", kind_choices(config)),
-                None => format!("可选：{}（类别在 site.yaml 的 kinds 中定义）", kind_choices(config)),
+                None => format!(
+                    "可选：{}（类别在 site.yaml 的 kinds 中定义）",
+                    kind_choices(config)
+                ),
             };
-            diags.error_hint(p, l.value_pos("kind", k), format!("未知的活动类别 “{k}”"), hint);
+            diags.error_hint(
+                p,
+                l.value_pos("kind", k),
+                format!("未知的活动类别 “{k}”"),
+                hint,
+            );
             ok = false;
         }
         Some(_) => {}
@@ -294,10 +385,18 @@ fn parse_report(src: &SourceText, path: &Path, bundle: bool, config: &Config, ta
         let s = yaml_scalar(v);
         let pos = l.value_pos("criteria", &s);
         let Some((cid, item)) = parse_citation(&s) else {
-            diags.error_hint(p, pos, format!("“{s}” 不是考评标准编号"), "写条目序号，如 16，或具体某项，如 \"23.2\"");
+            diags.error_hint(
+                p,
+                pos,
+                format!("“{s}” 不是考评标准编号"),
+                "写条目序号，如 16，或具体某项，如 \"23.2\"",
+            );
             continue;
         };
-        let citation = Citation { criterion: cid, item };
+        let citation = Citation {
+            criterion: cid,
+            item,
+        };
         if let Some(t) = table {
             match t.criterion(cid) {
                 None => {
@@ -312,7 +411,15 @@ fn parse_report(src: &SourceText, path: &Path, bundle: bool, config: &Config, ta
                                 p,
                                 pos,
                                 format!("第 {cid} 条没有第 {i} 项（“{s}”）"),
-                                format!("第 {cid} 条共 {} 项，可写：{}", c.items.len(), c.items.iter().map(|x| format!("\"{}\"", x.id)).collect::<Vec<_>>().join("、")),
+                                format!(
+                                    "第 {cid} 条共 {} 项，可写：{}",
+                                    c.items.len(),
+                                    c.items
+                                        .iter()
+                                        .map(|x| format!("\"{}\"", x.id))
+                                        .collect::<Vec<_>>()
+                                        .join("、")
+                                ),
                             );
                             continue;
                         }
@@ -363,11 +470,17 @@ fn parse_report(src: &SourceText, path: &Path, bundle: bool, config: &Config, ta
             markdown: fm.body.to_string(),
             first_line: fm.body_line,
         },
+        front_matter: fm.yaml.to_string(),
     })
 }
 
 fn kind_choices(config: &Config) -> String {
-    config.kinds.iter().map(|k| format!("{}（{}）", k.id, k.name)).collect::<Vec<_>>().join("、")
+    config
+        .kinds
+        .iter()
+        .map(|k| format!("{}（{}）", k.id, k.name))
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 fn yaml_scalar(v: &serde_yaml::Value) -> String {
@@ -375,7 +488,10 @@ fn yaml_scalar(v: &serde_yaml::Value) -> String {
         serde_yaml::Value::String(s) => s.trim().to_string(),
         serde_yaml::Value::Number(n) => n.to_string(),
         serde_yaml::Value::Bool(b) => b.to_string(),
-        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     }
 }
 
@@ -388,7 +504,9 @@ pub fn parse_datetime(s: &str) -> Option<(NaiveDate, Option<NaiveTime>)> {
     let (d, t) = s.split_once([' ', 'T'])?;
     let date = parse_date(d)?;
     let t = t.trim().trim_end_matches('Z');
-    let time = NaiveTime::parse_from_str(t, "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(t, "%H:%M")).ok()?;
+    let time = NaiveTime::parse_from_str(t, "%H:%M:%S")
+        .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M"))
+        .ok()?;
     Some((date, Some(time)))
 }
 
@@ -396,12 +514,28 @@ pub fn load_pages(root: &Path, diags: &mut Diagnostics) -> Vec<Page> {
     let dir = root.join("content/pages");
     let mut pages = Vec::new();
     for (path, bundle) in markdown_files(&dir) {
-        let Some(src) = source::read_source(root, &path, diags) else { continue };
-        let Some(fm) = source::split_front_matter(&src, diags) else { continue };
-        let Some(raw) = source::parse_yaml::<RawPage>(&src.path, fm.yaml, fm.first_line, diags) else { continue };
-        let l = Loaded { src: &src, yaml: fm.yaml, first_line: fm.first_line };
+        let Some(src) = source::read_source(root, &path, diags) else {
+            continue;
+        };
+        let Some(fm) = source::split_front_matter(&src, diags) else {
+            continue;
+        };
+        let Some(raw) = source::parse_yaml::<RawPage>(&src.path, fm.yaml, fm.first_line, diags)
+        else {
+            continue;
+        };
+        let l = Loaded {
+            src: &src,
+            yaml: fm.yaml,
+            first_line: fm.first_line,
+        };
         let Some(title) = raw.title.filter(|t| !t.trim().is_empty()) else {
-            diags.error_hint(&src.path, l.key_pos("title"), "缺少标题 title", "在 front matter 中加一行 title: 页面标题");
+            diags.error_hint(
+                &src.path,
+                l.key_pos("title"),
+                "缺少标题 title",
+                "在 front matter 中加一行 title: 页面标题",
+            );
             continue;
         };
         if raw.draft {
@@ -414,7 +548,12 @@ pub fn load_pages(root: &Path, diags: &mut Diagnostics) -> Vec<Page> {
             weight: raw.weight,
             menu: raw.menu,
             summary: raw.summary,
-            body: Body { path: src.path.clone(), dir: path.parent().unwrap_or(&path).to_path_buf(), markdown: fm.body.to_string(), first_line: fm.body_line },
+            body: Body {
+                path: src.path.clone(),
+                dir: path.parent().unwrap_or(&path).to_path_buf(),
+                markdown: fm.body.to_string(),
+                first_line: fm.body_line,
+            },
         });
     }
     pages
@@ -433,11 +572,26 @@ mod tests {
     fn slugs() {
         assert_eq!(slugify("志愿服务进社区"), "zhi-yuan-fu-wu-jin-she-qu");
         assert_eq!(slugify("Community Service"), "community-service");
-        assert_eq!(slugify("二十大精神宣讲 2022"), "er-shi-da-jing-shen-xuan-jiang-2022");
-        assert_eq!(strip_date_prefix("2022-09-15-community-service"), "community-service");
+        assert_eq!(
+            slugify("二十大精神宣讲 2022"),
+            "er-shi-da-jing-shen-xuan-jiang-2022"
+        );
+        assert_eq!(
+            strip_date_prefix("2022-09-15-community-service"),
+            "community-service"
+        );
         assert_eq!(strip_date_prefix("2022-09-15"), "2022-09-15");
-        assert_eq!(slugify(&name_for_slug(Path::new("r/2022-10-20-志愿服务进社区.md"), false)), "zhi-yuan-fu-wu-jin-she-qu");
-        assert_eq!(name_for_slug(Path::new("r/2022-10-20-reading/index.md"), true), "reading");
+        assert_eq!(
+            slugify(&name_for_slug(
+                Path::new("r/2022-10-20-志愿服务进社区.md"),
+                false
+            )),
+            "zhi-yuan-fu-wu-jin-she-qu"
+        );
+        assert_eq!(
+            name_for_slug(Path::new("r/2022-10-20-reading/index.md"), true),
+            "reading"
+        );
     }
 
     #[test]
@@ -446,6 +600,13 @@ mod tests {
         assert_eq!(parse_citation("23.2"), Some((23, Some(2))));
         assert_eq!(parse_citation("x"), None);
         assert!(parse_datetime("2022-02-29").is_none());
-        assert_eq!(parse_datetime("2022-09-15 09:30").unwrap().1.unwrap().to_string(), "09:30:00");
+        assert_eq!(
+            parse_datetime("2022-09-15 09:30")
+                .unwrap()
+                .1
+                .unwrap()
+                .to_string(),
+            "09:30:00"
+        );
     }
 }

@@ -93,6 +93,8 @@ pub struct Table {
     pub offices: Vec<String>,
     pub categories: Vec<Category>,
     pub bonus: Option<Bonus>,
+    /// Where each check's indicator names are written: (criterion, name) → position.
+    pub check_positions: BTreeMap<(u32, String), Pos>,
 }
 
 #[derive(Debug, Clone)]
@@ -175,10 +177,13 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
     let line_of_id = |id: u32, nth_key: &str| -> Pos {
         // Criteria and categories are both `- id: N`; the search is good
         // enough to point at the right block in practice.
-        find_value(text, "id", &id.to_string()).or_else(|| find_key(text, nth_key)).unwrap_or(Pos::new(1, 1))
+        find_value(text, "id", &id.to_string())
+            .or_else(|| find_key(text, nth_key))
+            .unwrap_or(Pos::new(1, 1))
     };
 
     let mut seen_criteria = BTreeMap::new();
+    let mut check_positions = BTreeMap::new();
     let mut categories = Vec::new();
     let mut table_sum = 0.0;
     for rc in raw.categories {
@@ -186,44 +191,99 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
         let mut cat_sum = 0.0;
         for rcr in rc.criteria {
             if seen_criteria.insert(rcr.id, rc.id).is_some() {
-                diags.error_hint(path, line_of_id(rcr.id, "criteria"), format!("考评标准序号 {} 重复", rcr.id), "序号在整张表中必须唯一（1–31）");
+                diags.error_hint(
+                    path,
+                    line_of_id(rcr.id, "criteria"),
+                    format!("考评标准序号 {} 重复", rcr.id),
+                    "序号在整张表中必须唯一（1–31）",
+                );
             }
             for office in &rcr.offices {
                 if office != ALL_OFFICES && !raw.offices.contains(office) {
-                    let pos = find_value(text, "offices", office).filter(|p| p.line > 1).or_else(|| locate_text(text, office)).unwrap_or(Pos::new(1, 1));
+                    let pos = find_value(text, "offices", office)
+                        .filter(|p| p.line > 1)
+                        .or_else(|| locate_text(text, office))
+                        .unwrap_or(Pos::new(1, 1));
                     unknown_office(diags, path, pos, office, &raw.offices);
                 }
             }
             for ch in &rcr.checks {
+                if let Some(line) = locate_text(text, &ch.name) {
+                    for name in [&ch.numerator, &ch.denominator] {
+                        let pos = text
+                            .lines()
+                            .enumerate()
+                            .skip(line.line - 1)
+                            .take(3)
+                            .find_map(|(i, l)| {
+                                l.find(&format!(": {name}"))
+                                    .map(|c| Pos::new(i + 1, l[..c + 2].chars().count() + 1))
+                            });
+                        check_positions.insert((rcr.id, name.clone()), pos.unwrap_or(line));
+                    }
+                }
                 if ch.min < 0.0 || ch.min > 1.0 {
-                    diags.error_hint(path, locate_text(text, &ch.name).unwrap_or(Pos::new(1, 1)), format!("指标 “{}” 的 min 应在 0 到 1 之间", ch.name), "比例写成小数，如 50% 写 0.5");
+                    diags.error_hint(
+                        path,
+                        locate_text(text, &ch.name).unwrap_or(Pos::new(1, 1)),
+                        format!("指标 “{}” 的 min 应在 0 到 1 之间", ch.name),
+                        "比例写成小数，如 50% 写 0.5",
+                    );
                 }
             }
             let items: Vec<Item> = rcr
                 .items
                 .into_iter()
                 .enumerate()
-                .map(|(i, it)| Item { id: format!("{}.{}", rcr.id, i + 1), points: it.points, text: it.text })
+                .map(|(i, it)| Item {
+                    id: format!("{}.{}", rcr.id, i + 1),
+                    points: it.points,
+                    text: it.text,
+                })
                 .collect();
             cat_sum += items.iter().map(|i| i.points).sum::<f64>();
-            criteria.push(Criterion { id: rcr.id, category: rc.id, offices: rcr.offices, text: rcr.text, items, checks: rcr.checks });
+            criteria.push(Criterion {
+                id: rcr.id,
+                category: rc.id,
+                offices: rcr.offices,
+                text: rcr.text,
+                items,
+                checks: rcr.checks,
+            });
         }
         if !near(cat_sum, rc.points) {
             diags.error_hint(
                 path,
-                find_value(text, "points", &fmt_points(rc.points)).and(locate_text(text, &rc.name)).unwrap_or(Pos::new(1, 1)),
-                format!("第 {} 类 “{}” 标为 {} 分，但其各项分值合计 {} 分", rc.id, rc.name, fmt_points(rc.points), fmt_points(cat_sum)),
+                find_value(text, "points", &fmt_points(rc.points))
+                    .and(locate_text(text, &rc.name))
+                    .unwrap_or(Pos::new(1, 1)),
+                format!(
+                    "第 {} 类 “{}” 标为 {} 分，但其各项分值合计 {} 分",
+                    rc.id,
+                    rc.name,
+                    fmt_points(rc.points),
+                    fmt_points(cat_sum)
+                ),
                 "核对该类下各条目的 points，或修改该类的 points",
             );
         }
         table_sum += rc.points;
-        categories.push(Category { id: rc.id, name: rc.name, points: rc.points, criteria });
+        categories.push(Category {
+            id: rc.id,
+            name: rc.name,
+            points: rc.points,
+            criteria,
+        });
     }
     if !near(table_sum, raw.total) {
         diags.error_hint(
             path,
             find_key(text, "total").unwrap_or(Pos::new(1, 1)),
-            format!("各类分值合计 {} 分，与 total: {} 不符", fmt_points(table_sum), fmt_points(raw.total)),
+            format!(
+                "各类分值合计 {} 分，与 total: {} 不符",
+                fmt_points(table_sum),
+                fmt_points(raw.total)
+            ),
             "核对各类的 points 或 total",
         );
     }
@@ -231,12 +291,31 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
         let from = parse_date(&b.window.from);
         let to = parse_date(&b.window.to);
         if from.is_none() {
-            date_error(diags, path, find_key(text, "from").unwrap_or_default(), "window.from", &b.window.from);
+            date_error(
+                diags,
+                path,
+                find_key(text, "from").unwrap_or_default(),
+                "window.from",
+                &b.window.from,
+            );
         }
         if to.is_none() {
-            date_error(diags, path, find_key(text, "to").unwrap_or_default(), "window.to", &b.window.to);
+            date_error(
+                diags,
+                path,
+                find_key(text, "to").unwrap_or_default(),
+                "window.to",
+                &b.window.to,
+            );
         }
-        Some(Bonus { name: b.name, cap: b.cap, from: from?, to: to?, levels: b.levels, text: b.text })
+        Some(Bonus {
+            name: b.name,
+            cap: b.cap,
+            from: from?,
+            to: to?,
+            levels: b.levels,
+            text: b.text,
+        })
     });
     Some(Table {
         name: raw.name,
@@ -245,17 +324,33 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
         offices: raw.offices,
         categories,
         bonus,
+        check_positions,
     })
 }
 
 fn locate_text(text: &str, needle: &str) -> Option<Pos> {
-    text.lines().enumerate().find_map(|(i, l)| l.find(needle).map(|c| Pos::new(i + 1, l[..c].chars().count() + 1)))
+    text.lines().enumerate().find_map(|(i, l)| {
+        l.find(needle)
+            .map(|c| Pos::new(i + 1, l[..c].chars().count() + 1))
+    })
 }
 
-pub fn unknown_office(diags: &mut Diagnostics, path: &str, pos: Pos, office: &str, known: &[String]) {
+pub fn unknown_office(
+    diags: &mut Diagnostics,
+    path: &str,
+    pos: Pos,
+    office: &str,
+    known: &[String],
+) {
     let hint = match nearest(office, known.iter().map(String::as_str)) {
-        Some(n) => format!("是否想写 “{n}”？已登记的处室：{}（在 data/criteria.yaml 的 offices 中登记）", known.join("、")),
-        None => format!("已登记的处室：{}（新处室请先加到 data/criteria.yaml 的 offices 中）", known.join("、")),
+        Some(n) => format!(
+            "是否想写 “{n}”？已登记的处室：{}（在 data/criteria.yaml 的 offices 中登记）",
+            known.join("、")
+        ),
+        None => format!(
+            "已登记的处室：{}（新处室请先加到 data/criteria.yaml 的 offices 中）",
+            known.join("、")
+        ),
     };
     diags.error_hint(path, pos, format!("未登记的处室 “{office}”"), hint);
 }
@@ -330,14 +425,19 @@ fn yaml_key_string(k: &serde_yaml::Value) -> Option<String> {
 
 pub fn parse_ledger(src: &SourceText, table: &Table, diags: &mut Diagnostics) -> Ledger {
     let path = src.path.as_str();
-    let Some(map) = source::parse_yaml::<Option<serde_yaml::Mapping>>(path, &src.text, 1, diags) else {
+    let Some(map) = source::parse_yaml::<Option<serde_yaml::Mapping>>(path, &src.text, 1, diags)
+    else {
         return Ledger::new();
     };
     let mut by_criterion: Vec<(u32, LedgerEntry)> = Vec::new();
     let mut by_item: Vec<(String, LedgerEntry)> = Vec::new();
     for (k, v) in map.unwrap_or_default() {
         let Some(key) = yaml_key_string(&k) else {
-            diags.error(path, Pos::new(1, 1), "台账的键必须是条目编号，如 \"16.1\" 或 16");
+            diags.error(
+                path,
+                Pos::new(1, 1),
+                "台账的键必须是条目编号，如 \"16.1\" 或 16",
+            );
             continue;
         };
         let pos = find_key(&src.text, &key).unwrap_or(Pos::new(1, 1));
@@ -346,27 +446,55 @@ pub fn parse_ledger(src: &SourceText, table: &Table, diags: &mut Diagnostics) ->
             Ok(r) => r,
             Err(e) => {
                 let (msg, hint) = source::translate_yaml_error(&e.to_string());
-                diags.push(crate::diagnostic::Severity::Error, path, pos, format!("台账 “{key}”：{msg}"), hint);
+                diags.push(
+                    crate::diagnostic::Severity::Error,
+                    path,
+                    pos,
+                    format!("台账 “{key}”：{msg}"),
+                    hint,
+                );
                 continue;
             }
         };
         let entry_line = pos.line.saturating_sub(1);
-        let at = |field: &str| source::find_key_from(&src.text, field, entry_line).filter(|p| p.line <= pos.line + 6).unwrap_or(pos);
+        let at = |field: &str| {
+            source::find_key_from(&src.text, field, entry_line)
+                .filter(|p| p.line <= pos.line + 6)
+                .unwrap_or(pos)
+        };
         let status = raw.status.as_deref().and_then(|s| {
             let st = Status::parse(s);
             if st.is_none() {
-                diags.error_hint(path, at("status"), format!("台账 “{key}” 的状态 “{s}” 无效"), "可选：todo（未启动）、doing（推进中）、done（已完成），也可直接写中文");
+                diags.error_hint(
+                    path,
+                    at("status"),
+                    format!("台账 “{key}” 的状态 “{s}” 无效"),
+                    "可选：todo（未启动）、doing（推进中）、done（已完成），也可直接写中文",
+                );
             }
             st
         });
         let deadline = raw.deadline.as_deref().and_then(|d| {
             let parsed = parse_date(d);
             if parsed.is_none() {
-                date_error(diags, path, at("deadline"), &format!("台账 “{key}” 的 deadline"), d);
+                date_error(
+                    diags,
+                    path,
+                    at("deadline"),
+                    &format!("台账 “{key}” 的 deadline"),
+                    d,
+                );
             }
             parsed
         });
-        let entry = LedgerEntry { deadline, status, score: raw.score, note: raw.note, files: raw.files, pos };
+        let entry = LedgerEntry {
+            deadline,
+            status,
+            score: raw.score,
+            note: raw.note,
+            files: raw.files,
+            pos,
+        };
         match resolve_ledger_key(&key, table) {
             Ok(LedgerKey::Criterion(c)) => by_criterion.push((c, entry)),
             Ok(LedgerKey::Item(id)) => by_item.push((id, entry)),
@@ -386,7 +514,11 @@ pub fn parse_ledger(src: &SourceText, table: &Table, diags: &mut Diagnostics) ->
                 status: entry.status.or(base.status),
                 score: entry.score.or(base.score),
                 note: entry.note.or(base.note),
-                files: if entry.files.is_empty() { base.files } else { entry.files },
+                files: if entry.files.is_empty() {
+                    base.files
+                } else {
+                    entry.files
+                },
                 pos: entry.pos,
             },
             None => entry,
@@ -400,7 +532,12 @@ pub fn parse_ledger(src: &SourceText, table: &Table, diags: &mut Diagnostics) ->
                     diags.error_hint(
                         path,
                         e.pos,
-                        format!("条目 {} 的自评分 {} 超出该项分值 {} 分", item.id, fmt_points(score), fmt_points(item.points)),
+                        format!(
+                            "条目 {} 的自评分 {} 超出该项分值 {} 分",
+                            item.id,
+                            fmt_points(score),
+                            fmt_points(item.points)
+                        ),
                         format!("score 应在 0 到 {} 之间", fmt_points(item.points)),
                     );
                 }
@@ -421,19 +558,35 @@ fn resolve_ledger_key(key: &str, table: &Table) -> Result<LedgerKey, (String, St
         Some((cid, Some(n))) => match table.criterion(cid) {
             Some(c) if n >= 1 && n <= c.items.len() => Ok(LedgerKey::Item(key.to_string())),
             Some(c) => Err((
-                format!("台账中的条目 “{key}” 不存在：第 {cid} 条只有 {} 项", c.items.len()),
-                format!("可用：{}", c.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join("、")),
+                format!(
+                    "台账中的条目 “{key}” 不存在：第 {cid} 条只有 {} 项",
+                    c.items.len()
+                ),
+                format!(
+                    "可用：{}",
+                    c.items
+                        .iter()
+                        .map(|i| i.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
             )),
             None => Err(unknown_criterion(cid, table)),
         },
         Some((cid, None)) => Err(unknown_criterion(cid, table)),
-        None => Err((format!("台账的键 “{key}” 不是条目编号"), "写成 \"16.1\"（第 16 条第 1 项）或 16（第 16 条全部条目）".into())),
+        None => Err((
+            format!("台账的键 “{key}” 不是条目编号"),
+            "写成 \"16.1\"（第 16 条第 1 项）或 16（第 16 条全部条目）".into(),
+        )),
     }
 }
 
 pub fn unknown_criterion(cid: u32, table: &Table) -> (String, String) {
     let max = table.criteria().map(|c| c.id).max().unwrap_or(0);
-    (format!("考评标准第 {cid} 条不存在"), format!("考评标准序号为 1–{max}，见 data/criteria.yaml"))
+    (
+        format!("考评标准第 {cid} 条不存在"),
+        format!("考评标准序号为 1–{max}，见 data/criteria.yaml"),
+    )
 }
 
 // ---------- indicators.yaml, honors.yaml ----------
@@ -441,23 +594,44 @@ pub fn unknown_criterion(cid: u32, table: &Table) -> (String, String) {
 pub type Indicators = BTreeMap<String, f64>;
 
 pub fn parse_indicators(src: &SourceText, table: &Table, diags: &mut Diagnostics) -> Indicators {
-    let ind: Indicators = source::parse_yaml::<Option<Indicators>>(&src.path, &src.text, 1, diags).flatten().unwrap_or_default();
+    let ind: Indicators = source::parse_yaml::<Option<Indicators>>(&src.path, &src.text, 1, diags)
+        .flatten()
+        .unwrap_or_default();
     for c in table.criteria() {
         for ch in &c.checks {
             for name in [&ch.numerator, &ch.denominator] {
                 if !ind.contains_key(name.as_str()) {
                     let hint = match nearest(name, ind.keys().map(String::as_str)) {
-                        Some(n) => format!("是否想写 “{n}”？在 data/indicators.yaml 中已有：{}", ind.keys().cloned().collect::<Vec<_>>().join("、")),
+                        Some(n) => format!(
+                            "是否想写 “{n}”？在 data/indicators.yaml 中已有：{}",
+                            ind.keys().cloned().collect::<Vec<_>>().join("、")
+                        ),
                         None => format!("请在 data/indicators.yaml 中添加一行 {name}: 数量"),
                     };
-                    diags.error_hint("data/criteria.yaml", Pos::default(), format!("第 {} 条的指标 “{}” 用到了未填写的数量 “{name}”", c.id, ch.name), hint);
+                    let pos = table
+                        .check_positions
+                        .get(&(c.id, name.clone()))
+                        .copied()
+                        .unwrap_or_default();
+                    diags.error_hint(
+                        "data/criteria.yaml",
+                        pos,
+                        format!(
+                            "第 {} 条的指标 “{}” 用到了未填写的数量 “{name}”",
+                            c.id, ch.name
+                        ),
+                        hint,
+                    );
                 }
             }
             if ind.get(&ch.denominator) == Some(&0.0) {
                 diags.error_hint(
                     &src.path,
                     find_key(&src.text, &ch.denominator).unwrap_or_default(),
-                    format!("“{}” 为 0，无法计算第 {} 条的比例 “{}”", ch.denominator, c.id, ch.name),
+                    format!(
+                        "“{}” 为 0，无法计算第 {} 条的比例 “{}”",
+                        ch.denominator, c.id, ch.name
+                    ),
                     "请填写实际人数",
                 );
             }
@@ -486,19 +660,41 @@ pub struct Honor {
 
 pub fn parse_honors(src: &SourceText, table: &Table, diags: &mut Diagnostics) -> Vec<Honor> {
     let path = src.path.as_str();
-    let raw: Vec<RawHonor> = source::parse_yaml::<Option<Vec<RawHonor>>>(path, &src.text, 1, diags).flatten().unwrap_or_default();
-    let levels: Vec<&str> = table.bonus.as_ref().map(|b| b.levels.keys().map(String::as_str).collect()).unwrap_or_default();
+    let raw: Vec<RawHonor> = source::parse_yaml::<Option<Vec<RawHonor>>>(path, &src.text, 1, diags)
+        .flatten()
+        .unwrap_or_default();
+    let levels: Vec<&str> = table
+        .bonus
+        .as_ref()
+        .map(|b| b.levels.keys().map(String::as_str).collect())
+        .unwrap_or_default();
     raw.into_iter()
         .filter_map(|h| {
             let pos = locate_text(&src.text, &h.name).unwrap_or_default();
             if !levels.contains(&h.level.as_str()) {
-                diags.error_hint(path, pos, format!("荣誉 “{}” 的级别 “{}” 无效", h.name, h.level), format!("可选：{}", levels.join("、")));
+                diags.error_hint(
+                    path,
+                    pos,
+                    format!("荣誉 “{}” 的级别 “{}” 无效", h.name, h.level),
+                    format!("可选：{}", levels.join("、")),
+                );
             }
             let Some(date) = parse_date(&h.date) else {
-                date_error(diags, path, pos, &format!("荣誉 “{}” 的 date", h.name), &h.date);
+                date_error(
+                    diags,
+                    path,
+                    pos,
+                    &format!("荣誉 “{}” 的 date", h.name),
+                    &h.date,
+                );
                 return None;
             };
-            Some(Honor { name: h.name, level: h.level, date, issuer: h.issuer })
+            Some(Honor {
+                name: h.name,
+                level: h.level,
+                date,
+                issuer: h.issuer,
+            })
         })
         .collect()
 }

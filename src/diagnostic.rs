@@ -32,7 +32,15 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "警告",
         };
         if self.line > 0 {
-            write!(f, "{}:{}:{}: {}：{}", self.path, self.line, self.column.max(1), level, self.message)?;
+            write!(
+                f,
+                "{}:{}:{}: {}：{}",
+                self.path,
+                self.line,
+                self.column.max(1),
+                level,
+                self.message
+            )?;
         } else {
             write!(f, "{}: {}：{}", self.path, level, self.message)?;
         }
@@ -66,7 +74,14 @@ impl Diagnostics {
         Self::default()
     }
 
-    pub fn push(&mut self, severity: Severity, path: &str, pos: Pos, message: impl Into<String>, hint: Option<String>) {
+    pub fn push(
+        &mut self,
+        severity: Severity,
+        path: &str,
+        pos: Pos,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
         self.items.push(Diagnostic {
             path: path.to_string(),
             line: pos.line,
@@ -81,7 +96,13 @@ impl Diagnostics {
         self.push(Severity::Error, path, pos, message, None);
     }
 
-    pub fn error_hint(&mut self, path: &str, pos: Pos, message: impl Into<String>, hint: impl Into<String>) {
+    pub fn error_hint(
+        &mut self,
+        path: &str,
+        pos: Pos,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         self.push(Severity::Error, path, pos, message, Some(hint.into()));
     }
 
@@ -89,7 +110,13 @@ impl Diagnostics {
         self.push(Severity::Warning, path, pos, message, None);
     }
 
-    pub fn warning_hint(&mut self, path: &str, pos: Pos, message: impl Into<String>, hint: impl Into<String>) {
+    pub fn warning_hint(
+        &mut self,
+        path: &str,
+        pos: Pos,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         self.push(Severity::Warning, path, pos, message, Some(hint.into()));
     }
 
@@ -98,11 +125,17 @@ impl Diagnostics {
     }
 
     pub fn error_count(&self) -> usize {
-        self.items.iter().filter(|d| d.severity == Severity::Error).count()
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 
     pub fn warning_count(&self) -> usize {
-        self.items.iter().filter(|d| d.severity == Severity::Warning).count()
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 
     pub fn has_errors(&self) -> bool {
@@ -114,7 +147,8 @@ impl Diagnostics {
     pub fn sorted(&self) -> Vec<Diagnostic> {
         let mut items = self.items.clone();
         items.sort_by(|a, b| {
-            (&a.path, a.line, a.column, a.severity, &a.message).cmp(&(&b.path, b.line, b.column, b.severity, &b.message))
+            (&a.path, a.line, a.column, a.severity, &a.message)
+                .cmp(&(&b.path, b.line, b.column, b.severity, &b.message))
         });
         items.dedup();
         items
@@ -122,13 +156,20 @@ impl Diagnostics {
 
     /// `发现 3 个错误、2 个警告`
     pub fn summary_line(&self) -> String {
-        format!("发现 {} 个错误、{} 个警告", self.error_count(), self.warning_count())
+        format!(
+            "发现 {} 个错误、{} 个警告",
+            self.error_count(),
+            self.warning_count()
+        )
     }
 }
 
 /// The site-relative display form of a path: forward slashes, no `./`.
 pub fn display_path(root: &Path, path: &Path) -> String {
-    let rel: PathBuf = path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf());
+    let rel: PathBuf = path
+        .strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf());
     rel.to_string_lossy().replace('\\', "/")
 }
 
@@ -139,7 +180,12 @@ mod tests {
     #[test]
     fn formats_location_message_and_hint() {
         let mut d = Diagnostics::new();
-        d.error_hint("content/reports/a.md", Pos::new(3, 7), "未知的活动类别 “volunter”", "可选：volunteer");
+        d.error_hint(
+            "content/reports/a.md",
+            Pos::new(3, 7),
+            "未知的活动类别 “volunter”",
+            "可选：volunteer",
+        );
         d.warning("data/ledger.yaml", Pos::new(0, 0), "逾期");
         let sorted = d.sorted();
         assert_eq!(

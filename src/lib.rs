@@ -56,7 +56,10 @@ impl BuildReport {
     pub fn summary(&self) -> String {
         let u = &self.unit;
         let head = if self.written {
-            format!("已生成 {} 篇报道、{} 个页面，共 {} 个文件", self.reports, self.pages, self.files)
+            format!(
+                "已生成 {} 篇报道、{} 个页面，共 {} 个文件",
+                self.reports, self.pages, self.files
+            )
         } else if self.ok() {
             format!("检查完毕：{} 篇报道、{} 个页面", self.reports, self.pages)
         } else {

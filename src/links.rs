@@ -38,10 +38,17 @@ impl LinkError {
         match self {
             LinkError::OutsideSite => (
                 format!("路径 “{target}” 指向站点文件夹以外"),
-                "只能引用站点文件夹内的文件：把文件放到报道所在文件夹或 static/ 中，再写相对路径".into(),
+                "只能引用站点文件夹内的文件：把文件放到报道所在文件夹或 static/ 中，再写相对路径"
+                    .into(),
             ),
-            LinkError::Missing(p) => (format!("找不到 “{target}”（{p}）"), "检查文件名和路径是否写对、文件是否已放入对应文件夹".into()),
-            LinkError::NotAFile(p) => (format!("“{target}” 不是文件（{p}）"), "请链接到具体文件".into()),
+            LinkError::Missing(p) => (
+                format!("找不到 “{target}”（{p}）"),
+                "检查文件名和路径是否写对、文件是否已放入对应文件夹".into(),
+            ),
+            LinkError::NotAFile(p) => (
+                format!("“{target}” 不是文件（{p}）"),
+                "请链接到具体文件".into(),
+            ),
         }
     }
 }
@@ -106,7 +113,9 @@ pub fn encode_url_path(s: &str) -> String {
 impl Routes {
     /// Site-relative form of an absolute path inside the root.
     pub fn site_relative(&self, p: &Path) -> Option<String> {
-        p.strip_prefix(&self.root).ok().map(|r| r.to_string_lossy().replace('\\', "/"))
+        p.strip_prefix(&self.root)
+            .ok()
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
     }
 
     /// Resolve a file referenced relative to `dir` (a report's folder).
@@ -130,7 +139,12 @@ impl Routes {
 
     /// Where an asset of the page at `route` (whose source lives in `dir`)
     /// is published, and the URL to it.
-    pub fn asset(&self, dir: &Path, route: &str, target: &str) -> Result<(String, Option<Asset>), LinkError> {
+    pub fn asset(
+        &self,
+        dir: &Path,
+        route: &str,
+        target: &str,
+    ) -> Result<(String, Option<Asset>), LinkError> {
         let (file, site_rel) = self.resolve_file(dir, target)?;
         if let Some(under_static) = site_rel.strip_prefix("static/") {
             // static/ is copied whole; link to it where it lands.
@@ -138,15 +152,31 @@ impl Routes {
         }
         let output = match file.strip_prefix(dir) {
             Ok(inside) => format!("{route}{}", inside.to_string_lossy().replace('\\', "/")),
-            Err(_) => format!("{route}{}", file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+            Err(_) => format!(
+                "{route}{}",
+                file.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ),
         };
-        Ok((self.url(&output), Some(Asset { source: file, output })))
+        Ok((
+            self.url(&output),
+            Some(Asset {
+                source: file,
+                output,
+            }),
+        ))
     }
 
     /// Resolve a relative link to another Markdown file to its page URL.
     pub fn markdown_link(&self, dir: &Path, target: &str) -> Result<String, LinkError> {
         let (_, site_rel) = self.resolve_file(dir, target)?;
-        self.by_source.get(&site_rel).map(|route| self.url(route)).ok_or(LinkError::Missing(format!("{site_rel} 不是已发布的报道或页面，可能是草稿")))
+        self.by_source
+            .get(&site_rel)
+            .map(|route| self.url(route))
+            .ok_or(LinkError::Missing(format!(
+                "{site_rel} 不是已发布的报道或页面，可能是草稿"
+            )))
     }
 
     /// `/progress/16/` → `/wmcj/progress/16/`, if the site has that page.
@@ -176,10 +206,18 @@ mod tests {
 
     #[test]
     fn lexical_join_stays_inside() {
-        assert_eq!(join_lexically(Path::new("/s/content/reports"), "../pages/plan.md").unwrap(), PathBuf::from("/s/content/pages/plan.md"));
+        assert_eq!(
+            join_lexically(Path::new("/s/content/reports"), "../pages/plan.md").unwrap(),
+            PathBuf::from("/s/content/pages/plan.md")
+        );
         assert!(join_lexically(Path::new("/s"), "../../../../etc/passwd").is_none());
-        assert!(!join_lexically(Path::new("/s/a"), "../../etc/passwd").unwrap().starts_with("/s"));
+        assert!(!join_lexically(Path::new("/s/a"), "../../etc/passwd")
+            .unwrap()
+            .starts_with("/s"));
         assert!(join_lexically(Path::new("/s"), "/etc/passwd").is_none());
-        assert_eq!(decode_url_path("%E7%AD%BE%E5%88%B0%E8%A1%A8.pdf"), "签到表.pdf");
+        assert_eq!(
+            decode_url_path("%E7%AD%BE%E5%88%B0%E8%A1%A8.pdf"),
+            "签到表.pdf"
+        );
     }
 }

@@ -7,7 +7,12 @@ use std::process::ExitCode;
 use wenming::{build, config, BuildOptions};
 
 #[derive(Parser)]
-#[command(name = "wenming", version, about = "文明创建专题专栏生成器", disable_help_subcommand = true)]
+#[command(
+    name = "wenming",
+    version,
+    about = "文明创建专题专栏生成器",
+    disable_help_subcommand = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -56,7 +61,13 @@ fn main() -> ExitCode {
         }
     };
     let opts = match cli.command {
-        Command::Build { root, output, base_url, drafts, as_of } => BuildOptions {
+        Command::Build {
+            root,
+            output,
+            base_url,
+            drafts,
+            as_of,
+        } => BuildOptions {
             output: output.unwrap_or_else(|| root.join("public")),
             root,
             overrides: config::Overrides { base_url, as_of },
@@ -66,7 +77,10 @@ fn main() -> ExitCode {
         Command::Check { root, as_of } => BuildOptions {
             output: root.join("public"),
             root,
-            overrides: config::Overrides { base_url: None, as_of },
+            overrides: config::Overrides {
+                base_url: None,
+                as_of,
+            },
             drafts: false,
             write: false,
         },

@@ -22,7 +22,8 @@ fn syntax_set() -> &'static SyntaxSet {
 /// The stylesheet for highlighted code, written only when some page has code.
 pub fn highlight_css() -> String {
     let themes = syntect::highlighting::ThemeSet::load_defaults();
-    syntect::html::css_for_theme_with_class_style(&themes.themes["InspiredGitHub"], CLASS_STYLE).unwrap_or_default()
+    syntect::html::css_for_theme_with_class_style(&themes.themes["InspiredGitHub"], CLASS_STYLE)
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Default, Clone)]
@@ -48,7 +49,10 @@ pub struct PageContext<'a> {
 }
 
 fn options() -> Options {
-    Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_HEADING_ATTRIBUTES
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
 fn is_cjk(c: char) -> bool {
@@ -79,7 +83,12 @@ pub fn anchor(text: &str) -> String {
 fn line_col(text: &str, offset: usize, first_line: usize) -> Pos {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count();
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     Pos::new(first_line + line, col)
 }
 
@@ -88,14 +97,21 @@ fn has_scheme(url: &str) -> bool {
         return true;
     }
     match url.find(':') {
-        Some(i) => url[..i].chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.') && i > 1,
+        Some(i) => {
+            url[..i]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
+                && i > 1
+        }
         None => false,
     }
 }
 
 pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Rendered {
     let mut out = Rendered::default();
-    let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(markdown, options()).into_offset_iter().collect();
+    let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(markdown, options())
+        .into_offset_iter()
+        .collect();
     let mut result: Vec<Event> = Vec::with_capacity(events.len());
     let mut used_ids = HashSet::new();
     let mut i = 0;
@@ -104,25 +120,52 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
         let (event, range) = &events[i];
         let pos = || line_col(markdown, range.start, ctx.first_line);
         match event {
-            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
                 let end = find_end(&events, i);
-                let text: String = events[i + 1..end].iter().filter_map(|(e, _)| text_of(e)).collect();
-                let mut id_str = id.as_ref().map(|s| s.to_string()).unwrap_or_else(|| anchor(&text));
+                let text: String = events[i + 1..end]
+                    .iter()
+                    .filter_map(|(e, _)| text_of(e))
+                    .collect();
+                let mut id_str = id
+                    .as_ref()
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| anchor(&text));
                 let base = id_str.clone();
                 let mut n = 1;
                 while !used_ids.insert(id_str.clone()) {
                     id_str = format!("{base}-{n}");
                     n += 1;
                 }
-                result.push(Event::Start(Tag::Heading { level: *level, id: Some(id_str.into()), classes: classes.clone(), attrs: attrs.clone() }));
+                result.push(Event::Start(Tag::Heading {
+                    level: *level,
+                    id: Some(id_str.into()),
+                    classes: classes.clone(),
+                    attrs: attrs.clone(),
+                }));
                 i += 1;
                 continue;
             }
             Event::Start(Tag::CodeBlock(kind)) => {
                 let end = find_end(&events, i);
-                let code: String = events[i + 1..end].iter().filter_map(|(e, _)| if let Event::Text(t) = e { Some(t.as_ref()) } else { None }).collect();
+                let code: String = events[i + 1..end]
+                    .iter()
+                    .filter_map(|(e, _)| {
+                        if let Event::Text(t) = e {
+                            Some(t.as_ref())
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
                 let lang = match kind {
-                    CodeBlockKind::Fenced(l) => l.split([' ', ',']).next().unwrap_or("").to_string(),
+                    CodeBlockKind::Fenced(l) => {
+                        l.split([' ', ',']).next().unwrap_or("").to_string()
+                    }
                     CodeBlockKind::Indented => String::new(),
                 };
                 out.has_code = true;
@@ -130,12 +173,22 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
                 i = end + 1;
                 continue;
             }
-            Event::Start(Tag::Image { dest_url, title, .. }) => {
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) => {
                 let end = find_end(&events, i);
-                let alt: String = events[i + 1..end].iter().filter_map(|(e, _)| text_of(e)).collect();
+                let alt: String = events[i + 1..end]
+                    .iter()
+                    .filter_map(|(e, _)| text_of(e))
+                    .collect();
                 let alt = alt.trim().to_string();
                 if alt.is_empty() {
-                    diags.error_hint(ctx.path, pos(), format!("图片 “{dest_url}” 缺少说明文字（alt）"), "写成 ![图片说明](文件名.jpg)，说明文字供读屏软件朗读，也用作图片标题");
+                    diags.error_hint(
+                        ctx.path,
+                        pos(),
+                        format!("图片 “{dest_url}” 缺少说明文字（alt）"),
+                        "写成 ![图片说明](文件名.jpg)，说明文字供读屏软件朗读，也用作图片标题",
+                    );
                 }
                 let src = if has_scheme(dest_url) {
                     dest_url.to_string()
@@ -148,7 +201,11 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
                         }
                     }
                 };
-                let mut tag = format!("<img src=\"{}\" alt=\"{}\" loading=\"lazy\"", escape_attr(&src), escape_attr(&alt));
+                let mut tag = format!(
+                    "<img src=\"{}\" alt=\"{}\" loading=\"lazy\"",
+                    escape_attr(&src),
+                    escape_attr(&alt)
+                );
                 if !title.is_empty() {
                     tag.push_str(&format!(" title=\"{}\"", escape_attr(title)));
                 }
@@ -158,10 +215,24 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
                 i = end + 1;
                 continue;
             }
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                let new_url = rewrite_link(*link_type, dest_url, ctx, &mut out).map_err(|(m, h)| diags.error_hint(ctx.path, pos(), m, h)).ok();
-                let dest = new_url.map(CowStr::from).unwrap_or_else(|| dest_url.clone());
-                result.push(Event::Start(Tag::Link { link_type: *link_type, dest_url: dest, title: title.clone(), id: id.clone() }));
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let new_url = rewrite_link(*link_type, dest_url, ctx, &mut out)
+                    .map_err(|(m, h)| diags.error_hint(ctx.path, pos(), m, h))
+                    .ok();
+                let dest = new_url
+                    .map(CowStr::from)
+                    .unwrap_or_else(|| dest_url.clone());
+                result.push(Event::Start(Tag::Link {
+                    link_type: *link_type,
+                    dest_url: dest,
+                    title: title.clone(),
+                    id: id.clone(),
+                }));
             }
             // Raw HTML is shown as text: pasted Word or web fragments must
             // never inject markup or scripts into an official site.
@@ -233,7 +304,11 @@ fn find_end(events: &[(Event, std::ops::Range<usize>)], start: usize) -> usize {
     events.len() - 1
 }
 
-fn resolve_asset(ctx: &PageContext, target: &str, out: &mut Rendered) -> Result<String, (String, String)> {
+fn resolve_asset(
+    ctx: &PageContext,
+    target: &str,
+    out: &mut Rendered,
+) -> Result<String, (String, String)> {
     let (path_part, _) = target.split_once('#').unwrap_or((target, ""));
     match ctx.routes.asset(ctx.dir, ctx.route, path_part) {
         Ok((url, asset)) => {
@@ -244,8 +319,17 @@ fn resolve_asset(ctx: &PageContext, target: &str, out: &mut Rendered) -> Result<
     }
 }
 
-fn rewrite_link(link_type: LinkType, dest: &str, ctx: &PageContext, out: &mut Rendered) -> Result<String, (String, String)> {
-    if matches!(link_type, LinkType::Email | LinkType::Autolink) || has_scheme(dest) || dest.starts_with('#') || dest.is_empty() {
+fn rewrite_link(
+    link_type: LinkType,
+    dest: &str,
+    ctx: &PageContext,
+    out: &mut Rendered,
+) -> Result<String, (String, String)> {
+    if matches!(link_type, LinkType::Email | LinkType::Autolink)
+        || has_scheme(dest)
+        || dest.starts_with('#')
+        || dest.is_empty()
+    {
         return Ok(dest.to_string());
     }
     let (path, fragment) = match dest.split_once('#') {
@@ -257,10 +341,18 @@ fn rewrite_link(link_type: LinkType, dest: &str, ctx: &PageContext, out: &mut Re
         None => url,
     };
     if path.starts_with('/') {
-        return ctx.routes.absolute_link(path).map(with_fragment).map_err(|e| e.describe(dest));
+        return ctx
+            .routes
+            .absolute_link(path)
+            .map(with_fragment)
+            .map_err(|e| e.describe(dest));
     }
     if path.to_ascii_lowercase().ends_with(".md") {
-        return ctx.routes.markdown_link(ctx.dir, path).map(with_fragment).map_err(|e| e.describe(dest));
+        return ctx
+            .routes
+            .markdown_link(ctx.dir, path)
+            .map(with_fragment)
+            .map_err(|e| e.describe(dest));
     }
     match ctx.routes.asset(ctx.dir, ctx.route, path) {
         Ok((url, asset)) => {
@@ -274,17 +366,27 @@ fn rewrite_link(link_type: LinkType, dest: &str, ctx: &PageContext, out: &mut Re
 }
 
 fn highlight(code: &str, lang: &str) -> String {
-    let lang_class = if lang.is_empty() { String::new() } else { format!(" class=\"language-{}\"", escape_attr(lang)) };
+    let lang_class = if lang.is_empty() {
+        String::new()
+    } else {
+        format!(" class=\"language-{}\"", escape_attr(lang))
+    };
     if !lang.is_empty() {
         let set = syntax_set();
         if let Some(syntax) = set.find_syntax_by_token(lang) {
             let mut gen = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
             for line in LinesWithEndings::from(code) {
-                if gen.parse_html_for_line_which_includes_newline(line).is_err() {
+                if gen
+                    .parse_html_for_line_which_includes_newline(line)
+                    .is_err()
+                {
                     return plain_code(code, &lang_class);
                 }
             }
-            return format!("<pre class=\"code\"><code{lang_class}>{}</code></pre>\n", gen.finalize());
+            return format!(
+                "<pre class=\"code\"><code{lang_class}>{}</code></pre>\n",
+                gen.finalize()
+            );
         }
     }
     plain_code(code, &lang_class)

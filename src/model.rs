@@ -46,11 +46,21 @@ pub struct Site {
     pub archived: bool,
 }
 
-fn read_data(root: &Path, name: &str, required: bool, diags: &mut Diagnostics) -> Option<source::SourceText> {
+fn read_data(
+    root: &Path,
+    name: &str,
+    required: bool,
+    diags: &mut Diagnostics,
+) -> Option<source::SourceText> {
     let path = root.join(name);
     if !path.exists() {
         if required {
-            diags.error_hint(name, Pos::default(), "找不到这个文件", format!("站点文件夹中须有 {name}；可用 wenming init 新建一个站点作参照"));
+            diags.error_hint(
+                name,
+                Pos::default(),
+                "找不到这个文件",
+                format!("站点文件夹中须有 {name}；可用 wenming init 新建一个站点作参照"),
+            );
         }
         return None;
     }
@@ -60,13 +70,21 @@ fn read_data(root: &Path, name: &str, required: bool, diags: &mut Diagnostics) -
 /// Phase 1: read and parse every file. `None` only when nothing useful can
 /// be built (no site.yaml or no assessment table).
 pub fn load(root: &Path, overrides: &Overrides, diags: &mut Diagnostics) -> Option<Inputs> {
-    let config = read_data(root, "site.yaml", true, diags).and_then(|s| config::parse(&s, overrides, diags));
-    let table = read_data(root, "data/criteria.yaml", true, diags).and_then(|s| data::parse_table(&s, diags));
+    let config =
+        read_data(root, "site.yaml", true, diags).and_then(|s| config::parse(&s, overrides, diags));
+    let table = read_data(root, "data/criteria.yaml", true, diags)
+        .and_then(|s| data::parse_table(&s, diags));
     let (ledger, indicators, honors) = match &table {
         Some(t) => (
-            read_data(root, "data/ledger.yaml", false, diags).map(|s| data::parse_ledger(&s, t, diags)).unwrap_or_default(),
-            read_data(root, "data/indicators.yaml", false, diags).map(|s| data::parse_indicators(&s, t, diags)).unwrap_or_default(),
-            read_data(root, "data/honors.yaml", false, diags).map(|s| data::parse_honors(&s, t, diags)).unwrap_or_default(),
+            read_data(root, "data/ledger.yaml", false, diags)
+                .map(|s| data::parse_ledger(&s, t, diags))
+                .unwrap_or_default(),
+            read_data(root, "data/indicators.yaml", false, diags)
+                .map(|s| data::parse_indicators(&s, t, diags))
+                .unwrap_or_default(),
+            read_data(root, "data/honors.yaml", false, diags)
+                .map(|s| data::parse_honors(&s, t, diags))
+                .unwrap_or_default(),
         ),
         None => Default::default(),
     };
@@ -82,7 +100,16 @@ pub fn load(root: &Path, overrides: &Overrides, diags: &mut Diagnostics) -> Opti
     };
     let reports = content::load_reports(root, cfg_for_reports, table.as_ref(), diags);
     let pages = content::load_pages(root, diags);
-    Some(Inputs { root: root.to_path_buf(), config: config?, table: table?, ledger, indicators, honors, reports, pages })
+    Some(Inputs {
+        root: root.to_path_buf(),
+        config: config?,
+        table: table?,
+        ledger,
+        indicators,
+        honors,
+        reports,
+        pages,
+    })
 }
 
 fn placeholder_config() -> Config {
@@ -102,23 +129,67 @@ fn placeholder_config() -> Config {
 }
 
 /// URL paths the generator itself owns; a publicity page may not take them.
-pub const RESERVED_SLUGS: &[&str] =
-    &["progress", "reports", "kinds", "offices", "archive", "dossier", "search", "static", "page", "feed.xml", "sitemap.xml", "ledger.csv", "404.html"];
+pub const RESERVED_SLUGS: &[&str] = &[
+    "progress",
+    "reports",
+    "kinds",
+    "offices",
+    "archive",
+    "dossier",
+    "search",
+    "static",
+    "page",
+    "feed.xml",
+    "sitemap.xml",
+    "ledger.csv",
+    "404.html",
+];
 
 /// Phase 2: cross-reference, order and score.
 pub fn assemble(inputs: Inputs, drafts: bool, diags: &mut Diagnostics) -> Site {
-    let Inputs { root, config, table, ledger, indicators, honors, mut reports, mut pages } = inputs;
+    let Inputs {
+        root,
+        config,
+        table,
+        ledger,
+        indicators,
+        honors,
+        mut reports,
+        mut pages,
+    } = inputs;
     if !drafts {
         reports.retain(|r| !r.draft);
     }
-    reports.sort_by(|a, b| (b.date, b.time).cmp(&(a.date, a.time)).then_with(|| a.title.cmp(&b.title)).then_with(|| a.slug.cmp(&b.slug)));
+    reports.sort_by(|a, b| {
+        (b.date, b.time)
+            .cmp(&(a.date, a.time))
+            .then_with(|| a.title.cmp(&b.title))
+            .then_with(|| a.slug.cmp(&b.slug))
+    });
     pages.sort_by(|a, b| a.weight.cmp(&b.weight).then_with(|| a.title.cmp(&b.title)));
 
-    check_duplicate_slugs(reports.iter().map(|r| (r.slug.as_str(), r.body.path.as_str())), "报道", diags);
-    check_duplicate_slugs(pages.iter().map(|p| (p.slug.as_str(), p.body.path.as_str())), "页面", diags);
+    check_duplicate_slugs(
+        reports
+            .iter()
+            .map(|r| (r.slug.as_str(), r.body.path.as_str())),
+        "报道",
+        diags,
+    );
+    check_duplicate_slugs(
+        pages
+            .iter()
+            .map(|p| (p.slug.as_str(), p.body.path.as_str())),
+        "页面",
+        diags,
+    );
     for p in &pages {
         if RESERVED_SLUGS.contains(&p.slug.as_str()) {
-            diags.error_hint(&p.body.path, Pos::new(1, 1), format!("页面网址 “{}” 与专栏自带的栏目重名", p.slug), "请在 front matter 中用 slug: 另取一个网址名，或改文件名");
+            diags.error_hint(
+                &p.body.path,
+                Pos::new(1, 1),
+                format!("页面网址 “{}” 与专栏自带的栏目重名", p.slug),
+                "请在 front matter 中用 slug: 另取一个网址名，或改文件名",
+            );
         }
     }
 
@@ -129,16 +200,25 @@ pub fn assemble(inputs: Inputs, drafts: bool, diags: &mut Diagnostics) -> Site {
     let mut tally = Tally::default();
     for (idx, r) in reports.iter().enumerate() {
         tally.add(r.participants, r.hours);
-        tally_by_kind.entry(r.kind.clone()).or_default().add(r.participants, r.hours);
+        tally_by_kind
+            .entry(r.kind.clone())
+            .or_default()
+            .add(r.participants, r.hours);
         let mut cited: Vec<u32> = r.criteria.iter().map(|c| c.criterion).collect();
         cited.dedup();
         for cid in cited {
             evidence.entry(cid).or_default().push(idx);
-            tally_by_criterion.entry(cid).or_default().add(r.participants, r.hours);
+            tally_by_criterion
+                .entry(cid)
+                .or_default()
+                .add(r.participants, r.hours);
         }
         for Citation { criterion, item } in &r.criteria {
             if let Some(i) = item {
-                item_evidence.entry(format!("{criterion}.{i}")).or_default().push(idx);
+                item_evidence
+                    .entry(format!("{criterion}.{i}"))
+                    .or_default()
+                    .push(idx);
             }
         }
         if r.criteria.is_empty() {
@@ -147,29 +227,66 @@ pub fn assemble(inputs: Inputs, drafts: bool, diags: &mut Diagnostics) -> Site {
     }
 
     let progress = progress::progress(&table, &ledger, &indicators, &honors, config.as_of);
-    for item in progress.criteria.values().flat_map(|c| c.items.iter()).filter(|i| i.overdue) {
+    for item in progress
+        .criteria
+        .values()
+        .flat_map(|c| c.items.iter())
+        .filter(|i| i.overdue)
+    {
         let pos = ledger.get(&item.id).map(|e| e.pos).unwrap_or_default();
         let deadline = item.deadline.map(|d| d.to_string()).unwrap_or_default();
         diags.warning(
             "data/ledger.yaml",
             pos,
-            format!("条目 {} 已逾期：完成时限 {deadline}，当前状态 {}", item.id, item.status.label()),
+            format!(
+                "条目 {} 已逾期：完成时限 {deadline}，当前状态 {}",
+                item.id,
+                item.status.label()
+            ),
         );
     }
-    let without: Vec<String> = table.criteria().filter(|c| !evidence.contains_key(&c.id)).map(|c| c.id.to_string()).collect();
+    let without: Vec<String> = table
+        .criteria()
+        .filter(|c| !evidence.contains_key(&c.id))
+        .map(|c| c.id.to_string())
+        .collect();
     if !without.is_empty() {
         diags.warning_hint(
             "content/reports",
             Pos::default(),
-            format!("以下 {} 条考评标准还没有佐证报道：第 {} 条", without.len(), without.join("、")),
+            format!(
+                "以下 {} 条考评标准还没有佐证报道：第 {} 条",
+                without.len(),
+                without.join("、")
+            ),
             "活动报道的 criteria 中写上对应序号，测评时即可在该标准下看到",
         );
     }
     let archived = config.campaign.is_some_and(|(_, end)| config.as_of > end);
-    Site { root, config, table, ledger, indicators, honors, reports, pages, progress, evidence, item_evidence, tally_by_kind, tally_by_criterion, tally, archived }
+    Site {
+        root,
+        config,
+        table,
+        ledger,
+        indicators,
+        honors,
+        reports,
+        pages,
+        progress,
+        evidence,
+        item_evidence,
+        tally_by_kind,
+        tally_by_criterion,
+        tally,
+        archived,
+    }
 }
 
-fn check_duplicate_slugs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>, what: &str, diags: &mut Diagnostics) {
+fn check_duplicate_slugs<'a>(
+    items: impl Iterator<Item = (&'a str, &'a str)>,
+    what: &str,
+    diags: &mut Diagnostics,
+) {
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     for (slug, path) in items {
         if let Some(first) = seen.get(slug) {

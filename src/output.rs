@@ -21,15 +21,27 @@ pub struct OutputFile {
 }
 
 fn sibling(out: &Path, tag: &str) -> PathBuf {
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
     out.with_file_name(format!(".{name}.wenming-{tag}-{}", std::process::id()))
 }
 
 /// Refuse output folders whose replacement would destroy the site itself.
 pub fn check_output_dir(root: &Path, out: &Path) -> Result<()> {
     let abs = |p: &Path| -> PathBuf {
-        let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
-        crate::links::join_lexically(Path::new("/"), &p.to_string_lossy().trim_start_matches('/').to_string()).map(|j| Path::new("/").join(j)).unwrap_or(p)
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
+        };
+        crate::links::join_lexically(
+            Path::new("/"),
+            &p.to_string_lossy().trim_start_matches('/').to_string(),
+        )
+        .map(|j| Path::new("/").join(j))
+        .unwrap_or(p)
     };
     let (root, out) = (abs(root), abs(out));
     if root.starts_with(&out) {
@@ -37,7 +49,10 @@ pub fn check_output_dir(root: &Path, out: &Path) -> Result<()> {
     }
     for protected in ["content", "data", "static", "themes", "site.yaml", "src"] {
         if out.starts_with(root.join(protected)) {
-            bail!("输出文件夹 {} 位于站点的 {protected} 中；请换一个输出文件夹（默认 public）", out.display());
+            bail!(
+                "输出文件夹 {} 位于站点的 {protected} 中；请换一个输出文件夹（默认 public）",
+                out.display()
+            );
         }
     }
     Ok(())
@@ -49,7 +64,8 @@ pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<()> {
         bail!("输出位置 {} 已有同名文件，不是文件夹", out.display());
     }
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).with_context(|| format!("无法创建文件夹 {}", parent.display()))?;
+        fs::create_dir_all(parent)
+            .with_context(|| format!("无法创建文件夹 {}", parent.display()))?;
     }
     remove_leftovers(out);
     let staging = sibling(out, "staging");
@@ -62,8 +78,14 @@ pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<()> {
 
 /// Staging folders of builds that were killed before they could clean up.
 fn remove_leftovers(out: &Path) {
-    let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else { return };
-    let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+    let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else {
+        return;
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
     let prefix = format!(".{}.wenming-", name.to_string_lossy());
     if let Ok(entries) = fs::read_dir(parent) {
         for e in entries.flatten() {
@@ -75,19 +97,25 @@ fn remove_leftovers(out: &Path) {
 }
 
 fn write_all(staging: &Path, files: &[OutputFile]) -> Result<()> {
-    fs::create_dir_all(staging).with_context(|| format!("无法创建临时文件夹 {}", staging.display()))?;
+    fs::create_dir_all(staging)
+        .with_context(|| format!("无法创建临时文件夹 {}", staging.display()))?;
     let mut dirs = std::collections::HashSet::new();
     for f in files {
         let target = staging.join(&f.path);
         if let Some(dir) = target.parent() {
             if dirs.insert(dir.to_path_buf()) {
-                fs::create_dir_all(dir).with_context(|| format!("无法创建文件夹 {}", dir.display()))?;
+                fs::create_dir_all(dir)
+                    .with_context(|| format!("无法创建文件夹 {}", dir.display()))?;
             }
         }
         match &f.content {
-            Content::Bytes(b) => fs::write(&target, b).with_context(|| format!("无法写入 {}", target.display()))?,
+            Content::Bytes(b) => {
+                fs::write(&target, b).with_context(|| format!("无法写入 {}", target.display()))?
+            }
             Content::Copy(src) => {
-                fs::copy(src, &target).with_context(|| format!("无法复制 {} 到 {}", src.display(), target.display()))?;
+                fs::copy(src, &target).with_context(|| {
+                    format!("无法复制 {} 到 {}", src.display(), target.display())
+                })?;
             }
         }
     }
@@ -97,7 +125,9 @@ fn write_all(staging: &Path, files: &[OutputFile]) -> Result<()> {
 fn swap(staging: &Path, out: &Path) -> Result<()> {
     if out.exists() {
         let old = sibling(out, "old");
-        fs::rename(out, &old).with_context(|| format!("无法替换 {}（文件夹是否正被其他程序占用？）", out.display()))?;
+        fs::rename(out, &old).with_context(|| {
+            format!("无法替换 {}（文件夹是否正被其他程序占用？）", out.display())
+        })?;
         if let Err(e) = fs::rename(staging, out) {
             // Put the previous site back rather than leave nothing.
             let _ = fs::rename(&old, out);

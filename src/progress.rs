@@ -73,7 +73,10 @@ pub fn item_progress(id: &str, points: f64, ledger: &Ledger, as_of: NaiveDate) -
     let deadline = entry.and_then(|e| e.deadline);
     // A score above the item's points is reported as an error elsewhere;
     // clamp so a totals page never shows more than the table allows.
-    let score = entry.and_then(|e| e.score).unwrap_or(0.0).clamp(0.0, points);
+    let score = entry
+        .and_then(|e| e.score)
+        .unwrap_or(0.0)
+        .clamp(0.0, points);
     let overdue = status != Status::Done && deadline.is_some_and(|d| d < as_of);
     ItemProgress {
         id: id.to_string(),
@@ -94,13 +97,34 @@ pub fn check_result(check: &Check, indicators: &Indicators) -> CheckResult {
     let all_required = check.all_below.is_some_and(|n| denominator < n);
     let threshold = if all_required { 1.0 } else { check.min };
     let passed = ratio.is_some_and(|r| r + 1e-9 >= threshold);
-    CheckResult { name: check.name.clone(), numerator, denominator, ratio, threshold, all_required, passed }
+    CheckResult {
+        name: check.name.clone(),
+        numerator,
+        denominator,
+        ratio,
+        threshold,
+        all_required,
+        passed,
+    }
 }
 
-pub fn criterion_progress(c: &Criterion, ledger: &Ledger, indicators: &Indicators, as_of: NaiveDate) -> CriterionProgress {
-    let items: Vec<ItemProgress> = c.items.iter().map(|i| item_progress(&i.id, i.points, ledger, as_of)).collect();
+pub fn criterion_progress(
+    c: &Criterion,
+    ledger: &Ledger,
+    indicators: &Indicators,
+    as_of: NaiveDate,
+) -> CriterionProgress {
+    let items: Vec<ItemProgress> = c
+        .items
+        .iter()
+        .map(|i| item_progress(&i.id, i.points, ledger, as_of))
+        .collect();
     let count = |s: Status| items.iter().filter(|i| i.status == s).count();
-    let (done, doing, todo) = (count(Status::Done), count(Status::Doing), count(Status::Todo));
+    let (done, doing, todo) = (
+        count(Status::Done),
+        count(Status::Doing),
+        count(Status::Todo),
+    );
     let status = if done == items.len() && !items.is_empty() {
         Status::Done
     } else if todo == items.len() {
@@ -117,7 +141,11 @@ pub fn criterion_progress(c: &Criterion, ledger: &Ledger, indicators: &Indicator
         doing,
         todo,
         status,
-        checks: c.checks.iter().map(|ch| check_result(ch, indicators)).collect(),
+        checks: c
+            .checks
+            .iter()
+            .map(|ch| check_result(ch, indicators))
+            .collect(),
         items,
     }
 }
@@ -125,7 +153,9 @@ pub fn criterion_progress(c: &Criterion, ledger: &Ledger, indicators: &Indicator
 /// Σ level points of honours dated inside the window, capped.
 /// Returns (capped, uncapped).
 pub fn bonus(table: &Table, honors: &[Honor]) -> (f64, f64) {
-    let Some(b) = &table.bonus else { return (0.0, 0.0) };
+    let Some(b) = &table.bonus else {
+        return (0.0, 0.0);
+    };
     let raw: f64 = honors
         .iter()
         .filter(|h| h.date >= b.from && h.date <= b.to)
@@ -135,7 +165,10 @@ pub fn bonus(table: &Table, honors: &[Honor]) -> (f64, f64) {
 }
 
 pub fn honor_counts(table: &Table, honor: &Honor) -> bool {
-    table.bonus.as_ref().is_some_and(|b| honor.date >= b.from && honor.date <= b.to)
+    table
+        .bonus
+        .as_ref()
+        .is_some_and(|b| honor.date >= b.from && honor.date <= b.to)
 }
 
 pub struct Progress {
@@ -144,14 +177,23 @@ pub struct Progress {
     pub unit: UnitProgress,
 }
 
-pub fn progress(table: &Table, ledger: &Ledger, indicators: &Indicators, honors: &[Honor], as_of: NaiveDate) -> Progress {
-    let criteria: BTreeMap<u32, CriterionProgress> =
-        table.criteria().map(|c| (c.id, criterion_progress(c, ledger, indicators, as_of))).collect();
+pub fn progress(
+    table: &Table,
+    ledger: &Ledger,
+    indicators: &Indicators,
+    honors: &[Honor],
+    as_of: NaiveDate,
+) -> Progress {
+    let criteria: BTreeMap<u32, CriterionProgress> = table
+        .criteria()
+        .map(|c| (c.id, criterion_progress(c, ledger, indicators, as_of)))
+        .collect();
     let categories: Vec<CategoryProgress> = table
         .categories
         .iter()
         .map(|cat| {
-            let cps: Vec<&CriterionProgress> = cat.criteria.iter().map(|c| &criteria[&c.id]).collect();
+            let cps: Vec<&CriterionProgress> =
+                cat.criteria.iter().map(|c| &criteria[&c.id]).collect();
             CategoryProgress {
                 id: cat.id,
                 points: cat.points,
@@ -174,7 +216,11 @@ pub fn progress(table: &Table, ledger: &Ledger, indicators: &Indicators, honors:
         todo: sum(|c| c.todo),
         overdue: sum(|c| c.overdue),
     };
-    Progress { criteria, categories, unit }
+    Progress {
+        criteria,
+        categories,
+        unit,
+    }
 }
 
 /// Activities, participants and service hours, summed.
@@ -203,7 +249,12 @@ mod tests {
     }
 
     fn entry(status: Option<Status>, deadline: Option<&str>, score: Option<f64>) -> LedgerEntry {
-        LedgerEntry { status, deadline: deadline.map(d), score, ..Default::default() }
+        LedgerEntry {
+            status,
+            deadline: deadline.map(d),
+            score,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -229,61 +280,121 @@ mod tests {
 
     #[test]
     fn score_is_capped_at_points() {
-        let cases = [(Some(3.0), 2.0), (Some(1.5), 1.5), (None, 0.0), (Some(-1.0), 0.0)];
+        let cases = [
+            (Some(3.0), 2.0),
+            (Some(1.5), 1.5),
+            (None, 0.0),
+            (Some(-1.0), 0.0),
+        ];
         for (score, want) in cases {
             let mut ledger = Ledger::new();
             ledger.insert("1.1".into(), entry(Some(Status::Done), None, score));
-            assert_eq!(item_progress("1.1", 2.0, &ledger, d("2022-11-30")).score, want);
+            assert_eq!(
+                item_progress("1.1", 2.0, &ledger, d("2022-11-30")).score,
+                want
+            );
         }
     }
 
     fn check(all_below: Option<f64>) -> Check {
-        Check { name: "党员".into(), numerator: "pv".into(), denominator: "pm".into(), min: 0.8, all_below }
+        Check {
+            name: "党员".into(),
+            numerator: "pv".into(),
+            denominator: "pm".into(),
+            min: 0.8,
+            all_below,
+        }
     }
 
     #[test]
     fn checks_with_all_below() {
         // (party volunteers, party members, all_below, passed, threshold)
         let cases = [
-            (72.0, 85.0, Some(20.0), true, 0.8),   // 84.7 % ≥ 80 %
-            (60.0, 85.0, Some(20.0), false, 0.8),  // 70.6 %
-            (17.0, 18.0, Some(20.0), false, 1.0),  // small branch: all must register
+            (72.0, 85.0, Some(20.0), true, 0.8),  // 84.7 % ≥ 80 %
+            (60.0, 85.0, Some(20.0), false, 0.8), // 70.6 %
+            (17.0, 18.0, Some(20.0), false, 1.0), // small branch: all must register
             (18.0, 18.0, Some(20.0), true, 1.0),
             (17.0, 18.0, None, true, 0.8),
-            (16.0, 20.0, Some(20.0), true, 0.8),   // 20 is not "under 20"
-            (5.0, 0.0, None, false, 0.8),          // no denominator: cannot pass
+            (16.0, 20.0, Some(20.0), true, 0.8), // 20 is not "under 20"
+            (5.0, 0.0, None, false, 0.8),        // no denominator: cannot pass
         ];
         for (pv, pm, all_below, passed, threshold) in cases {
             let ind: Indicators = [("pv".to_string(), pv), ("pm".to_string(), pm)].into();
             let r = check_result(&check(all_below), &ind);
-            assert_eq!((r.passed, r.threshold), (passed, threshold), "{pv}/{pm} {all_below:?}");
+            assert_eq!(
+                (r.passed, r.threshold),
+                (passed, threshold),
+                "{pv}/{pm} {all_below:?}"
+            );
         }
     }
 
     fn table(cap: f64) -> Table {
-        let items = |c: u32, n: usize| (1..=n).map(|i| Item { id: format!("{c}.{i}"), points: 2.0, text: String::new() }).collect();
+        let items = |c: u32, n: usize| {
+            (1..=n)
+                .map(|i| Item {
+                    id: format!("{c}.{i}"),
+                    points: 2.0,
+                    text: String::new(),
+                })
+                .collect()
+        };
         Table {
             name: String::new(),
             document: String::new(),
             total: 8.0,
             offices: vec![],
             categories: vec![
-                Category { id: 1, name: "甲".into(), points: 4.0, criteria: vec![Criterion { id: 1, category: 1, offices: vec![], text: None, items: items(1, 2), checks: vec![] }] },
-                Category { id: 2, name: "乙".into(), points: 4.0, criteria: vec![Criterion { id: 2, category: 2, offices: vec![], text: None, items: items(2, 2), checks: vec![] }] },
+                Category {
+                    id: 1,
+                    name: "甲".into(),
+                    points: 4.0,
+                    criteria: vec![Criterion {
+                        id: 1,
+                        category: 1,
+                        offices: vec![],
+                        text: None,
+                        items: items(1, 2),
+                        checks: vec![],
+                    }],
+                },
+                Category {
+                    id: 2,
+                    name: "乙".into(),
+                    points: 4.0,
+                    criteria: vec![Criterion {
+                        id: 2,
+                        category: 2,
+                        offices: vec![],
+                        text: None,
+                        items: items(2, 2),
+                        checks: vec![],
+                    }],
+                },
             ],
             bonus: Some(Bonus {
                 name: "特色加分".into(),
                 cap,
                 from: d("2021-01-01"),
                 to: d("2022-12-31"),
-                levels: [("national".to_string(), 2.0), ("provincial".to_string(), 1.0)].into(),
+                levels: [
+                    ("national".to_string(), 2.0),
+                    ("provincial".to_string(), 1.0),
+                ]
+                .into(),
                 text: None,
             }),
+            check_positions: Default::default(),
         }
     }
 
     fn honor(level: &str, date: &str) -> Honor {
-        Honor { name: "荣誉".into(), level: level.into(), date: d(date), issuer: None }
+        Honor {
+            name: "荣誉".into(),
+            level: level.into(),
+            date: d(date),
+            issuer: None,
+        }
     }
 
     #[test]
@@ -303,12 +414,27 @@ mod tests {
     fn unit_and_category_totals() {
         let t = table(10.0);
         let mut ledger = Ledger::new();
-        ledger.insert("1.1".into(), entry(Some(Status::Done), Some("2022-10-01"), Some(2.0)));
-        ledger.insert("1.2".into(), entry(Some(Status::Doing), Some("2022-10-01"), Some(1.0)));
+        ledger.insert(
+            "1.1".into(),
+            entry(Some(Status::Done), Some("2022-10-01"), Some(2.0)),
+        );
+        ledger.insert(
+            "1.2".into(),
+            entry(Some(Status::Doing), Some("2022-10-01"), Some(1.0)),
+        );
         ledger.insert("2.1".into(), entry(Some(Status::Done), None, Some(1.5)));
-        let p = progress(&t, &ledger, &Indicators::new(), &[honor("provincial", "2022-01-01")], d("2022-11-30"));
+        let p = progress(
+            &t,
+            &ledger,
+            &Indicators::new(),
+            &[honor("provincial", "2022-01-01")],
+            d("2022-11-30"),
+        );
         assert_eq!(p.unit.score, 4.5);
-        assert_eq!((p.unit.done, p.unit.doing, p.unit.todo, p.unit.overdue), (2, 1, 1, 1));
+        assert_eq!(
+            (p.unit.done, p.unit.doing, p.unit.todo, p.unit.overdue),
+            (2, 1, 1, 1)
+        );
         assert_eq!(p.unit.bonus, 1.0);
         assert_eq!(p.categories[0].score, 3.0);
         assert_eq!(p.categories[1].done, 1);

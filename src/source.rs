@@ -53,9 +53,16 @@ pub fn decode(path: &str, bytes: &[u8], diags: &mut Diagnostics) -> Option<Strin
 pub fn read_source(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<SourceText> {
     let display = crate::diagnostic::display_path(root, path);
     match std::fs::read(path) {
-        Ok(bytes) => decode(&display, &bytes, diags).map(|text| SourceText { path: display, text }),
+        Ok(bytes) => decode(&display, &bytes, diags).map(|text| SourceText {
+            path: display,
+            text,
+        }),
         Err(e) => {
-            diags.error(&display, Pos::default(), format!("无法读取文件：{}", io_reason(&e)));
+            diags.error(
+                &display,
+                Pos::default(),
+                format!("无法读取文件：{}", io_reason(&e)),
+            );
             None
         }
     }
@@ -79,9 +86,15 @@ pub struct FrontMatter<'a> {
     pub body_line: usize,
 }
 
-pub fn split_front_matter<'a>(src: &'a SourceText, diags: &mut Diagnostics) -> Option<FrontMatter<'a>> {
+pub fn split_front_matter<'a>(
+    src: &'a SourceText,
+    diags: &mut Diagnostics,
+) -> Option<FrontMatter<'a>> {
     let text = src.text.as_str();
-    let Some(rest) = text.strip_prefix("---\n").or_else(|| if text == "---" { Some("") } else { None }) else {
+    let Some(rest) =
+        text.strip_prefix("---\n")
+            .or_else(|| if text == "---" { Some("") } else { None })
+    else {
         diags.error_hint(
             &src.path,
             Pos::new(1, 1),
@@ -96,7 +109,12 @@ pub fn split_front_matter<'a>(src: &'a SourceText, diags: &mut Diagnostics) -> O
             let yaml = &rest[..offset];
             let body = &rest[offset + line.len()..];
             let yaml_lines = yaml.matches('\n').count();
-            return Some(FrontMatter { yaml, first_line: 2, body, body_line: 2 + yaml_lines + 1 });
+            return Some(FrontMatter {
+                yaml,
+                first_line: 2,
+                body,
+                body_line: 2 + yaml_lines + 1,
+            });
         }
         offset += line.len();
     }
@@ -127,7 +145,9 @@ fn check_full_width(path: &str, yaml: &str, first_line: usize, diags: &mut Diagn
                 && before.chars().count() <= 30
                 && !before.contains(':')
                 && !before.contains(' ')
-                && before.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '"' || c == '\'' || c == '.');
+                && before.chars().all(|c| {
+                    c.is_alphanumeric() || c == '_' || c == '-' || c == '"' || c == '\'' || c == '.'
+                });
             if looks_like_key {
                 let col = indent + (trimmed.len() - key_part.len()) + before.chars().count() + 1;
                 diags.error_hint(
@@ -159,7 +179,12 @@ fn check_full_width(path: &str, yaml: &str, first_line: usize, diags: &mut Diagn
 
 /// Parse YAML text into `T`, recording located Chinese errors on failure.
 /// `first_line` is the line of the file where `yaml` starts.
-pub fn parse_yaml<T: DeserializeOwned>(path: &str, yaml: &str, first_line: usize, diags: &mut Diagnostics) -> Option<T> {
+pub fn parse_yaml<T: DeserializeOwned>(
+    path: &str,
+    yaml: &str,
+    first_line: usize,
+    diags: &mut Diagnostics,
+) -> Option<T> {
     if !check_full_width(path, yaml, first_line, diags) {
         return None;
     }
@@ -184,16 +209,34 @@ pub fn parse_yaml<T: DeserializeOwned>(path: &str, yaml: &str, first_line: usize
 
 /// serde points unknown-field errors at the mapping; move them to the key.
 fn relocate(yaml: &str, first_line: usize, message: &str, pos: Pos) -> Pos {
-    if let Some(key) = message.strip_prefix("未知字段 “").and_then(|m| m.split('”').next()) {
+    if let Some(key) = message
+        .strip_prefix("未知字段 “")
+        .and_then(|m| m.split('”').next())
+    {
         if let Some(p) = find_key(yaml, key) {
             return Pos::new(first_line + p.line - 1, p.column);
+        }
+    }
+    // A duplicate is best shown where it is written the second time.
+    if let Some(key) = message
+        .strip_prefix("字段 “")
+        .and_then(|m| m.split('”').next())
+    {
+        if let Some(second) =
+            find_key(yaml, key).and_then(|first| find_key_from(yaml, key, first.line))
+        {
+            return Pos::new(first_line + second.line - 1, second.column);
         }
     }
     pos
 }
 
 fn backticked(s: &str) -> Vec<String> {
-    s.split('`').skip(1).step_by(2).map(str::to_string).collect()
+    s.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
 }
 
 /// serde_yaml's messages are English and technical; say the same in Chinese
@@ -210,34 +253,57 @@ pub fn translate_yaml_error(raw: &str) -> (String, Option<String>) {
         if let Some((bad, expected)) = names.split_first() {
             let hint = match nearest(bad, expected.iter().map(String::as_str)) {
                 Some(near) => format!("是否想写 “{near}”？可用的字段：{}", expected.join("、")),
-                None => format!("可用的字段：{}；自定义内容请写在 extra 下", expected.join("、")),
+                None => format!(
+                    "可用的字段：{}；自定义内容请写在 extra 下",
+                    expected.join("、")
+                ),
             };
             return (format!("未知字段 “{bad}”"), Some(hint));
         }
     }
     if let Some(rest) = raw.strip_prefix("missing field ") {
         let name = backticked(rest).into_iter().next().unwrap_or_default();
-        return (format!("缺少必填字段 “{name}”"), Some(format!("请添加一行 {name}: …")));
+        return (
+            format!("缺少必填字段 “{name}”"),
+            Some(format!("请添加一行 {name}: …")),
+        );
     }
     if raw.starts_with("duplicate field") || raw.contains("duplicate entry") {
         let name = backticked(raw).into_iter().next().unwrap_or_default();
-        return (format!("字段 “{name}” 重复出现"), Some("同一字段只能写一次，请删去多余的一行".into()));
+        return (
+            format!("字段 “{name}” 重复出现"),
+            Some("同一字段只能写一次，请删去多余的一行".into()),
+        );
     }
     if let Some(rest) = raw.strip_prefix("invalid type: ") {
         let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
         return (
-            format!("内容类型不对：这里需要{}，实际写的是{}", describe_type(expected), describe_type(found)),
+            format!(
+                "内容类型不对：这里需要{}，实际写的是{}",
+                describe_type(expected),
+                describe_type(found)
+            ),
             None,
         );
     }
     if let Some(rest) = raw.strip_prefix("invalid value: ") {
         let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
-        return (format!("取值不对：这里需要{}，实际写的是{}", describe_type(expected), describe_type(found)), None);
+        return (
+            format!(
+                "取值不对：这里需要{}，实际写的是{}",
+                describe_type(expected),
+                describe_type(found)
+            ),
+            None,
+        );
     }
     if raw.starts_with("unknown variant") {
         let names = backticked(raw);
         if let Some((bad, expected)) = names.split_first() {
-            return (format!("无效的取值 “{bad}”"), Some(format!("可选：{}", expected.join("、"))));
+            return (
+                format!("无效的取值 “{bad}”"),
+                Some(format!("可选：{}", expected.join("、"))),
+            );
         }
     }
     let hint = if raw.contains("mapping values are not allowed") {
@@ -262,7 +328,13 @@ fn describe_type(s: &str) -> String {
         "文字"
     } else if s.starts_with("a boolean") || s.starts_with("boolean") {
         "true 或 false"
-    } else if s.starts_with("u") || s.starts_with("i") || s.starts_with("f") || s.contains("integer") || s.contains("float") || s.contains("number") {
+    } else if s.starts_with("u")
+        || s.starts_with("i")
+        || s.starts_with("f")
+        || s.contains("integer")
+        || s.contains("float")
+        || s.contains("number")
+    {
         "数字"
     } else {
         return format!(" {s} ");
@@ -288,17 +360,27 @@ pub fn find_key(yaml: &str, key: &str) -> Option<Pos> {
 
 /// Like [`find_key`], searching from the 0-based line `from`.
 pub fn find_key_from(yaml: &str, key: &str, from: usize) -> Option<Pos> {
-    let forms = [format!("{key}:"), format!("\"{key}\":"), format!("'{key}':")];
+    let forms = [
+        format!("{key}:"),
+        format!("\"{key}\":"),
+        format!("'{key}':"),
+    ];
     for (i, line) in yaml.lines().enumerate().skip(from) {
         let trimmed = line.trim_start();
-        let stripped = trimmed.trim_start_matches("- ").trim_start_matches('{').trim_start();
+        let stripped = trimmed
+            .trim_start_matches("- ")
+            .trim_start_matches('{')
+            .trim_start();
         for form in &forms {
             if stripped.starts_with(form.as_str()) {
                 let col = line[..line.len() - stripped.len()].chars().count() + 1;
                 return Some(Pos::new(i + 1, col));
             }
             // Flow mappings: `{ id: 1, name: x }` — the key may follow a comma.
-            if let Some(idx) = line.find(&format!(", {form}")).or_else(|| line.find(&format!("{{ {form}"))) {
+            if let Some(idx) = line
+                .find(&format!(", {form}"))
+                .or_else(|| line.find(&format!("{{ {form}")))
+            {
                 return Some(Pos::new(i + 1, line[..idx + 2].chars().count() + 1));
             }
         }
@@ -317,9 +399,16 @@ pub fn find_value(yaml: &str, key: &str, value: &str) -> Option<Pos> {
                 break;
             }
         }
-        let search_from = if i + 1 == key_pos.line { line.find(':').map(|c| c + 1).unwrap_or(0) } else { 0 };
+        let search_from = if i + 1 == key_pos.line {
+            line.find(':').map(|c| c + 1).unwrap_or(0)
+        } else {
+            0
+        };
         if let Some(idx) = find_token(&line[search_from..], value) {
-            return Some(Pos::new(i + 1, line[..search_from + idx].chars().count() + 1));
+            return Some(Pos::new(
+                i + 1,
+                line[..search_from + idx].chars().count() + 1,
+            ));
         }
     }
     Some(key_pos)
@@ -332,7 +421,8 @@ fn find_token(line: &str, token: &str) -> Option<usize> {
         let idx = start + rel;
         let before = line[..idx].chars().next_back();
         let after = line[idx + token.len()..].chars().next();
-        let boundary = |c: Option<char>| c.map_or(true, |c| !(c.is_alphanumeric() || c == '.' || c == '_'));
+        let boundary =
+            |c: Option<char>| c.map_or(true, |c| !(c.is_alphanumeric() || c == '.' || c == '_'));
         if boundary(before) && boundary(after) {
             return Some(idx);
         }
@@ -352,18 +442,36 @@ mod tests {
         let (gbk, _, _) = encoding_rs::GBK.encode("标题：志愿服务");
         assert_eq!(decode("b.md", &gbk, &mut d).unwrap(), "标题：志愿服务");
         assert_eq!(d.warning_count(), 1);
-        assert!(decode("c.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", &mut d).is_none());
+        assert!(decode(
+            "c.md",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe",
+            &mut d
+        )
+        .is_none());
         assert_eq!(d.error_count(), 1);
     }
 
     #[test]
     fn full_width_colon_and_comma_are_located() {
         let mut d = Diagnostics::new();
-        let v: Option<serde_yaml::Value> = parse_yaml("a.md", "date: 2022-09-01\ntitle：志愿服务\ncriteria: [16，17]\n", 2, &mut d);
+        let v: Option<serde_yaml::Value> = parse_yaml(
+            "a.md",
+            "date: 2022-09-01\ntitle：志愿服务\ncriteria: [16，17]\n",
+            2,
+            &mut d,
+        );
         assert!(v.is_none());
         let s: Vec<String> = d.sorted().iter().map(|x| x.to_string()).collect();
-        assert!(s[0].starts_with("a.md:3:6: 错误：“title” 后面用了全角冒号"), "{}", s[0]);
-        assert!(s[1].starts_with("a.md:4:14: 错误：方括号列表中用了全角逗号"), "{}", s[1]);
+        assert!(
+            s[0].starts_with("a.md:3:6: 错误：“title” 后面用了全角冒号"),
+            "{}",
+            s[0]
+        );
+        assert!(
+            s[1].starts_with("a.md:4:14: 错误：方括号列表中用了全角逗号"),
+            "{}",
+            s[1]
+        );
     }
 
     #[test]
@@ -394,13 +502,19 @@ mod tests {
 
     #[test]
     fn front_matter_lines() {
-        let src = SourceText { path: "a.md".into(), text: "---\ntitle: x\ndate: y\n---\n正文\n".into() };
+        let src = SourceText {
+            path: "a.md".into(),
+            text: "---\ntitle: x\ndate: y\n---\n正文\n".into(),
+        };
         let mut d = Diagnostics::new();
         let fm = split_front_matter(&src, &mut d).unwrap();
         assert_eq!(fm.yaml, "title: x\ndate: y\n");
         assert_eq!(fm.body, "正文\n");
         assert_eq!(fm.body_line, 5);
-        let bad = SourceText { path: "b.md".into(), text: "title: x\n".into() };
+        let bad = SourceText {
+            path: "b.md".into(),
+            text: "title: x\n".into(),
+        };
         assert!(split_front_matter(&bad, &mut d).is_none());
     }
 }

@@ -5,7 +5,11 @@ mod common;
 use common::*;
 
 fn report(root: &std::path::Path, name: &str, front: &str, body: &str) {
-    write(root, &format!("content/reports/{name}"), &format!("---\n{front}\n---\n{body}\n"));
+    write(
+        root,
+        &format!("content/reports/{name}"),
+        &format!("---\n{front}\n---\n{body}\n"),
+    );
 }
 
 #[test]
@@ -16,9 +20,23 @@ fn totals_bonus_cap_overdue_and_checks() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     // 1.1 done 2 + 1.2 doing 1 + criterion 3 (both items) 1.5 each = 6;
     // honours 2 + 1 + 1 inside the window, capped at 3; the 2019 one is out.
-    assert!(run.stderr.contains("自评 6 / 10 分，特色加分 3 分"), "{}", run.stderr);
-    assert!(run.stderr.contains("已完成 3、推进中 1、未启动 1；逾期 1 项"), "{}", run.stderr);
-    assert!(run.stderr.contains("data/ledger.yaml:2:1: 警告：条目 1.2 已逾期"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("自评 6 / 10 分，特色加分 3 分"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("已完成 3、推进中 1、未启动 1；逾期 1 项"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("data/ledger.yaml:2:1: 警告：条目 1.2 已逾期"),
+        "{}",
+        run.stderr
+    );
     let c3 = read(out.path(), "progress/3/index.html");
     assert!(c3.contains("<td>40%</td>"), "{c3}");
     assert!(c3.contains("verdict-fail\">未达标"), "{c3}");
@@ -26,7 +44,11 @@ fn totals_bonus_cap_overdue_and_checks() {
     assert!(c2.contains("责任处室：各处室"), "all offices");
     // Both offices answer for criterion 2 (各处室).
     for o in ["ban-gong-shi", "ji-guan-dang-wei"] {
-        assert!(read(out.path(), &format!("offices/{o}/index.html")).contains("href=\"/sub/path/progress/2/\""), "{o}");
+        assert!(
+            read(out.path(), &format!("offices/{o}/index.html"))
+                .contains("href=\"/sub/path/progress/2/\""),
+            "{o}"
+        );
     }
 }
 
@@ -36,20 +58,43 @@ fn evidence_by_item_and_by_criterion_and_pinyin_slugs() {
     let root = site.path();
     report(root, "2022-09-01-志愿服务进社区.md", "title: 志愿服务进社区\ndate: 2022-09-01\nkind: volunteer\ncriteria: [\"1.2\"]\nparticipants: 10\nhours: 20", "正文（示例）。");
     report(root, "2022-09-02-b.md", "title: 第二篇\ndate: 2022-09-02\nkind: volunteer\ncriteria: [1]\nparticipants: 5\nhours: 2.5", "见[上一篇](2022-09-01-志愿服务进社区.md)。");
-    report(root, "2022-09-03-c.md", "title: 第三篇\ndate: 2022-09-03\nkind: news\ncriteria: [3]", "正文。");
+    report(
+        root,
+        "2022-09-03-c.md",
+        "title: 第三篇\ndate: 2022-09-03\nkind: news\ncriteria: [3]",
+        "正文。",
+    );
     let out = tempfile::tempdir().unwrap();
     let run = build(root, out.path(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let page = read(out.path(), "reports/zhi-yuan-fu-wu-jin-she-qu/index.html");
-    assert!(page.contains("href=\"/sub/path/progress/1/#item-1.2\">第 1 条第 2 项</a>"), "{page}");
+    assert!(
+        page.contains("href=\"/sub/path/progress/1/#item-1.2\">第 1 条第 2 项</a>"),
+        "{page}"
+    );
     let b = read(out.path(), "reports/b/index.html");
-    assert!(b.contains("<a href=\"/sub/path/reports/zhi-yuan-fu-wu-jin-she-qu/\">上一篇</a>"), "{b}");
+    assert!(
+        b.contains("<a href=\"/sub/path/reports/zhi-yuan-fu-wu-jin-she-qu/\">上一篇</a>"),
+        "{b}"
+    );
     let c1 = read(out.path(), "progress/1/index.html");
     assert!(c1.contains("佐证报道（2 篇）"));
-    assert!(c1.contains("共开展活动 2 场，参加 15 人次，志愿服务 22.5 小时"), "{c1}");
+    assert!(
+        c1.contains("共开展活动 2 场，参加 15 人次，志愿服务 22.5 小时"),
+        "{c1}"
+    );
     // Item evidence is shown on the item's row only.
-    let row = c1.split("id=\"item-1.2\"").nth(1).unwrap().split("</tr>").next().unwrap();
-    assert!(row.contains("志愿服务进社区") && !row.contains("第二篇"), "{row}");
+    let row = c1
+        .split("id=\"item-1.2\"")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(
+        row.contains("志愿服务进社区") && !row.contains("第二篇"),
+        "{row}"
+    );
     // per_page 2 → three reports paginate; kinds list only their own.
     assert!(out.path().join("reports/page/2/index.html").is_file());
     assert!(read(out.path(), "kinds/news/index.html").contains("第三篇"));
@@ -63,12 +108,27 @@ fn table_that_does_not_add_up_is_an_error_and_output_survives() {
     assert_eq!(build(site.path(), out.path(), &[]).code, 0);
     let before = read(out.path(), "index.html");
     let table = std::fs::read_to_string(site.path().join("data/criteria.yaml")).unwrap();
-    write(site.path(), "data/criteria.yaml", &table.replace("    points: 6\n", "    points: 8\n"));
+    write(
+        site.path(),
+        "data/criteria.yaml",
+        &table.replace("    points: 6\n", "    points: 8\n"),
+    );
     let run = build(site.path(), out.path(), &[]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("第 1 类 “第一类” 标为 8 分，但其各项分值合计 6 分"), "{}", run.stderr);
-    assert!(run.stderr.contains("各类分值合计 12 分，与 total: 10 不符"), "{}", run.stderr);
-    assert!(run.stderr.contains("有错误，未生成网站（原有网站保持不变）"));
+    assert!(
+        run.stderr
+            .contains("第 1 类 “第一类” 标为 8 分，但其各项分值合计 6 分"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("各类分值合计 12 分，与 total: 10 不符"),
+        "{}",
+        run.stderr
+    );
+    assert!(run
+        .stderr
+        .contains("有错误，未生成网站（原有网站保持不变）"));
     assert_eq!(read(out.path(), "index.html"), before);
 }
 
@@ -77,8 +137,18 @@ fn report_errors_are_located_all_in_one_run() {
     let site = minimal_site();
     let root = site.path();
     report(root, "2022-09-01-a.md", "title: 甲\ndate: 2022-09-01\nkind: volunter\ncriteria: [1, 32, \"1.9\"]\noffices: [宣传部]", "![](missing.jpg)\n\n[坏链接](nope.md)");
-    report(root, "2022-09-02-b.md", "titel: 乙\ndate: 2022-09-02\nkind: news", "正文");
-    report(root, "2022-09-03-c.md", "title: 丙\ndate: 2022-02-30\nkind: news", "正文");
+    report(
+        root,
+        "2022-09-02-b.md",
+        "titel: 乙\ndate: 2022-09-02\nkind: news",
+        "正文",
+    );
+    report(
+        root,
+        "2022-09-03-c.md",
+        "title: 丙\ndate: 2022-02-30\nkind: news",
+        "正文",
+    );
     let out = tempfile::tempdir().unwrap();
     let run = build(root, &out.path().join("public"), &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -128,7 +198,12 @@ fn gbk_file_is_read_with_a_warning() {
     let out = tempfile::tempdir().unwrap();
     let run = build(root, out.path(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("content/reports/2022-09-01-dushu.md: 警告：文件以 GBK/GB18030 编码保存"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("content/reports/2022-09-01-dushu.md: 警告：文件以 GBK/GB18030 编码保存"),
+        "{}",
+        run.stderr
+    );
     assert!(read(out.path(), "reports/dushu/index.html").contains("干部职工分享读书心得（示例）。"));
 }
 
@@ -160,7 +235,11 @@ fn output_inside_the_site_sources_is_refused() {
     let root = site.path();
     let run = build(root, &root.join("content"), &[]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("位于站点的 content 中"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("位于站点的 content 中"),
+        "{}",
+        run.stderr
+    );
     let run = build(root, root, &[]);
     assert_eq!(run.code, 1);
     assert!(root.join("site.yaml").is_file());
@@ -170,7 +249,12 @@ fn output_inside_the_site_sources_is_refused() {
 fn stale_files_do_not_linger() {
     let site = minimal_site();
     let root = site.path();
-    report(root, "2022-09-01-old.md", "title: 旧报道\ndate: 2022-09-01\nkind: news\ncriteria: [1]", "正文");
+    report(
+        root,
+        "2022-09-01-old.md",
+        "title: 旧报道\ndate: 2022-09-01\nkind: news\ncriteria: [1]",
+        "正文",
+    );
     let out = tempfile::tempdir().unwrap();
     assert_eq!(build(root, out.path(), &[]).code, 0);
     assert!(out.path().join("reports/old/index.html").is_file());

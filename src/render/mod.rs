@@ -53,7 +53,10 @@ fn pct_label(x: f64) -> String {
 }
 
 fn file_kind(name: &str) -> &'static str {
-    let ext = Path::new(name).extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let ext = Path::new(name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "pdf" => "PDF",
         "doc" | "docx" | "wps" => "Word 文档",
@@ -77,7 +80,11 @@ fn human_size(bytes: u64) -> String {
 
 fn tally_view(t: Option<&Tally>) -> TallyView {
     let t = t.copied().unwrap_or_default();
-    TallyView { activities: t.activities, participants: t.participants, hours: fmt_points(t.hours) }
+    TallyView {
+        activities: t.activities,
+        participants: t.participants,
+        hours: fmt_points(t.hours),
+    }
 }
 
 /// Load the theme: the built-in default, then the site's own
@@ -86,27 +93,52 @@ pub fn load_templates(root: &Path, theme: &str, diags: &mut Diagnostics) -> Opti
     let mut sources: BTreeMap<String, String> = BTreeMap::new();
     if let Some(dir) = DEFAULT_THEME.get_dir("templates") {
         for f in dir.files() {
-            let name = f.path().strip_prefix("templates").unwrap_or(f.path()).to_string_lossy().replace('\\', "/");
+            let name = f
+                .path()
+                .strip_prefix("templates")
+                .unwrap_or(f.path())
+                .to_string_lossy()
+                .replace('\\', "/");
             sources.insert(name, f.contents_utf8().unwrap_or_default().to_string());
         }
     }
     let site_templates = root.join("themes").join(theme).join("templates");
     if site_templates.is_dir() {
-        for entry in walkdir::WalkDir::new(&site_templates).sort_by_file_name().into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
-            let name = entry.path().strip_prefix(&site_templates).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+        for entry in walkdir::WalkDir::new(&site_templates)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+        {
+            let name = entry
+                .path()
+                .strip_prefix(&site_templates)
+                .unwrap_or(entry.path())
+                .to_string_lossy()
+                .replace('\\', "/");
             if let Some(src) = crate::source::read_source(root, entry.path(), diags) {
                 sources.insert(name, src.text);
             }
         }
     } else if theme != "default" {
-        diags.error_hint("site.yaml", Pos::default(), format!("找不到主题 “{theme}”（themes/{theme}/templates）"), "删去 site.yaml 中的 theme 行即使用内置默认主题");
+        diags.error_hint(
+            "site.yaml",
+            Pos::default(),
+            format!("找不到主题 “{theme}”（themes/{theme}/templates）"),
+            "删去 site.yaml 中的 theme 行即使用内置默认主题",
+        );
     }
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     // Tera's default also escapes `/`, which makes every URL unreadable.
     tera.set_escape_fn(markdown::escape_attr);
     if let Err(e) = tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str()))) {
-        diags.error_hint(&format!("themes/{theme}/templates"), Pos::default(), format!("模板有误：{}", error_chain(&e)), "检查最近修改的模板文件中 {{ }} 和 {% %} 是否成对");
+        diags.error_hint(
+            &format!("themes/{theme}/templates"),
+            Pos::default(),
+            format!("模板有误：{}", error_chain(&e)),
+            "检查最近修改的模板文件中 {{ }} 和 {% %} 是否成对",
+        );
         return None;
     }
     Some(tera)
@@ -128,7 +160,12 @@ fn theme_static(root: &Path, theme: &str) -> Vec<OutputFile> {
     let mut files: BTreeMap<String, Content> = BTreeMap::new();
     fn walk(dir: &Dir<'_>, files: &mut BTreeMap<String, Content>) {
         for f in dir.files() {
-            let rel = f.path().strip_prefix("static").unwrap_or(f.path()).to_string_lossy().replace('\\', "/");
+            let rel = f
+                .path()
+                .strip_prefix("static")
+                .unwrap_or(f.path())
+                .to_string_lossy()
+                .replace('\\', "/");
             files.insert(rel, Content::Bytes(f.contents().to_vec()));
         }
         for d in dir.dirs() {
@@ -138,15 +175,31 @@ fn theme_static(root: &Path, theme: &str) -> Vec<OutputFile> {
     if let Some(dir) = DEFAULT_THEME.get_dir("static") {
         walk(dir, &mut files);
     }
-    for base in [root.join("themes").join(theme).join("static"), root.join("static")] {
+    for base in [
+        root.join("themes").join(theme).join("static"),
+        root.join("static"),
+    ] {
         if base.is_dir() {
-            for e in walkdir::WalkDir::new(&base).sort_by_file_name().into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
-                let rel = e.path().strip_prefix(&base).unwrap_or(e.path()).to_string_lossy().replace('\\', "/");
+            for e in walkdir::WalkDir::new(&base)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+            {
+                let rel = e
+                    .path()
+                    .strip_prefix(&base)
+                    .unwrap_or(e.path())
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 files.insert(rel, Content::Copy(e.path().to_path_buf()));
             }
         }
     }
-    files.into_iter().map(|(path, content)| OutputFile { path, content }).collect()
+    files
+        .into_iter()
+        .map(|(path, content)| OutputFile { path, content })
+        .collect()
 }
 
 /// How many list pages `n` items take, and their routes.
@@ -154,7 +207,11 @@ fn paginate(base_route: &str, n: usize, per_page: usize) -> Vec<(String, std::op
     let pages = n.div_ceil(per_page).max(1);
     (0..pages)
         .map(|k| {
-            let route = if k == 0 { base_route.to_string() } else { format!("{base_route}page/{}/", k + 1) };
+            let route = if k == 0 {
+                base_route.to_string()
+            } else {
+                format!("{base_route}page/{}/", k + 1)
+            };
             (route, k * per_page..((k + 1) * per_page).min(n))
         })
         .collect()
@@ -173,18 +230,34 @@ struct Renderer<'a> {
 
 /// Everything the site writes, in a fixed order.
 pub fn render(site: &Site, diags: &mut Diagnostics) -> Vec<OutputFile> {
-    let Some(tera) = load_templates(&site.root, &site.config.theme, diags) else { return vec![] };
+    let Some(tera) = load_templates(&site.root, &site.config.theme, diags) else {
+        return vec![];
+    };
     let statics = theme_static(&site.root, &site.config.theme);
     let routes = routes(site, &statics);
 
     // Markdown bodies, in parallel; diagnostics gathered in source order.
     let render_body = |body: &crate::content::Body, route: String| {
         let mut d = Diagnostics::new();
-        let ctx = PageContext { routes: &routes, path: &body.path, dir: &body.dir, route: &route, first_line: body.first_line };
+        let ctx = PageContext {
+            routes: &routes,
+            path: &body.path,
+            dir: &body.dir,
+            route: &route,
+            first_line: body.first_line,
+        };
         (markdown::render(&body.markdown, &ctx, &mut d), d)
     };
-    let report_results: Vec<(Rendered, Diagnostics)> = site.reports.par_iter().map(|r| render_body(&r.body, Site::report_route(r))).collect();
-    let page_results: Vec<(Rendered, Diagnostics)> = site.pages.par_iter().map(|p| render_body(&p.body, Site::page_route(p))).collect();
+    let report_results: Vec<(Rendered, Diagnostics)> = site
+        .reports
+        .par_iter()
+        .map(|r| render_body(&r.body, Site::report_route(r)))
+        .collect();
+    let page_results: Vec<(Rendered, Diagnostics)> = site
+        .pages
+        .par_iter()
+        .map(|p| render_body(&p.body, Site::page_route(p)))
+        .collect();
     let mut bodies = Vec::with_capacity(report_results.len());
     for (r, d) in report_results {
         diags.extend(d);
@@ -198,23 +271,51 @@ pub fn render(site: &Site, diags: &mut Diagnostics) -> Vec<OutputFile> {
     let has_code = bodies.iter().chain(&page_bodies).any(|b| b.has_code);
 
     let mut assets: Vec<Asset> = Vec::new();
-    let cards: Vec<ReportCard> =
-        site.reports.iter().zip(&bodies).map(|(r, body)| report_card(site, &routes, r, body, &mut assets, diags)).collect();
+    let cards: Vec<ReportCard> = site
+        .reports
+        .iter()
+        .zip(&bodies)
+        .map(|(r, body)| report_card(site, &routes, r, body, &mut assets, diags))
+        .collect();
     let site_view = site_view(site, &routes, has_code);
-    let mut renderer = Renderer { site, tera, routes, site_view, cards, bodies, page_bodies, criteria: BTreeMap::new() };
-    renderer.criteria = site.table.criteria().map(|c| (c.id, renderer.criterion_view(c.id, &mut assets, diags))).collect();
+    let mut renderer = Renderer {
+        site,
+        tera,
+        routes,
+        site_view,
+        cards,
+        bodies,
+        page_bodies,
+        criteria: BTreeMap::new(),
+    };
+    renderer.criteria = site
+        .table
+        .criteria()
+        .map(|c| (c.id, renderer.criterion_view(c.id, &mut assets, diags)))
+        .collect();
 
     let mut files = statics;
     if has_code {
-        files.push(OutputFile { path: "syntax.css".into(), content: Content::Bytes(markdown::highlight_css().into_bytes()) });
+        files.push(OutputFile {
+            path: "syntax.css".into(),
+            content: Content::Bytes(markdown::highlight_css().into_bytes()),
+        });
     }
     renderer.pages(&mut files, &mut assets, diags);
-    for a in renderer.bodies.iter().chain(&renderer.page_bodies).flat_map(|b| b.assets.iter()) {
+    for a in renderer
+        .bodies
+        .iter()
+        .chain(&renderer.page_bodies)
+        .flat_map(|b| b.assets.iter())
+    {
         assets.push(a.clone());
     }
     assets.sort();
     assets.dedup();
-    files.extend(assets.into_iter().map(|a| OutputFile { path: a.output, content: Content::Copy(a.source) }));
+    files.extend(assets.into_iter().map(|a| OutputFile {
+        path: a.output,
+        content: Content::Copy(a.source),
+    }));
     files
 }
 
@@ -223,7 +324,18 @@ fn routes(site: &Site, statics: &[OutputFile]) -> Routes {
     let mut add = |s: String| {
         known.insert(s);
     };
-    for fixed in ["", "progress/", "reports/", "offices/", "archive/", "dossier/", "ledger.csv", "feed.xml", "sitemap.xml", "404.html"] {
+    for fixed in [
+        "",
+        "progress/",
+        "reports/",
+        "offices/",
+        "archive/",
+        "dossier/",
+        "ledger.csv",
+        "feed.xml",
+        "sitemap.xml",
+        "404.html",
+    ] {
         add(fixed.to_string());
     }
     for c in site.table.criteria() {
@@ -254,25 +366,54 @@ fn routes(site: &Site, statics: &[OutputFile]) -> Routes {
         .reports
         .iter()
         .map(|r| (r.body.path.clone(), Site::report_route(r)))
-        .chain(site.pages.iter().map(|p| (p.body.path.clone(), Site::page_route(p))))
+        .chain(
+            site.pages
+                .iter()
+                .map(|p| (p.body.path.clone(), Site::page_route(p))),
+        )
         .collect();
-    Routes { root: site.root.clone(), base_path: site.config.base_path().to_string(), by_source, known }
+    Routes {
+        root: site.root.clone(),
+        base_path: site.config.base_path().to_string(),
+        by_source,
+        known,
+    }
 }
 
 fn site_view(site: &Site, routes: &Routes, has_code: bool) -> SiteView {
     let c = &site.config;
     let mut nav = vec![
-        NavItem { title: "首页".into(), url: routes.url(""), key: "home".into() },
-        NavItem { title: "创建进度".into(), url: routes.url("progress/"), key: "progress".into() },
+        NavItem {
+            title: "首页".into(),
+            url: routes.url(""),
+            key: "home".into(),
+        },
+        NavItem {
+            title: "创建进度".into(),
+            url: routes.url("progress/"),
+            key: "progress".into(),
+        },
     ];
     for k in &c.kinds {
         if site.tally_by_kind.contains_key(&k.id) {
-            nav.push(NavItem { title: k.name.clone(), url: routes.url(&format!("kinds/{}/", k.id)), key: format!("kind-{}", k.id) });
+            nav.push(NavItem {
+                title: k.name.clone(),
+                url: routes.url(&format!("kinds/{}/", k.id)),
+                key: format!("kind-{}", k.id),
+            });
         }
     }
-    nav.push(NavItem { title: "测评材料".into(), url: routes.url("dossier/"), key: "dossier".into() });
+    nav.push(NavItem {
+        title: "测评材料".into(),
+        url: routes.url("dossier/"),
+        key: "dossier".into(),
+    });
     for p in site.pages.iter().filter(|p| p.menu) {
-        nav.push(NavItem { title: p.title.clone(), url: routes.url(&Site::page_route(p)), key: format!("page-{}", p.slug) });
+        nav.push(NavItem {
+            title: p.title.clone(),
+            url: routes.url(&Site::page_route(p)),
+            key: format!("page-{}", p.slug),
+        });
     }
     SiteView {
         title: c.title.clone(),
@@ -298,28 +439,75 @@ fn site_view(site: &Site, routes: &Routes, has_code: bool) -> SiteView {
 fn citation_view(site: &Site, routes: &Routes, c: &crate::content::Citation) -> CitationView {
     let crit = site.table.criterion(c.criterion);
     let text = match (crit, c.item) {
-        (Some(cr), Some(i)) => cr.items.get(i - 1).map(|it| it.text.clone()).unwrap_or_default(),
-        (Some(cr), None) => cr.text.clone().unwrap_or_else(|| cr.items.iter().map(|i| i.text.as_str()).collect::<Vec<_>>().join("；")),
+        (Some(cr), Some(i)) => cr
+            .items
+            .get(i - 1)
+            .map(|it| it.text.clone())
+            .unwrap_or_default(),
+        (Some(cr), None) => cr.text.clone().unwrap_or_else(|| {
+            cr.items
+                .iter()
+                .map(|i| i.text.as_str())
+                .collect::<Vec<_>>()
+                .join("；")
+        }),
         _ => String::new(),
     };
     let (title, anchor) = match c.item {
-        Some(i) => (format!("第 {} 条第 {i} 项", c.criterion), format!("#item-{}", c.label())),
+        Some(i) => (
+            format!("第 {} 条第 {i} 项", c.criterion),
+            format!("#item-{}", c.label()),
+        ),
         None => (format!("第 {} 条", c.criterion), String::new()),
     };
-    CitationView { label: c.label(), title, url: format!("{}{anchor}", routes.url(&format!("progress/{}/", c.criterion))), text }
+    CitationView {
+        label: c.label(),
+        title,
+        url: format!(
+            "{}{anchor}",
+            routes.url(&format!("progress/{}/", c.criterion))
+        ),
+        text,
+    }
 }
 
 fn office_link(routes: &Routes, name: &str) -> Link {
-    Link { title: name.to_string(), url: routes.url(&format!("offices/{}/", Site::office_slug(name))) }
+    Link {
+        title: name.to_string(),
+        url: routes.url(&format!("offices/{}/", Site::office_slug(name))),
+    }
 }
 
-fn file_view(routes: &Routes, dir: &Path, route: &str, target: &str, path: &str, pos: Pos, assets: &mut Vec<Asset>, diags: &mut Diagnostics) -> Option<FileView> {
+fn file_view(
+    routes: &Routes,
+    dir: &Path,
+    route: &str,
+    target: &str,
+    path: &str,
+    pos: Pos,
+    assets: &mut Vec<Asset>,
+    diags: &mut Diagnostics,
+) -> Option<FileView> {
     match routes.asset(dir, route, target) {
         Ok((url, asset)) => {
-            let size = asset.as_ref().map(|a| a.source.clone()).or_else(|| routes.resolve_file(dir, target).ok().map(|(p, _)| p)).and_then(|p| std::fs::metadata(p).ok()).map(|m| m.len()).unwrap_or(0);
+            let size = asset
+                .as_ref()
+                .map(|a| a.source.clone())
+                .or_else(|| routes.resolve_file(dir, target).ok().map(|(p, _)| p))
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map(|m| m.len())
+                .unwrap_or(0);
             assets.extend(asset);
-            let name = Path::new(target).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| target.to_string());
-            Some(FileView { kind: file_kind(&name).to_string(), size: human_size(size), name, url })
+            let name = Path::new(target)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| target.to_string());
+            Some(FileView {
+                kind: file_kind(&name).to_string(),
+                size: human_size(size),
+                name,
+                url,
+            })
         }
         Err(e) => {
             let (m, h) = e.describe(target);
@@ -329,35 +517,65 @@ fn file_view(routes: &Routes, dir: &Path, route: &str, target: &str, path: &str,
     }
 }
 
-fn report_card(site: &Site, routes: &Routes, r: &Report, body: &Rendered, assets: &mut Vec<Asset>, diags: &mut Diagnostics) -> ReportCard {
+fn report_card(
+    site: &Site,
+    routes: &Routes,
+    r: &Report,
+    body: &Rendered,
+    assets: &mut Vec<Asset>,
+    diags: &mut Diagnostics,
+) -> ReportCard {
     let route = Site::report_route(r);
     let kind = site.config.kind(&r.kind);
-    let cover = r.cover.as_deref().and_then(|c| match routes.asset(&r.body.dir, &route, c) {
-        Ok((url, asset)) => {
-            assets.extend(asset);
-            Some(url)
-        }
-        Err(e) => {
-            let (m, h) = e.describe(c);
-            diags.error_hint(&r.body.path, Pos::new(1, 1), format!("封面图 cover：{m}"), h);
-            None
-        }
-    });
-    let cover_alt = body.images.iter().find(|(u, _)| Some(u) == cover.as_ref()).map(|(_, a)| a.clone()).unwrap_or_else(|| r.title.clone());
+    let cover = r
+        .cover
+        .as_deref()
+        .and_then(|c| match routes.asset(&r.body.dir, &route, c) {
+            Ok((url, asset)) => {
+                assets.extend(asset);
+                Some(url)
+            }
+            Err(e) => {
+                let (m, h) = e.describe(c);
+                diags.error_hint(
+                    &r.body.path,
+                    r.pos_of("cover", c),
+                    format!("封面图 cover：{m}"),
+                    h,
+                );
+                None
+            }
+        });
+    let cover_alt = body
+        .images
+        .iter()
+        .find(|(u, _)| Some(u) == cover.as_ref())
+        .map(|(_, a)| a.clone())
+        .unwrap_or_else(|| r.title.clone());
     ReportCard {
         title: r.title.clone(),
         url: routes.url(&route),
         date: r.date.to_string(),
         date_zh: zh_date(r.date),
-        kind: Link { title: kind.map(|k| k.name.clone()).unwrap_or_default(), url: routes.url(&format!("kinds/{}/", r.kind)) },
+        kind: Link {
+            title: kind.map(|k| k.name.clone()).unwrap_or_default(),
+            url: routes.url(&format!("kinds/{}/", r.kind)),
+        },
         kind_id: r.kind.clone(),
-        summary: r.summary.clone().unwrap_or_else(|| markdown::summarize(&body.text, 120)),
+        summary: r
+            .summary
+            .clone()
+            .unwrap_or_else(|| markdown::summarize(&body.text, 120)),
         cover,
         cover_alt,
         participants: r.participants,
         hours: r.hours.map(fmt_points),
         location: r.location.clone(),
-        criteria: r.criteria.iter().map(|c| citation_view(site, routes, c)).collect(),
+        criteria: r
+            .criteria
+            .iter()
+            .map(|c| citation_view(site, routes, c))
+            .collect(),
         offices: r.offices.iter().map(|o| office_link(routes, o)).collect(),
         draft: r.draft,
     }
@@ -381,11 +599,21 @@ fn check_view(r: &CheckResult, c: &crate::data::Check) -> CheckView {
 }
 
 impl Renderer<'_> {
-    fn criterion_view(&self, id: u32, assets: &mut Vec<Asset>, diags: &mut Diagnostics) -> CriterionView {
+    fn criterion_view(
+        &self,
+        id: u32,
+        assets: &mut Vec<Asset>,
+        diags: &mut Diagnostics,
+    ) -> CriterionView {
         let site = self.site;
         let c = site.table.criterion(id).expect("criterion from the table");
         let p = &site.progress.criteria[&id];
-        let category = site.table.categories.iter().find(|cat| cat.id == c.category).expect("category of criterion");
+        let category = site
+            .table
+            .categories
+            .iter()
+            .find(|cat| cat.id == c.category)
+            .expect("category of criterion");
         let route = format!("progress/{id}/");
         let items = c
             .items
@@ -397,8 +625,21 @@ impl Renderer<'_> {
                     .files
                     .iter()
                     .filter_map(|f| {
-                        let under = if f.starts_with("static/") || f.starts_with("content/") { f.clone() } else { format!("static/{f}") };
-                        file_view(&self.routes, &site.root, "ledger-files/", &under, "data/ledger.yaml", ledger_pos, assets, diags)
+                        let under = if f.starts_with("static/") || f.starts_with("content/") {
+                            f.clone()
+                        } else {
+                            format!("static/{f}")
+                        };
+                        file_view(
+                            &self.routes,
+                            &site.root,
+                            "ledger-files/",
+                            &under,
+                            "data/ledger.yaml",
+                            ledger_pos,
+                            assets,
+                            diags,
+                        )
                     })
                     .collect();
                 ItemView {
@@ -415,7 +656,14 @@ impl Renderer<'_> {
                     evidence: site
                         .item_evidence
                         .get(&item.id)
-                        .map(|v| v.iter().map(|&i| Link { title: self.cards[i].title.clone(), url: self.cards[i].url.clone() }).collect())
+                        .map(|v| {
+                            v.iter()
+                                .map(|&i| Link {
+                                    title: self.cards[i].title.clone(),
+                                    url: self.cards[i].url.clone(),
+                                })
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 }
             })
@@ -426,16 +674,34 @@ impl Renderer<'_> {
             url: self.routes.url(&route),
             category_id: category.id,
             category_name: category.name.clone(),
-            text: c.text.clone().unwrap_or_else(|| c.items.iter().map(|i| i.text.as_str()).collect::<Vec<_>>().join("；")),
+            text: c.text.clone().unwrap_or_else(|| {
+                c.items
+                    .iter()
+                    .map(|i| i.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("；")
+            }),
             points: fmt_points(p.points),
             score: fmt_points(p.score),
             percent: percent(p.score, p.points),
             status: format!("{:?}", p.status).to_lowercase(),
             status_label: p.status.label().into(),
-            offices: if all_offices { vec![] } else { c.offices.iter().map(|o| office_link(&self.routes, o)).collect() },
+            offices: if all_offices {
+                vec![]
+            } else {
+                c.offices
+                    .iter()
+                    .map(|o| office_link(&self.routes, o))
+                    .collect()
+            },
             all_offices,
             items,
-            checks: p.checks.iter().zip(&c.checks).map(|(r, ch)| check_view(r, ch)).collect(),
+            checks: p
+                .checks
+                .iter()
+                .zip(&c.checks)
+                .map(|(r, ch)| check_view(r, ch))
+                .collect(),
             done: p.done,
             doing: p.doing,
             todo: p.todo,
@@ -459,7 +725,11 @@ impl Renderer<'_> {
                 percent: percent(cp.score, cp.points),
                 items: cp.items,
                 done: cp.done,
-                criteria: cat.criteria.iter().map(|c| self.criteria[&c.id].clone()).collect(),
+                criteria: cat
+                    .criteria
+                    .iter()
+                    .map(|c| self.criteria[&c.id].clone())
+                    .collect(),
             })
             .collect()
     }
@@ -471,7 +741,13 @@ impl Renderer<'_> {
             score: fmt_points(u.score),
             percent: percent(u.score, u.total),
             bonus: fmt_points(u.bonus),
-            bonus_cap: self.site.table.bonus.as_ref().map(|b| fmt_points(b.cap)).unwrap_or_else(|| "0".into()),
+            bonus_cap: self
+                .site
+                .table
+                .bonus
+                .as_ref()
+                .map(|b| fmt_points(b.cap))
+                .unwrap_or_else(|| "0".into()),
             items: u.items,
             done: u.done,
             doing: u.doing,
@@ -482,7 +758,13 @@ impl Renderer<'_> {
     }
 
     fn honors(&self) -> Vec<HonorView> {
-        let levels = self.site.table.bonus.as_ref().map(|b| b.levels.clone()).unwrap_or_default();
+        let levels = self
+            .site
+            .table
+            .bonus
+            .as_ref()
+            .map(|b| b.levels.clone())
+            .unwrap_or_default();
         self.site
             .honors
             .iter()
@@ -508,7 +790,12 @@ impl Renderer<'_> {
             .kinds
             .iter()
             .filter(|k| self.site.tally_by_kind.contains_key(&k.id))
-            .map(|k| KindView { id: k.id.clone(), name: k.name.clone(), url: self.routes.url(&format!("kinds/{}/", k.id)), tally: tally_view(self.site.tally_by_kind.get(&k.id)) })
+            .map(|k| KindView {
+                id: k.id.clone(),
+                name: k.name.clone(),
+                url: self.routes.url(&format!("kinds/{}/", k.id)),
+                tally: tally_view(self.site.tally_by_kind.get(&k.id)),
+            })
             .collect()
     }
 
@@ -518,15 +805,36 @@ impl Renderer<'_> {
         ctx.insert("section", section);
         ctx.insert("page_title", title);
         ctx.insert("current_url", &self.routes.url(route));
-        ctx.insert("absolute_url", &format!("{}{}", self.site.config.base_url, crate::links::encode_url_path(route)));
+        ctx.insert(
+            "absolute_url",
+            &format!(
+                "{}{}",
+                self.site.config.base_url,
+                crate::links::encode_url_path(route)
+            ),
+        );
         ctx
     }
 
-    fn render_to(&self, template: &str, ctx: &Context, route: &str, files: &mut Vec<OutputFile>, diags: &mut Diagnostics) {
+    fn render_to(
+        &self,
+        template: &str,
+        ctx: &Context,
+        route: &str,
+        files: &mut Vec<OutputFile>,
+        diags: &mut Diagnostics,
+    ) {
         match self.tera.render(template, ctx) {
             Ok(html) => {
-                let path = if route.is_empty() || route.ends_with('/') { format!("{route}index.html") } else { route.to_string() };
-                files.push(OutputFile { path, content: Content::Bytes(html.into_bytes()) });
+                let path = if route.is_empty() || route.ends_with('/') {
+                    format!("{route}index.html")
+                } else {
+                    route.to_string()
+                };
+                files.push(OutputFile {
+                    path,
+                    content: Content::Bytes(html.into_bytes()),
+                });
             }
             Err(e) => diags.error_hint(
                 &format!("themes/{}/templates/{template}", self.site.config.theme),
@@ -537,20 +845,45 @@ impl Renderer<'_> {
         }
     }
 
-    fn list_pages(&self, template: &str, section: &str, title: &str, base_route: &str, indices: &[usize], kind: Option<&KindView>, files: &mut Vec<OutputFile>, diags: &mut Diagnostics) {
+    fn list_pages(
+        &self,
+        template: &str,
+        section: &str,
+        title: &str,
+        base_route: &str,
+        indices: &[usize],
+        kind: Option<&KindView>,
+        files: &mut Vec<OutputFile>,
+        diags: &mut Diagnostics,
+    ) {
         let pages = paginate(base_route, indices.len(), self.site.config.per_page);
         let total_pages = pages.len();
         for (k, (route, range)) in pages.iter().enumerate() {
-            let cards: Vec<&ReportCard> = indices[range.clone()].iter().map(|&i| &self.cards[i]).collect();
+            let cards: Vec<&ReportCard> = indices[range.clone()]
+                .iter()
+                .map(|&i| &self.cards[i])
+                .collect();
             let pagination = Pagination {
                 current: k + 1,
                 total_pages,
                 total_items: indices.len(),
                 prev: (k > 0).then(|| self.routes.url(&pages[k - 1].0)),
                 next: pages.get(k + 1).map(|(r, _)| self.routes.url(r)),
-                pages: pages.iter().enumerate().map(|(j, (r, _))| PageLink { number: j + 1, url: self.routes.url(r), current: j == k }).collect(),
+                pages: pages
+                    .iter()
+                    .enumerate()
+                    .map(|(j, (r, _))| PageLink {
+                        number: j + 1,
+                        url: self.routes.url(r),
+                        current: j == k,
+                    })
+                    .collect(),
             };
-            let page_title = if k == 0 { title.to_string() } else { format!("{title}（第 {} 页）", k + 1) };
+            let page_title = if k == 0 {
+                title.to_string()
+            } else {
+                format!("{title}（第 {} 页）", k + 1)
+            };
             let mut ctx = self.context(section, &page_title, route);
             ctx.insert("list_title", title);
             ctx.insert("reports", &cards);
@@ -568,7 +901,11 @@ impl Renderer<'_> {
         let unit = self.unit();
         let kinds = self.kinds();
         let honors = self.honors();
-        let check_criteria: Vec<&CriterionView> = self.criteria.values().filter(|c| !c.checks.is_empty()).collect();
+        let check_criteria: Vec<&CriterionView> = self
+            .criteria
+            .values()
+            .filter(|c| !c.checks.is_empty())
+            .collect();
         let all: Vec<usize> = (0..site.reports.len()).collect();
 
         // Home
@@ -580,7 +917,18 @@ impl Renderer<'_> {
         ctx.insert("honors", &honors);
         ctx.insert("check_criteria", &check_criteria);
         ctx.insert("tally", &tally_view(Some(&site.tally)));
-        ctx.insert("menu_pages", &site.pages.iter().filter(|p| p.menu).map(|p| Link { title: p.title.clone(), url: self.routes.url(&Site::page_route(p)) }).collect::<Vec<_>>());
+        ctx.insert(
+            "menu_pages",
+            &site
+                .pages
+                .iter()
+                .filter(|p| p.menu)
+                .map(|p| Link {
+                    title: p.title.clone(),
+                    url: self.routes.url(&Site::page_route(p)),
+                })
+                .collect::<Vec<_>>(),
+        );
         self.render_to("index.html", &ctx, "", files, diags);
 
         // Progress overview and one page per criterion
@@ -588,27 +936,84 @@ impl Renderer<'_> {
         ctx.insert("unit_progress", &unit);
         ctx.insert("categories", &categories);
         ctx.insert("honors", &honors);
-        ctx.insert("bonus_name", &site.table.bonus.as_ref().map(|b| b.name.clone()).unwrap_or_default());
+        ctx.insert(
+            "bonus_name",
+            &site
+                .table
+                .bonus
+                .as_ref()
+                .map(|b| b.name.clone())
+                .unwrap_or_default(),
+        );
         self.render_to("progress.html", &ctx, "progress/", files, diags);
         let ids: Vec<u32> = self.criteria.keys().copied().collect();
         for (n, id) in ids.iter().enumerate() {
             let cv = &self.criteria[id];
             let route = format!("progress/{id}/");
-            let mut ctx = self.context("progress", &format!("第 {id} 条 · {}", cv.category_name), &route);
+            let mut ctx = self.context(
+                "progress",
+                &format!("第 {id} 条 · {}", cv.category_name),
+                &route,
+            );
             ctx.insert("criterion", cv);
-            let evidence: Vec<&ReportCard> = site.evidence.get(id).map(|v| v.iter().map(|&i| &self.cards[i]).collect()).unwrap_or_default();
+            let evidence: Vec<&ReportCard> = site
+                .evidence
+                .get(id)
+                .map(|v| v.iter().map(|&i| &self.cards[i]).collect())
+                .unwrap_or_default();
             ctx.insert("evidence", &evidence);
-            ctx.insert("prev", &n.checked_sub(1).map(|p| &self.criteria[&ids[p]]).map(|c| Link { title: format!("第 {} 条", c.id), url: c.url.clone() }));
-            ctx.insert("next", &ids.get(n + 1).map(|i| &self.criteria[i]).map(|c| Link { title: format!("第 {} 条", c.id), url: c.url.clone() }));
+            ctx.insert(
+                "prev",
+                &n.checked_sub(1)
+                    .map(|p| &self.criteria[&ids[p]])
+                    .map(|c| Link {
+                        title: format!("第 {} 条", c.id),
+                        url: c.url.clone(),
+                    }),
+            );
+            ctx.insert(
+                "next",
+                &ids.get(n + 1).map(|i| &self.criteria[i]).map(|c| Link {
+                    title: format!("第 {} 条", c.id),
+                    url: c.url.clone(),
+                }),
+            );
             self.render_to("criterion.html", &ctx, &route, files, diags);
         }
 
         // Report lists, kinds, report pages
-        self.list_pages("list.html", "reports", "全部报道", "reports/", &all, None, files, diags);
+        self.list_pages(
+            "list.html",
+            "reports",
+            "全部报道",
+            "reports/",
+            &all,
+            None,
+            files,
+            diags,
+        );
         for k in &site.config.kinds {
-            let indices: Vec<usize> = all.iter().copied().filter(|&i| site.reports[i].kind == k.id).collect();
-            let kv = KindView { id: k.id.clone(), name: k.name.clone(), url: self.routes.url(&format!("kinds/{}/", k.id)), tally: tally_view(site.tally_by_kind.get(&k.id)) };
-            self.list_pages("list.html", &format!("kind-{}", k.id), &k.name, &format!("kinds/{}/", k.id), &indices, Some(&kv), files, diags);
+            let indices: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&i| site.reports[i].kind == k.id)
+                .collect();
+            let kv = KindView {
+                id: k.id.clone(),
+                name: k.name.clone(),
+                url: self.routes.url(&format!("kinds/{}/", k.id)),
+                tally: tally_view(site.tally_by_kind.get(&k.id)),
+            };
+            self.list_pages(
+                "list.html",
+                &format!("kind-{}", k.id),
+                &k.name,
+                &format!("kinds/{}/", k.id),
+                &indices,
+                Some(&kv),
+                files,
+                diags,
+            );
         }
         let rendered_reports: Vec<(String, Result<String, String>)> = site
             .reports
@@ -618,8 +1023,22 @@ impl Renderer<'_> {
                 let route = Site::report_route(r);
                 let mut local = Vec::new();
                 let mut d = Diagnostics::new();
-                let attachments: Vec<FileView> =
-                    r.attachments.iter().filter_map(|a| file_view(&self.routes, &r.body.dir, &route, a, &r.body.path, Pos::new(1, 1), &mut local, &mut d)).collect();
+                let attachments: Vec<FileView> = r
+                    .attachments
+                    .iter()
+                    .filter_map(|a| {
+                        file_view(
+                            &self.routes,
+                            &r.body.dir,
+                            &route,
+                            a,
+                            &r.body.path,
+                            r.pos_of("attachments", a),
+                            &mut local,
+                            &mut d,
+                        )
+                    })
+                    .collect();
                 let view = ReportView {
                     card: &self.cards[i],
                     content: self.bodies[i].html.clone(),
@@ -627,14 +1046,39 @@ impl Renderer<'_> {
                     attachments,
                     reading_minutes: markdown::reading_minutes(&self.bodies[i].text),
                     extra: &r.extra,
-                    pub_time: format!("{} {}", r.date, r.time.map(|t| t.format("%H:%M").to_string()).unwrap_or_else(|| "00:00".into())),
-                    absolute_url: format!("{}{}", site.config.base_url, crate::links::encode_url_path(&route)),
+                    pub_time: format!(
+                        "{} {}",
+                        r.date,
+                        r.time
+                            .map(|t| t.format("%H:%M").to_string())
+                            .unwrap_or_else(|| "00:00".into())
+                    ),
+                    absolute_url: format!(
+                        "{}{}",
+                        site.config.base_url,
+                        crate::links::encode_url_path(&route)
+                    ),
                 };
                 let mut ctx = self.context(&format!("kind-{}", r.kind), &r.title, &route);
                 ctx.insert("report", &view);
-                ctx.insert("prev", &(i + 1 < self.cards.len()).then(|| Link { title: self.cards[i + 1].title.clone(), url: self.cards[i + 1].url.clone() }));
-                ctx.insert("next", &i.checked_sub(1).map(|j| Link { title: self.cards[j].title.clone(), url: self.cards[j].url.clone() }));
-                let out = self.tera.render("report.html", &ctx).map_err(|e| error_chain(&e));
+                ctx.insert(
+                    "prev",
+                    &(i + 1 < self.cards.len()).then(|| Link {
+                        title: self.cards[i + 1].title.clone(),
+                        url: self.cards[i + 1].url.clone(),
+                    }),
+                );
+                ctx.insert(
+                    "next",
+                    &i.checked_sub(1).map(|j| Link {
+                        title: self.cards[j].title.clone(),
+                        url: self.cards[j].url.clone(),
+                    }),
+                );
+                let out = self
+                    .tera
+                    .render("report.html", &ctx)
+                    .map_err(|e| error_chain(&e));
                 (route, out, local, d)
             })
             .collect::<Vec<_>>()
@@ -647,8 +1091,15 @@ impl Renderer<'_> {
             .collect();
         for (route, out) in rendered_reports {
             match out {
-                Ok(html) => files.push(OutputFile { path: format!("{route}index.html"), content: Content::Bytes(html.into_bytes()) }),
-                Err(e) => diags.error(&format!("themes/{}/templates/report.html", site.config.theme), Pos::default(), format!("渲染 /{route} 时模板出错：{e}")),
+                Ok(html) => files.push(OutputFile {
+                    path: format!("{route}index.html"),
+                    content: Content::Bytes(html.into_bytes()),
+                }),
+                Err(e) => diags.error(
+                    &format!("themes/{}/templates/report.html", site.config.theme),
+                    Pos::default(),
+                    format!("渲染 /{route} 时模板出错：{e}"),
+                ),
             }
         }
 
@@ -662,22 +1113,52 @@ impl Renderer<'_> {
                     .table
                     .criteria()
                     .filter(|c| site.table.offices_of(c).contains(&o.as_str()))
-                    .map(|c| Link { title: format!("第 {} 条", c.id), url: self.routes.url(&format!("progress/{}/", c.id)) })
+                    .map(|c| Link {
+                        title: format!("第 {} 条", c.id),
+                        url: self.routes.url(&format!("progress/{}/", c.id)),
+                    })
                     .collect();
-                let reports: Vec<usize> = all.iter().copied().filter(|&i| site.reports[i].offices.contains(o)).collect();
+                let reports: Vec<usize> = all
+                    .iter()
+                    .copied()
+                    .filter(|&i| site.reports[i].offices.contains(o))
+                    .collect();
                 let slug = Site::office_slug(o);
-                (OfficeView { name: o.clone(), url: self.routes.url(&format!("offices/{slug}/")), slug, criteria, report_count: reports.len() }, reports)
+                (
+                    OfficeView {
+                        name: o.clone(),
+                        url: self.routes.url(&format!("offices/{slug}/")),
+                        slug,
+                        criteria,
+                        report_count: reports.len(),
+                    },
+                    reports,
+                )
             })
             .collect();
         let mut ctx = self.context("offices", "责任处室", "offices/");
-        ctx.insert("offices", &offices.iter().map(|(o, _)| o).collect::<Vec<_>>());
+        ctx.insert(
+            "offices",
+            &offices.iter().map(|(o, _)| o).collect::<Vec<_>>(),
+        );
         self.render_to("offices.html", &ctx, "offices/", files, diags);
         for (office, reports) in &offices {
             let route = format!("offices/{}/", office.slug);
             let mut ctx = self.context("offices", &office.name, &route);
             ctx.insert("office", office);
-            ctx.insert("criteria", &office.criteria.iter().filter_map(|l| l.url.rsplit('/').nth(1)?.parse::<u32>().ok()).map(|id| &self.criteria[&id]).collect::<Vec<_>>());
-            ctx.insert("reports", &reports.iter().map(|&i| &self.cards[i]).collect::<Vec<_>>());
+            ctx.insert(
+                "criteria",
+                &office
+                    .criteria
+                    .iter()
+                    .filter_map(|l| l.url.rsplit('/').nth(1)?.parse::<u32>().ok())
+                    .map(|id| &self.criteria[&id])
+                    .collect::<Vec<_>>(),
+            );
+            ctx.insert(
+                "reports",
+                &reports.iter().map(|&i| &self.cards[i]).collect::<Vec<_>>(),
+            );
             self.render_to("office.html", &ctx, &route, files, diags);
         }
 
@@ -685,14 +1166,26 @@ impl Renderer<'_> {
         let mut years: Vec<YearGroup> = Vec::new();
         for (i, r) in site.reports.iter().enumerate() {
             if years.last().map(|y| y.year) != Some(r.date.year()) {
-                years.push(YearGroup { year: r.date.year(), count: 0, months: vec![] });
+                years.push(YearGroup {
+                    year: r.date.year(),
+                    count: 0,
+                    months: vec![],
+                });
             }
             let y = years.last_mut().expect("pushed");
             y.count += 1;
             if y.months.last().map(|m| m.month) != Some(r.date.month()) {
-                y.months.push(MonthGroup { month: r.date.month(), label: format!("{}年{}月", r.date.year(), r.date.month()), reports: vec![] });
+                y.months.push(MonthGroup {
+                    month: r.date.month(),
+                    label: format!("{}年{}月", r.date.year(), r.date.month()),
+                    reports: vec![],
+                });
             }
-            y.months.last_mut().expect("pushed").reports.push(&self.cards[i]);
+            y.months
+                .last_mut()
+                .expect("pushed")
+                .reports
+                .push(&self.cards[i]);
         }
         let mut ctx = self.context("archive", "报道归档", "archive/");
         ctx.insert("years", &years);
@@ -703,15 +1196,34 @@ impl Renderer<'_> {
         let evidence: BTreeMap<String, Vec<&ReportCard>> = self
             .criteria
             .keys()
-            .map(|id| (id.to_string(), site.evidence.get(id).map(|v| v.iter().map(|&i| &self.cards[i]).collect()).unwrap_or_default()))
+            .map(|id| {
+                (
+                    id.to_string(),
+                    site.evidence
+                        .get(id)
+                        .map(|v| v.iter().map(|&i| &self.cards[i]).collect())
+                        .unwrap_or_default(),
+                )
+            })
             .collect();
         let mut ctx = self.context("dossier", "测评材料汇编", "dossier/");
         ctx.insert("unit_progress", &unit);
         ctx.insert("categories", &categories);
         ctx.insert("evidence", &evidence);
         ctx.insert("honors", &honors);
-        ctx.insert("bonus_name", &site.table.bonus.as_ref().map(|b| b.name.clone()).unwrap_or_default());
-        ctx.insert("bonus_text", &site.table.bonus.as_ref().and_then(|b| b.text.clone()));
+        ctx.insert(
+            "bonus_name",
+            &site
+                .table
+                .bonus
+                .as_ref()
+                .map(|b| b.name.clone())
+                .unwrap_or_default(),
+        );
+        ctx.insert(
+            "bonus_text",
+            &site.table.bonus.as_ref().and_then(|b| b.text.clone()),
+        );
         self.render_to("dossier.html", &ctx, "dossier/", files, diags);
 
         // Publicity pages
@@ -725,14 +1237,25 @@ impl Renderer<'_> {
         let mut ctx = self.context("", "", "feed.xml");
         let latest: Vec<&ReportCard> = self.cards.iter().take(20).collect();
         ctx.insert("reports", &latest);
-        ctx.insert("updated", &site.reports.first().map(|r| r.date.to_string()).unwrap_or_else(|| site.config.as_of.to_string()));
+        ctx.insert(
+            "updated",
+            &site
+                .reports
+                .first()
+                .map(|r| r.date.to_string())
+                .unwrap_or_else(|| site.config.as_of.to_string()),
+        );
         self.render_to("feed.xml", &ctx, "feed.xml", files, diags);
         let mut urls: Vec<(String, Option<String>)> = files
             .iter()
             .filter(|f| f.path.ends_with("index.html"))
             .map(|f| (f.path.trim_end_matches("index.html").to_string(), None))
             .collect();
-        let report_dates: HashMap<String, String> = site.reports.iter().map(|r| (Site::report_route(r), r.date.to_string())).collect();
+        let report_dates: HashMap<String, String> = site
+            .reports
+            .iter()
+            .map(|r| (Site::report_route(r), r.date.to_string()))
+            .collect();
         for (route, lastmod) in urls.iter_mut() {
             *lastmod = report_dates.get(route).cloned();
         }
@@ -741,7 +1264,14 @@ impl Renderer<'_> {
             .iter()
             .map(|(route, lastmod)| {
                 let mut m = BTreeMap::new();
-                m.insert("loc", format!("{}{}", site.config.base_url, crate::links::encode_url_path(route)));
+                m.insert(
+                    "loc",
+                    format!(
+                        "{}{}",
+                        site.config.base_url,
+                        crate::links::encode_url_path(route)
+                    ),
+                );
                 if let Some(l) = lastmod {
                     m.insert("lastmod", l.clone());
                 }
@@ -751,10 +1281,19 @@ impl Renderer<'_> {
         let mut ctx = self.context("", "", "sitemap.xml");
         ctx.insert("entries", &entries);
         self.render_to("sitemap.xml", &ctx, "sitemap.xml", files, diags);
-        files.push(OutputFile { path: "ledger.csv".into(), content: Content::Bytes(self.ledger_csv()) });
+        files.push(OutputFile {
+            path: "ledger.csv".into(),
+            content: Content::Bytes(self.ledger_csv()),
+        });
     }
 
-    fn publicity_page(&self, p: &Page, body: &Rendered, files: &mut Vec<OutputFile>, diags: &mut Diagnostics) {
+    fn publicity_page(
+        &self,
+        p: &Page,
+        body: &Rendered,
+        files: &mut Vec<OutputFile>,
+        diags: &mut Diagnostics,
+    ) {
         let route = Site::page_route(p);
         let mut ctx = self.context(&format!("page-{}", p.slug), &p.title, &route);
         ctx.insert("page", &serde_json::json!({
@@ -770,14 +1309,30 @@ impl Renderer<'_> {
     /// The 台账 as CSV, UTF-8 with BOM so spreadsheet programs read Chinese.
     fn ledger_csv(&self) -> Vec<u8> {
         let site = self.site;
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(b"\xEF\xBB\xBF".to_vec());
-        let header = ["条目编号", "考评内容", "考评标准序号", "计分项", "分值", "责任处室", "状态", "完成时限", "自评分", "是否逾期", "佐证报道数", "备注"];
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(b"\xEF\xBB\xBF".to_vec());
+        let header = [
+            "条目编号",
+            "考评内容",
+            "考评标准序号",
+            "计分项",
+            "分值",
+            "责任处室",
+            "状态",
+            "完成时限",
+            "自评分",
+            "是否逾期",
+            "佐证报道数",
+            "备注",
+        ];
         w.write_record(header).ok();
         for cat in &site.table.categories {
             for c in &cat.criteria {
                 let p = &site.progress.criteria[&c.id];
                 for (item, ip) in c.items.iter().zip(&p.items) {
-                    let evidence = site.item_evidence.get(&item.id).map_or(0, Vec::len) + site.evidence.get(&c.id).map_or(0, Vec::len);
+                    let evidence = site.item_evidence.get(&item.id).map_or(0, Vec::len)
+                        + site.evidence.get(&c.id).map_or(0, Vec::len);
                     w.write_record([
                         item.id.as_str(),
                         cat.name.as_str(),
@@ -787,7 +1342,11 @@ impl Renderer<'_> {
                         &c.offices.join("、"),
                         ip.status.label(),
                         &ip.deadline.map(|d| d.to_string()).unwrap_or_default(),
-                        &if ip.status == Status::Todo && ip.score == 0.0 { String::new() } else { fmt_points(ip.score) },
+                        &if ip.status == Status::Todo && ip.score == 0.0 {
+                            String::new()
+                        } else {
+                            fmt_points(ip.score)
+                        },
                         if ip.overdue { "逾期" } else { "" },
                         &evidence.to_string(),
                         ip.note.as_deref().unwrap_or(""),
@@ -807,7 +1366,10 @@ mod tests {
     #[test]
     fn pagination_routes() {
         let p = paginate("reports/", 25, 10);
-        assert_eq!(p.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(), ["reports/", "reports/page/2/", "reports/page/3/"]);
+        assert_eq!(
+            p.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(),
+            ["reports/", "reports/page/2/", "reports/page/3/"]
+        );
         assert_eq!(p[2].1, 20..25);
         assert_eq!(paginate("kinds/x/", 0, 10).len(), 1);
     }

@@ -48,7 +48,11 @@ pub struct Run {
 }
 
 pub fn wenming(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_wenming")).args(args).env_remove("SOURCE_DATE_EPOCH").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wenming"))
+        .args(args)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -57,7 +61,13 @@ pub fn wenming(args: &[&str]) -> Run {
 }
 
 pub fn build(root: &Path, out: &Path, extra: &[&str]) -> Run {
-    let mut args = vec!["build", "--root", root.to_str().unwrap(), "--output", out.to_str().unwrap()];
+    let mut args = vec![
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     wenming(&args)
 }
