@@ -9,6 +9,7 @@ use crate::source::{self, find_key, find_value, nearest, SourceText};
 use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -280,23 +281,49 @@ fn slug_for(
     }
 }
 
+/// Every report under `content/reports`, parsed in parallel; diagnostics
+/// are merged in file order so output stays reproducible.
 pub fn load_reports(
     root: &Path,
     config: &Config,
     table: Option<&Table>,
     diags: &mut Diagnostics,
-) -> Vec<Report> {
-    let dir = root.join("content/reports");
-    let mut reports = Vec::new();
-    for (path, bundle) in markdown_files(&dir) {
-        let Some(src) = source::read_source(root, &path, diags) else {
-            continue;
-        };
-        if let Some(r) = parse_report(&src, &path, bundle, config, table, diags) {
-            reports.push(r);
-        }
+) -> Vec<Arc<Report>> {
+    use rayon::prelude::*;
+    let files = markdown_files(&root.join("content/reports"));
+    let parsed: Vec<(Option<Report>, Diagnostics)> = files
+        .par_iter()
+        .map(|(path, bundle)| {
+            let mut d = Diagnostics::new();
+            let r = load_report_file(root, path, *bundle, config, table, &mut d);
+            (r, d)
+        })
+        .collect();
+    let mut reports = Vec::with_capacity(parsed.len());
+    for (r, d) in parsed {
+        diags.extend(d);
+        reports.extend(r.map(Arc::new));
     }
     reports
+}
+
+/// One report file, read and parsed.
+pub fn load_report_file(
+    root: &Path,
+    path: &Path,
+    bundle: bool,
+    config: &Config,
+    table: Option<&Table>,
+    diags: &mut Diagnostics,
+) -> Option<Report> {
+    let src = source::read_source(root, path, diags)?;
+    parse_report(&src, path, bundle, config, table, diags)
+}
+
+/// Whether a Markdown path is a bundle's `index.md` (`reports/<name>/index.md`).
+pub fn is_bundle(reports_dir: &Path, path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "index.md")
+        && path.parent().is_some_and(|p| p != reports_dir)
 }
 
 pub fn parse_report(

@@ -109,7 +109,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         return report;
     };
     // 2. assemble: cross-references, order, progress
-    let site = model::assemble(inputs, opts.drafts, &mut diags);
+    let site = model::assemble(&inputs, opts.drafts, &mut diags);
     report.unit = site.progress.unit.clone();
     report.reports = site.reports.len();
     report.pages = site.pages.len();

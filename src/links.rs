@@ -195,6 +195,19 @@ impl Routes {
         Err(LinkError::Missing(format!("站点中没有 /{path} 这个页面")))
     }
 
+    /// A hash of every route and source mapping: rendered Markdown stays
+    /// valid while this is unchanged.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut known: Vec<&String> = self.known.iter().collect();
+        known.sort();
+        let mut sources: Vec<(&String, &String)> = self.by_source.iter().collect();
+        sources.sort();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&self.base_path, known, sources).hash(&mut h);
+        h.finish()
+    }
+
     pub fn url(&self, route: &str) -> String {
         format!("{}{}", self.base_path, encode_url_path(route))
     }

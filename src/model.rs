@@ -10,8 +10,10 @@ use crate::progress::{self, Progress, Tally};
 use crate::source;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What the user wrote, each file parsed and checked on its own.
+#[derive(Clone)]
 pub struct Inputs {
     pub root: PathBuf,
     pub config: Config,
@@ -19,7 +21,7 @@ pub struct Inputs {
     pub ledger: Ledger,
     pub indicators: Indicators,
     pub honors: Vec<Honor>,
-    pub reports: Vec<Report>,
+    pub reports: Vec<Arc<Report>>,
     pub pages: Vec<Page>,
 }
 
@@ -31,7 +33,7 @@ pub struct Site {
     pub indicators: Indicators,
     pub honors: Vec<Honor>,
     /// Published reports, newest first (date, then title, then slug).
-    pub reports: Vec<Report>,
+    pub reports: Vec<Arc<Report>>,
     /// Publicity pages by weight, then title.
     pub pages: Vec<Page>,
     pub progress: Progress,
@@ -146,7 +148,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
 ];
 
 /// Phase 2: cross-reference, order and score.
-pub fn assemble(inputs: Inputs, drafts: bool, diags: &mut Diagnostics) -> Site {
+pub fn assemble(inputs: &Inputs, drafts: bool, diags: &mut Diagnostics) -> Site {
     let Inputs {
         root,
         config,
@@ -154,9 +156,10 @@ pub fn assemble(inputs: Inputs, drafts: bool, diags: &mut Diagnostics) -> Site {
         ledger,
         indicators,
         honors,
-        mut reports,
-        mut pages,
-    } = inputs;
+        reports,
+        pages,
+    } = inputs.clone();
+    let (mut reports, mut pages) = (reports, pages);
     if !drafts {
         reports.retain(|r| !r.draft);
     }

@@ -15,7 +15,7 @@ use crate::progress::{CheckResult, Tally};
 use chrono::{Datelike, NaiveDate};
 use include_dir::{include_dir, Dir};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use tera::{Context, Tera};
 use views::*;
@@ -226,18 +226,63 @@ struct Renderer<'a> {
     bodies: Vec<Rendered>,
     page_bodies: Vec<Rendered>,
     criteria: BTreeMap<u32, CriterionView>,
+    /// Report indices whose pages must be rendered; `None` renders all.
+    dirty: Option<HashSet<usize>>,
+    dirty_criteria: BTreeSet<u32>,
+}
+
+/// Rendered Markdown kept between builds of `wenming serve`, keyed by source
+/// path and invalidated by a hash of everything the result depends on.
+#[derive(Default)]
+pub struct Cache {
+    bodies: HashMap<String, (u64, Rendered, Diagnostics)>,
+}
+
+/// What changed since the last build: only pages showing these reports (or
+/// these criteria) are rendered again.
+#[derive(Debug, Default, Clone)]
+pub struct Selection {
+    /// Source paths of changed reports.
+    pub reports: HashSet<String>,
+    pub criteria: BTreeSet<u32>,
 }
 
 /// Everything the site writes, in a fixed order.
 pub fn render(site: &Site, diags: &mut Diagnostics) -> Vec<OutputFile> {
+    render_selected(site, &mut Cache::default(), None, diags)
+}
+
+fn body_key(body: &crate::content::Body, route: &str, routes_hash: u64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (&body.markdown, route, &body.dir, body.first_line, routes_hash).hash(&mut h);
+    h.finish()
+}
+
+/// Render the site; with a selection, only the pages it touches (plus the
+/// site-wide ones) are returned, and unchanged Markdown comes from `cache`.
+pub fn render_selected(
+    site: &Site,
+    cache: &mut Cache,
+    selection: Option<&Selection>,
+    diags: &mut Diagnostics,
+) -> Vec<OutputFile> {
     let Some(tera) = load_templates(&site.root, &site.config.theme, diags) else {
         return vec![];
     };
     let statics = theme_static(&site.root, &site.config.theme);
     let routes = routes(site, &statics);
+    let routes_hash = routes.fingerprint();
 
     // Markdown bodies, in parallel; diagnostics gathered in source order.
+    let cached = &cache.bodies;
     let render_body = |body: &crate::content::Body, route: String| {
+        let key = body_key(body, &route, routes_hash);
+        if let Some((k, r, d)) = cached.get(&body.path) {
+            if *k == key {
+                return (key, r.clone(), d.clone());
+            }
+        }
         let mut d = Diagnostics::new();
         let ctx = PageContext {
             routes: &routes,
@@ -246,28 +291,42 @@ pub fn render(site: &Site, diags: &mut Diagnostics) -> Vec<OutputFile> {
             route: &route,
             first_line: body.first_line,
         };
-        (markdown::render(&body.markdown, &ctx, &mut d), d)
+        (key, markdown::render(&body.markdown, &ctx, &mut d), d)
     };
-    let report_results: Vec<(Rendered, Diagnostics)> = site
+    let report_results: Vec<(u64, Rendered, Diagnostics)> = site
         .reports
         .par_iter()
         .map(|r| render_body(&r.body, Site::report_route(r)))
         .collect();
-    let page_results: Vec<(Rendered, Diagnostics)> = site
+    let page_results: Vec<(u64, Rendered, Diagnostics)> = site
         .pages
         .par_iter()
         .map(|p| render_body(&p.body, Site::page_route(p)))
         .collect();
+    let mut fresh = HashMap::with_capacity(report_results.len() + page_results.len());
     let mut bodies = Vec::with_capacity(report_results.len());
-    for (r, d) in report_results {
-        diags.extend(d);
-        bodies.push(r);
+    for (r, (key, rendered, d)) in site.reports.iter().zip(report_results) {
+        diags.extend(d.clone());
+        fresh.insert(r.body.path.clone(), (key, rendered.clone(), d));
+        bodies.push(rendered);
     }
     let mut page_bodies = Vec::with_capacity(page_results.len());
-    for (r, d) in page_results {
-        diags.extend(d);
-        page_bodies.push(r);
+    for (p, (key, rendered, d)) in site.pages.iter().zip(page_results) {
+        diags.extend(d.clone());
+        fresh.insert(p.body.path.clone(), (key, rendered.clone(), d));
+        page_bodies.push(rendered);
     }
+    cache.bodies = fresh;
+    let dirty = selection.map(|sel| {
+        let mut set = HashSet::new();
+        for (i, r) in site.reports.iter().enumerate() {
+            if sel.reports.contains(&r.body.path) {
+                // Neighbours show this report's title in their prev/next links.
+                set.extend([i.saturating_sub(1), i, i + 1]);
+            }
+        }
+        set
+    });
     let has_code = bodies.iter().chain(&page_bodies).any(|b| b.has_code);
 
     let mut assets: Vec<Asset> = Vec::new();
@@ -287,6 +346,8 @@ pub fn render(site: &Site, diags: &mut Diagnostics) -> Vec<OutputFile> {
         bodies,
         page_bodies,
         criteria: BTreeMap::new(),
+        dirty,
+        dirty_criteria: selection.map(|s| s.criteria.clone()).unwrap_or_default(),
     };
     renderer.criteria = site
         .table
@@ -845,6 +906,14 @@ impl Renderer<'_> {
         }
     }
 
+    /// Whether a page showing these reports must be rendered again.
+    fn wants(&self, indices: &[usize]) -> bool {
+        match &self.dirty {
+            None => true,
+            Some(set) => indices.iter().any(|i| set.contains(i)),
+        }
+    }
+
     fn list_pages(
         &self,
         template: &str,
@@ -859,6 +928,9 @@ impl Renderer<'_> {
         let pages = paginate(base_route, indices.len(), self.site.config.per_page);
         let total_pages = pages.len();
         for (k, (route, range)) in pages.iter().enumerate() {
+            if !self.wants(&indices[range.clone()]) {
+                continue;
+            }
             let cards: Vec<&ReportCard> = indices[range.clone()]
                 .iter()
                 .map(|&i| &self.cards[i])
@@ -948,6 +1020,9 @@ impl Renderer<'_> {
         self.render_to("progress.html", &ctx, "progress/", files, diags);
         let ids: Vec<u32> = self.criteria.keys().copied().collect();
         for (n, id) in ids.iter().enumerate() {
+            if self.dirty.is_some() && !self.dirty_criteria.contains(id) {
+                continue;
+            }
             let cv = &self.criteria[id];
             let route = format!("progress/{id}/");
             let mut ctx = self.context(
@@ -1019,6 +1094,7 @@ impl Renderer<'_> {
             .reports
             .par_iter()
             .enumerate()
+            .filter(|(i, _)| self.wants(&[*i]))
             .map(|(i, r)| {
                 let route = Site::report_route(r);
                 let mut local = Vec::new();
@@ -1143,6 +1219,9 @@ impl Renderer<'_> {
         );
         self.render_to("offices.html", &ctx, "offices/", files, diags);
         for (office, reports) in &offices {
+            if !self.wants(reports) {
+                continue;
+            }
             let route = format!("offices/{}/", office.slug);
             let mut ctx = self.context("offices", &office.name, &route);
             ctx.insert("office", office);
@@ -1246,10 +1325,13 @@ impl Renderer<'_> {
                 .unwrap_or_else(|| site.config.as_of.to_string()),
         );
         self.render_to("feed.xml", &ctx, "feed.xml", files, diags);
-        let mut urls: Vec<(String, Option<String>)> = files
+        // Every HTML page the site has, whether rendered in this pass or not.
+        let mut urls: Vec<(String, Option<String>)> = self
+            .routes
+            .known
             .iter()
-            .filter(|f| f.path.ends_with("index.html"))
-            .map(|f| (f.path.trim_end_matches("index.html").to_string(), None))
+            .filter(|r| r.is_empty() || r.ends_with('/'))
+            .map(|r| (r.clone(), None))
             .collect();
         let report_dates: HashMap<String, String> = site
             .reports
