@@ -120,6 +120,10 @@ impl Diagnostics {
         self.push(Severity::Warning, path, pos, message, Some(hint.into()));
     }
 
+    pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.items.retain(keep);
+    }
+
     pub fn extend(&mut self, other: Diagnostics) {
         self.items.extend(other.items);
     }

@@ -17,6 +17,7 @@ pub mod model;
 pub mod output;
 pub mod progress;
 pub mod render;
+pub mod session;
 pub mod source;
 
 use diagnostic::Diagnostics;
@@ -43,6 +44,10 @@ pub struct BuildReport {
     pub files: usize,
     pub unit: progress::UnitProgress,
     pub elapsed: Duration,
+    /// Files produced by this pass (all of them unless incremental).
+    pub rendered: usize,
+    /// Whether only the pages touched by an edit were rendered.
+    pub incremental: bool,
     /// A failure outside the site's own files (disk full, bad output folder).
     pub fatal: Option<String>,
 }
@@ -83,47 +88,29 @@ impl BuildReport {
 /// Build (or with `write: false`, check) the site at `opts.root`.
 pub fn build(opts: &BuildOptions) -> BuildReport {
     let started = Instant::now();
-    let mut report = BuildReport::default();
-    let mut diags = Diagnostics::new();
-
+    let fail = |message: String| BuildReport {
+        fatal: Some(message),
+        elapsed: started.elapsed(),
+        ..Default::default()
+    };
     if opts.write {
         if let Err(e) = output::check_output_dir(&opts.root, &opts.output) {
-            report.fatal = Some(format!("{e:#}"));
-            report.elapsed = started.elapsed();
-            return report;
+            return fail(format!("{e:#}"));
         }
     }
-    // Links are resolved lexically against the root, so it must be absolute.
-    let root = match opts.root.canonicalize() {
-        Ok(r) => r,
-        Err(_) => {
-            report.fatal = Some(format!("找不到站点文件夹 {}", opts.root.display()));
-            report.elapsed = started.elapsed();
-            return report;
-        }
+    let mut session = match session::Session::new(opts.clone()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
     };
-    // 1. load: every file parsed and checked on its own
-    let Some(inputs) = model::load(&root, &opts.overrides, &mut diags) else {
-        report.diagnostics = diags;
-        report.elapsed = started.elapsed();
-        return report;
-    };
-    // 2. assemble: cross-references, order, progress
-    let site = model::assemble(&inputs, opts.drafts, &mut diags);
-    report.unit = site.progress.unit.clone();
-    report.reports = site.reports.len();
-    report.pages = site.pages.len();
-    // 3. render: every page in memory (links are checked here)
-    let files = render::render(&site, &mut diags);
-    report.files = files.len();
-    // 4. write: only a complete, error-free site replaces the old one
-    if opts.write && !diags.has_errors() {
+    // load → assemble → render, all in memory
+    let (mut report, files) = session.build_all();
+    // write: only a complete, error-free site replaces the old one
+    if opts.write && report.ok() {
         match output::write_site(&opts.output, &files) {
             Ok(()) => report.written = true,
             Err(e) => report.fatal = Some(format!("{e:#}")),
         }
     }
-    report.diagnostics = diags;
     report.elapsed = started.elapsed();
     report
 }

@@ -236,6 +236,9 @@ struct Renderer<'a> {
 #[derive(Default)]
 pub struct Cache {
     bodies: HashMap<String, (u64, Rendered, Diagnostics)>,
+    /// Hash of what every page shows in its frame (navigation, head): when it
+    /// changes, no page can be skipped.
+    frame: u64,
 }
 
 /// What changed since the last build: only pages showing these reports (or
@@ -249,13 +252,20 @@ pub struct Selection {
 
 /// Everything the site writes, in a fixed order.
 pub fn render(site: &Site, diags: &mut Diagnostics) -> Vec<OutputFile> {
-    render_selected(site, &mut Cache::default(), None, diags)
+    render_selected(site, &mut Cache::default(), None, diags).0
 }
 
 fn body_key(body: &crate::content::Body, route: &str, routes_hash: u64) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    (&body.markdown, route, &body.dir, body.first_line, routes_hash).hash(&mut h);
+    (
+        &body.markdown,
+        route,
+        &body.dir,
+        body.first_line,
+        routes_hash,
+    )
+        .hash(&mut h);
     h.finish()
 }
 
@@ -266,9 +276,9 @@ pub fn render_selected(
     cache: &mut Cache,
     selection: Option<&Selection>,
     diags: &mut Diagnostics,
-) -> Vec<OutputFile> {
+) -> (Vec<OutputFile>, bool) {
     let Some(tera) = load_templates(&site.root, &site.config.theme, diags) else {
-        return vec![];
+        return (vec![], false);
     };
     let statics = theme_static(&site.root, &site.config.theme);
     let routes = routes(site, &statics);
@@ -317,16 +327,6 @@ pub fn render_selected(
         page_bodies.push(rendered);
     }
     cache.bodies = fresh;
-    let dirty = selection.map(|sel| {
-        let mut set = HashSet::new();
-        for (i, r) in site.reports.iter().enumerate() {
-            if sel.reports.contains(&r.body.path) {
-                // Neighbours show this report's title in their prev/next links.
-                set.extend([i.saturating_sub(1), i, i + 1]);
-            }
-        }
-        set
-    });
     let has_code = bodies.iter().chain(&page_bodies).any(|b| b.has_code);
 
     let mut assets: Vec<Asset> = Vec::new();
@@ -337,6 +337,26 @@ pub fn render_selected(
         .map(|(r, body)| report_card(site, &routes, r, body, &mut assets, diags))
         .collect();
     let site_view = site_view(site, &routes, has_code);
+    let frame = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        serde_json::to_string(&site_view)
+            .unwrap_or_default()
+            .hash(&mut h);
+        h.finish()
+    };
+    let selection = selection.filter(|_| cache.frame == frame);
+    cache.frame = frame;
+    let dirty = selection.map(|sel| {
+        let mut set = HashSet::new();
+        for (i, r) in site.reports.iter().enumerate() {
+            if sel.reports.contains(&r.body.path) {
+                // Neighbours show this report's title in their prev/next links.
+                set.extend([i.saturating_sub(1), i, i + 1]);
+            }
+        }
+        set
+    });
     let mut renderer = Renderer {
         site,
         tera,
@@ -377,7 +397,7 @@ pub fn render_selected(
         path: a.output,
         content: Content::Copy(a.source),
     }));
-    files
+    (files, renderer.dirty.is_some())
 }
 
 fn routes(site: &Site, statics: &[OutputFile]) -> Routes {
@@ -925,10 +945,12 @@ impl Renderer<'_> {
         files: &mut Vec<OutputFile>,
         diags: &mut Diagnostics,
     ) {
+        // A kind's pages all show the kind's totals in their header.
+        let whole = kind.is_some() && self.wants(indices);
         let pages = paginate(base_route, indices.len(), self.site.config.per_page);
         let total_pages = pages.len();
         for (k, (route, range)) in pages.iter().enumerate() {
-            if !self.wants(&indices[range.clone()]) {
+            if !whole && !self.wants(&indices[range.clone()]) {
                 continue;
             }
             let cards: Vec<&ReportCard> = indices[range.clone()]

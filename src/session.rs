@@ -1,0 +1,211 @@
+//! A build that can be repeated cheaply, for `wenming serve`: the loaded
+//! inputs and rendered Markdown are kept, and after an edit to one report
+//! only that file is read again and only the pages showing it are rendered.
+//! A full build is the same path with nothing kept.
+
+use crate::content::{self, Report};
+use crate::diagnostic::Diagnostics;
+use crate::model::{self, Inputs};
+use crate::output::{Content, OutputFile};
+use crate::render::{self, Selection};
+use crate::{BuildOptions, BuildReport};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+pub struct Session {
+    pub opts: BuildOptions,
+    /// Canonical site root.
+    pub root: PathBuf,
+    inputs: Option<Inputs>,
+    /// Diagnostics of the last load, kept so an incremental rebuild can
+    /// replace those of the files it reads again.
+    load_diags: Diagnostics,
+    cache: render::Cache,
+    /// Report source paths in site order after the last good build.
+    order: Vec<String>,
+    last_ok: bool,
+    /// The complete output of the last good build, by site-relative path.
+    pub files: BTreeMap<String, Content>,
+}
+
+/// Whether a changed path can be handled by re-reading single reports.
+fn report_source(root: &Path, path: &Path) -> Option<PathBuf> {
+    let reports = root.join("content/reports");
+    let rel = path.strip_prefix(&reports).ok()?;
+    let first = rel.components().next()?;
+    if rel.components().count() == 1 {
+        // A plain report file directly in content/reports.
+        return path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("md"))
+            .then(|| path.to_path_buf());
+    }
+    // Anything inside a bundle folder belongs to that bundle's index.md.
+    Some(reports.join(first).join("index.md"))
+}
+
+impl Session {
+    pub fn new(opts: BuildOptions) -> Result<Session, String> {
+        let root = opts
+            .root
+            .canonicalize()
+            .map_err(|_| format!("找不到站点文件夹 {}", opts.root.display()))?;
+        Ok(Session {
+            opts,
+            root,
+            inputs: None,
+            load_diags: Diagnostics::new(),
+            cache: render::Cache::default(),
+            order: Vec::new(),
+            last_ok: false,
+            files: BTreeMap::new(),
+        })
+    }
+
+    /// Read every file and render every page.
+    pub fn build_all(&mut self) -> (BuildReport, Vec<OutputFile>) {
+        let started = Instant::now();
+        let mut diags = Diagnostics::new();
+        self.inputs = model::load(&self.root, &self.opts.overrides, &mut diags);
+        self.load_diags = diags;
+        self.finish(None, started)
+    }
+
+    /// Bring the build up to date after `changed` paths were modified.
+    pub fn rebuild(&mut self, changed: &[PathBuf]) -> (BuildReport, Vec<OutputFile>) {
+        let started = Instant::now();
+        let sources: Option<BTreeSet<PathBuf>> = changed
+            .iter()
+            .map(|p| report_source(&self.root, p))
+            .collect();
+        let (Some(sources), Some(inputs)) = (sources, self.inputs.as_mut()) else {
+            return self.build_all();
+        };
+        let config = inputs.config.clone();
+        let table = inputs.table.clone();
+        let mut selection = Selection::default();
+        let mut shape_changed = false;
+        let reports_dir = self.root.join("content/reports");
+        for path in &sources {
+            let rel = crate::diagnostic::display_path(&self.root, path);
+            self.load_diags.retain(|d| d.path != rel);
+            let old = inputs.reports.iter().position(|r| r.body.path == rel);
+            let new = if path.is_file() {
+                let bundle = content::is_bundle(&reports_dir, path);
+                content::load_report_file(
+                    &self.root,
+                    path,
+                    bundle,
+                    &config,
+                    Some(&table),
+                    &mut self.load_diags,
+                )
+            } else {
+                None
+            };
+            match (&old, &new) {
+                (Some(i), Some(n)) => {
+                    let o = &inputs.reports[*i];
+                    if shape(o) != shape(n) {
+                        shape_changed = true;
+                    }
+                    selection
+                        .criteria
+                        .extend(o.criteria.iter().map(|c| c.criterion));
+                }
+                _ => shape_changed = true,
+            }
+            if let Some(n) = &new {
+                selection
+                    .criteria
+                    .extend(n.criteria.iter().map(|c| c.criterion));
+            }
+            match (old, new) {
+                (Some(i), Some(n)) => inputs.reports[i] = Arc::new(n),
+                (Some(i), None) => {
+                    inputs.reports.remove(i);
+                }
+                (None, Some(n)) => inputs.reports.push(Arc::new(n)),
+                (None, None) => {}
+            }
+            selection.reports.insert(rel);
+        }
+        let selection = (!shape_changed).then_some(selection);
+        self.finish(selection, started)
+    }
+
+    fn finish(
+        &mut self,
+        selection: Option<Selection>,
+        started: Instant,
+    ) -> (BuildReport, Vec<OutputFile>) {
+        let mut report = BuildReport::default();
+        let mut diags = self.load_diags.clone();
+        let Some(inputs) = &self.inputs else {
+            self.last_ok = false;
+            report.diagnostics = diags;
+            report.elapsed = started.elapsed();
+            return (report, vec![]);
+        };
+        let site = model::assemble(inputs, self.opts.drafts, &mut diags);
+        let order: Vec<String> = site.reports.iter().map(|r| r.body.path.clone()).collect();
+        // Partial rendering is only sound when the reports keep their places.
+        let selection = selection.filter(|_| self.last_ok && order == self.order);
+        let (files, partial) =
+            render::render_selected(&site, &mut self.cache, selection.as_ref(), &mut diags);
+        report.unit = site.progress.unit.clone();
+        report.reports = site.reports.len();
+        report.pages = site.pages.len();
+        report.rendered = files.len();
+        report.incremental = partial;
+        self.last_ok = !diags.has_errors();
+        if self.last_ok {
+            self.order = order;
+            if !partial {
+                self.files.clear();
+            }
+            for f in &files {
+                self.files.insert(f.path.clone(), f.content.clone());
+            }
+            report.files = self.files.len();
+        }
+        report.diagnostics = diags;
+        report.elapsed = started.elapsed();
+        (report, files)
+    }
+
+    /// The complete current output, in path order.
+    pub fn output(&self) -> Vec<OutputFile> {
+        self.files
+            .iter()
+            .map(|(path, content)| OutputFile {
+                path: path.clone(),
+                content: content.clone(),
+            })
+            .collect()
+    }
+}
+
+/// What decides where a report appears; a change to any of it moves
+/// reports between pages, so everything is rendered again.
+fn shape(r: &Report) -> (&str, &str, &[content::Citation], &[String], bool) {
+    (&r.slug, &r.kind, &r.criteria, &r.offices, r.draft)
+}
+
+/// Output trees compared file by file, for tests: the paths that differ.
+pub fn differences(a: &BTreeMap<String, Content>, b: &BTreeMap<String, Content>) -> Vec<String> {
+    let keys: HashSet<&String> = a.keys().chain(b.keys()).collect();
+    let mut diff: Vec<String> = keys
+        .into_iter()
+        .filter(|k| match (a.get(*k), b.get(*k)) {
+            (Some(Content::Bytes(x)), Some(Content::Bytes(y))) => x != y,
+            (Some(Content::Copy(x)), Some(Content::Copy(y))) => x != y,
+            _ => true,
+        })
+        .cloned()
+        .collect();
+    diff.sort();
+    diff
+}
