@@ -320,6 +320,15 @@ pub fn load_report_file(
     parse_report(&src, path, bundle, config, table, diags)
 }
 
+/// The slugs the reports under `root` get from their file names (a
+/// front-matter `slug:` is not read: this is for naming new files).
+pub fn existing_slugs(root: &Path) -> std::collections::HashSet<String> {
+    markdown_files(&root.join("content/reports"))
+        .into_iter()
+        .map(|(p, bundle)| slugify(&name_for_slug(&p, bundle)))
+        .collect()
+}
+
 /// Whether a Markdown path is a bundle's `index.md` (`reports/<name>/index.md`).
 pub fn is_bundle(reports_dir: &Path, path: &Path) -> bool {
     path.file_name().is_some_and(|n| n == "index.md")

@@ -17,6 +17,8 @@ pub mod model;
 pub mod output;
 pub mod progress;
 pub mod render;
+pub mod scaffold;
+pub mod serve;
 pub mod session;
 pub mod source;
 

@@ -45,6 +45,48 @@ enum Command {
         #[arg(long, value_parser = parse_date_arg)]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// 本地预览：生成并在浏览器中查看，修改文件后自动刷新
+    Serve {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// 监听地址（默认只允许本机访问）
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        #[arg(long)]
+        base_url: Option<String>,
+        #[arg(long)]
+        drafts: bool,
+        #[arg(long, value_parser = parse_date_arg)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// 新建报道等内容
+    New {
+        #[command(subcommand)]
+        what: NewWhat,
+    },
+    /// 以默认示例新建一个站点
+    Init {
+        /// 新站点的文件夹（须不存在或为空）
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum NewWhat {
+    /// 新建一篇活动报道：wenming new report "标题" --kind volunteer
+    Report {
+        title: String,
+        /// 活动类别编号（见 site.yaml 的 kinds）
+        #[arg(long)]
+        kind: String,
+        /// 活动日期，默认今天
+        #[arg(long, value_parser = parse_date_arg)]
+        date: Option<chrono::NaiveDate>,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
 }
 
 fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
@@ -61,6 +103,67 @@ fn main() -> ExitCode {
         }
     };
     let opts = match cli.command {
+        Command::Serve {
+            root,
+            bind,
+            port,
+            base_url,
+            drafts,
+            as_of,
+        } => {
+            let build = BuildOptions {
+                output: root.join("public"),
+                root,
+                overrides: config::Overrides { base_url, as_of },
+                drafts,
+                write: false,
+            };
+            return match wenming::serve::serve(wenming::serve::ServeOptions { build, bind, port }) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("错误：{e:#}");
+                    ExitCode::from(1)
+                }
+            };
+        }
+        Command::New {
+            what:
+                NewWhat::Report {
+                    title,
+                    kind,
+                    date,
+                    root,
+                },
+        } => {
+            let date = date.unwrap_or_else(|| chrono::Local::now().date_naive());
+            return match wenming::scaffold::new_report(&root, &title, &kind, date) {
+                Ok(path) => {
+                    println!("{}", path.display());
+                    eprintln!("已新建报道，请打开上面的文件填写正文");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("错误：{e:#}");
+                    ExitCode::from(1)
+                }
+            };
+        }
+        Command::Init { dir } => {
+            return match wenming::scaffold::init(&dir) {
+                Ok(n) => {
+                    eprintln!(
+                        "已在 {} 新建站点（{n} 个文件）。下一步：cd {} 后运行 wenming serve 预览",
+                        dir.display(),
+                        dir.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("错误：{e:#}");
+                    ExitCode::from(1)
+                }
+            };
+        }
         Command::Build {
             root,
             output,

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
 pub enum Content {
-    Bytes(Vec<u8>),
+    /// Shared, so a server can keep the last good site without copying it.
+    Bytes(std::sync::Arc<[u8]>),
     /// A file copied as is (photos, attachments, static files).
     Copy(PathBuf),
 }

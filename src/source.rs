@@ -132,9 +132,10 @@ pub fn split_front_matter<'a>(
 /// confusing message or, worse, silently read `title：x` as plain text.
 fn check_full_width(path: &str, yaml: &str, first_line: usize, diags: &mut Diagnostics) -> bool {
     let mut ok = true;
-    for (i, line) in yaml.lines().enumerate() {
+    for (i, full_line) in yaml.lines().enumerate() {
+        let line = strip_comment(full_line);
         let trimmed = line.trim_start();
-        if trimmed.starts_with('#') {
+        if trimmed.is_empty() {
             continue;
         }
         let indent = line.len() - trimmed.len();
@@ -175,6 +176,23 @@ fn check_full_width(path: &str, yaml: &str, first_line: usize, diags: &mut Diagn
         }
     }
     ok
+}
+
+/// The line without a trailing `# comment` (a `#` at the start or after
+/// whitespace, outside quotes), as YAML reads it.
+fn strip_comment(line: &str) -> &str {
+    let mut quote: Option<char> = None;
+    let mut prev_space = true;
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '#') if prev_space => return &line[..i],
+            _ => {}
+        }
+        prev_space = c.is_whitespace();
+    }
+    line
 }
 
 /// Parse YAML text into `T`, recording located Chinese errors on failure.
@@ -472,6 +490,19 @@ mod tests {
             "{}",
             s[1]
         );
+    }
+
+    #[test]
+    fn comments_may_use_full_width_punctuation() {
+        let mut d = Diagnostics::new();
+        let v: Option<serde_yaml::Value> = parse_yaml(
+            "a.md",
+            "# 说明：示例\ncriteria: []   # 如 [16，17]\ntitle: \"a # b，c\"\n",
+            2,
+            &mut d,
+        );
+        assert!(v.is_some(), "{:?}", d.sorted());
+        assert_eq!(strip_comment("a: 'x # y' # z"), "a: 'x # y' ");
     }
 
     #[test]

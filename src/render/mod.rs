@@ -166,7 +166,7 @@ fn theme_static(root: &Path, theme: &str) -> Vec<OutputFile> {
                 .unwrap_or(f.path())
                 .to_string_lossy()
                 .replace('\\', "/");
-            files.insert(rel, Content::Bytes(f.contents().to_vec()));
+            files.insert(rel, Content::Bytes(f.contents().into()));
         }
         for d in dir.dirs() {
             walk(d, files);
@@ -379,7 +379,7 @@ pub fn render_selected(
     if has_code {
         files.push(OutputFile {
             path: "syntax.css".into(),
-            content: Content::Bytes(markdown::highlight_css().into_bytes()),
+            content: Content::Bytes(markdown::highlight_css().into_bytes().into()),
         });
     }
     renderer.pages(&mut files, &mut assets, diags);
@@ -914,7 +914,7 @@ impl Renderer<'_> {
                 };
                 files.push(OutputFile {
                     path,
-                    content: Content::Bytes(html.into_bytes()),
+                    content: Content::Bytes(html.into_bytes().into()),
                 });
             }
             Err(e) => diags.error_hint(
@@ -1191,7 +1191,7 @@ impl Renderer<'_> {
             match out {
                 Ok(html) => files.push(OutputFile {
                     path: format!("{route}index.html"),
-                    content: Content::Bytes(html.into_bytes()),
+                    content: Content::Bytes(html.into_bytes().into()),
                 }),
                 Err(e) => diags.error(
                     &format!("themes/{}/templates/report.html", site.config.theme),
@@ -1387,7 +1387,7 @@ impl Renderer<'_> {
         self.render_to("sitemap.xml", &ctx, "sitemap.xml", files, diags);
         files.push(OutputFile {
             path: "ledger.csv".into(),
-            content: Content::Bytes(self.ledger_csv()),
+            content: Content::Bytes(self.ledger_csv().into()),
         });
     }
 
