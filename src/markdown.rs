@@ -107,10 +107,92 @@ fn has_scheme(url: &str) -> bool {
     }
 }
 
+/// Invisible marker inserted between a `*` run and adjacent Chinese
+/// punctuation; removed again from every event after parsing.
+const JOINER: char = '\u{2060}';
+
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65)
+        || matches!(c, '“' | '”' | '‘' | '’' | '…' | '—' | '·')
+}
+
+/// CommonMark's flanking rules treat Chinese punctuation like ASCII
+/// punctuation, so `**真，**她说` and `他说**“学雷锋”**` stay literal
+/// (commonmark-spec #650). Writers mean bold. A word joiner (not
+/// punctuation, not whitespace) between the run and the Chinese punctuation
+/// makes the run flank as intended; it is stripped from the output.
+pub fn cjk_emphasis_prepass(src: &str) -> std::borrow::Cow<'_, str> {
+    if !src.contains('*') || !src.chars().any(is_cjk_punctuation) {
+        return std::borrow::Cow::Borrowed(src);
+    }
+    let chars: Vec<char> = src.chars().collect();
+    let mut out = String::with_capacity(src.len() + 16);
+    let mut i = 0;
+    let mut changed = false;
+    while i < chars.len() {
+        if chars[i] != '*' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i] == '*' {
+            i += 1;
+        }
+        if start > 0 && chars[start - 1] == '\\' {
+            // An escaped run stays as the writer typed it.
+            out.extend(&chars[start..i]);
+            continue;
+        }
+        let before = start.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i).copied();
+        let solid = |c: Option<char>| c.is_some_and(|c| !c.is_whitespace());
+        // Closing after Chinese punctuation, followed by text.
+        if before.is_some_and(is_cjk_punctuation) && solid(after) {
+            out.push(JOINER);
+            changed = true;
+        }
+        out.extend(&chars[start..i]);
+        // Opening before Chinese punctuation, preceded by text.
+        if after.is_some_and(is_cjk_punctuation)
+            && solid(before)
+            && !before.is_some_and(is_cjk_punctuation)
+        {
+            out.push(JOINER);
+            changed = true;
+        }
+    }
+    if changed {
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(src)
+    }
+}
+
+fn strip_joiner(s: CowStr<'_>) -> CowStr<'_> {
+    if s.contains(JOINER) {
+        s.replace(JOINER, "").into()
+    } else {
+        s
+    }
+}
+
 pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Rendered {
     let mut out = Rendered::default();
+    let prepared = cjk_emphasis_prepass(markdown);
+    let markdown: &str = &prepared;
     let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(markdown, options())
         .into_offset_iter()
+        .map(|(e, r)| {
+            let e = match e {
+                Event::Text(t) => Event::Text(strip_joiner(t)),
+                Event::Code(t) => Event::Code(strip_joiner(t)),
+                Event::Html(t) => Event::Html(strip_joiner(t)),
+                Event::InlineHtml(t) => Event::InlineHtml(strip_joiner(t)),
+                other => other,
+            };
+            (e, r)
+        })
         .collect();
     let mut result: Vec<Event> = Vec::with_capacity(events.len());
     let mut used_ids = HashSet::new();
@@ -402,6 +484,79 @@ pub fn escape_attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     pulldown_cmark_escape::escape_html(&mut out, s).ok();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(md: &str) -> String {
+        let routes = Routes {
+            root: "/s".into(),
+            base_path: "/".into(),
+            by_source: Default::default(),
+            known: Default::default(),
+        };
+        let ctx = PageContext {
+            routes: &routes,
+            path: "a.md",
+            dir: std::path::Path::new("/s/content/reports"),
+            route: "reports/a/",
+            first_line: 1,
+        };
+        let mut d = Diagnostics::new();
+        render(md, &ctx, &mut d).html
+    }
+
+    #[test]
+    fn emphasis_next_to_chinese_punctuation() {
+        let cases = [
+            ("**真，**她说", "<p><strong>真，</strong>她说</p>\n"),
+            ("**“学雷锋”**活动", "<p><strong>“学雷锋”</strong>活动</p>\n"),
+            (
+                "他说**“学雷锋”**活动",
+                "<p>他说<strong>“学雷锋”</strong>活动</p>\n",
+            ),
+            (
+                "开展**“四史”**和**形势政策**教育",
+                "<p>开展<strong>“四史”</strong>和<strong>形势政策</strong>教育</p>\n",
+            ),
+            ("*强调，*文字", "<p><em>强调，</em>文字</p>\n"),
+            (
+                "本次活动**圆满完成。**下一步",
+                "<p>本次活动<strong>圆满完成。</strong>下一步</p>\n",
+            ),
+            ("这是**加粗**文字", "<p>这是<strong>加粗</strong>文字</p>\n"),
+            (
+                "`**，**x` 与 \\**，**",
+                "<p><code>**，**x</code> 与 **，**</p>\n",
+            ),
+            ("a * b，* c", "<p>a * b，* c</p>\n"),
+        ];
+        for (md, want) in cases {
+            assert_eq!(html(md), want, "{md}");
+        }
+    }
+
+    #[test]
+    fn chinese_lines_join_without_space() {
+        assert_eq!(
+            html("第一行\n第二行\nEnglish\nwords"),
+            "<p>第一行第二行\nEnglish\nwords</p>\n"
+        );
+    }
+
+    #[test]
+    fn summaries_cut_at_sentence_end() {
+        let text = "委机关开展志愿服务活动。".repeat(20);
+        let s = summarize(&text, 50);
+        assert!(s.ends_with('。') && s.chars().count() <= 50, "{s}");
+        assert_eq!(summarize("短文本", 50), "短文本");
+        let no_stop = "字".repeat(200);
+        assert_eq!(summarize(&no_stop, 120).chars().count(), 121);
+        assert_eq!(reading_minutes(&"字".repeat(900)), 2);
+        assert_eq!(reading_minutes("字"), 1);
+    }
 }
 
 /// A summary from plain text: about `max` characters, cut at a sentence end
