@@ -18,6 +18,7 @@ pub mod output;
 pub mod progress;
 pub mod render;
 pub mod scaffold;
+pub mod search;
 pub mod serve;
 pub mod session;
 pub mod source;
@@ -34,6 +35,8 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// `false` for `wenming check`: validate only.
     pub write: bool,
+    /// Build the full-text search index (`--no-search` skips it).
+    pub search: bool,
 }
 
 /// What a finished (or refused) build tells the user.

@@ -37,6 +37,9 @@ enum Command {
         /// 以哪一天判断进度和逾期（YYYY-MM-DD）
         #[arg(long, value_parser = parse_date_arg)]
         as_of: Option<chrono::NaiveDate>,
+        /// 不生成全文搜索索引（更快，搜索页只提供分类浏览）
+        #[arg(long)]
+        no_search: bool,
     },
     /// 只检查，不写任何文件
     Check {
@@ -117,6 +120,7 @@ fn main() -> ExitCode {
                 overrides: config::Overrides { base_url, as_of },
                 drafts,
                 write: false,
+                search: true,
             };
             return match wenming::serve::serve(wenming::serve::ServeOptions { build, bind, port }) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -170,7 +174,9 @@ fn main() -> ExitCode {
             base_url,
             drafts,
             as_of,
+            no_search,
         } => BuildOptions {
+            search: !no_search,
             output: output.unwrap_or_else(|| root.join("public")),
             root,
             overrides: config::Overrides { base_url, as_of },
@@ -178,6 +184,7 @@ fn main() -> ExitCode {
             write: true,
         },
         Command::Check { root, as_of } => BuildOptions {
+            search: false,
             output: root.join("public"),
             root,
             overrides: config::Overrides {

@@ -14,6 +14,7 @@ fn opts(root: &Path) -> BuildOptions {
         overrides: Default::default(),
         drafts: false,
         write: false,
+        search: true,
     }
 }
 

@@ -412,6 +412,7 @@ fn routes(site: &Site, statics: &[OutputFile]) -> Routes {
         "offices/",
         "archive/",
         "dossier/",
+        "search/",
         "ledger.csv",
         "feed.xml",
         "sitemap.xml",
@@ -496,6 +497,11 @@ fn site_view(site: &Site, routes: &Routes, has_code: bool) -> SiteView {
             key: format!("page-{}", p.slug),
         });
     }
+    nav.push(NavItem {
+        title: "搜索".into(),
+        url: routes.url("search/"),
+        key: "search".into(),
+    });
     SiteView {
         title: c.title.clone(),
         unit: c.unit.clone(),
@@ -1326,6 +1332,18 @@ impl Renderer<'_> {
             &site.table.bonus.as_ref().and_then(|b| b.text.clone()),
         );
         self.render_to("dossier.html", &ctx, "dossier/", files, diags);
+
+        // Search: the index is built after rendering (crate::search); this
+        // page also offers the browse lists, so nothing needs JavaScript.
+        let mut ctx = self.context("search", "搜索", "search/");
+        ctx.insert("categories", &categories);
+        ctx.insert("kinds", &kinds);
+        ctx.insert(
+            "offices",
+            &offices.iter().map(|(o, _)| o).collect::<Vec<_>>(),
+        );
+        ctx.insert("years", &years);
+        self.render_to("search.html", &ctx, "search/", files, diags);
 
         // Publicity pages
         for (p, body) in site.pages.iter().zip(&self.page_bodies) {
