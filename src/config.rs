@@ -193,6 +193,14 @@ pub fn parse(src: &SourceText, overrides: &Overrides, diags: &mut Diagnostics) -
     if per_page == 0 {
         diags.error(&src.path, at("per_page"), "per_page 必须大于 0");
     }
+    if kinds.is_empty() {
+        diags.error_hint(
+            &src.path,
+            at("kinds"),
+            "site.yaml 中没有定义任何活动类别（kinds）",
+            "至少写一个类别，如 kinds: [{ id: volunteer, name: 志愿服务 }]",
+        );
+    }
     let mut seen = std::collections::HashSet::new();
     for k in &kinds {
         if !seen.insert(k.id.as_str()) {
@@ -252,7 +260,7 @@ mod tests {
 
     #[test]
     fn base_path_and_domain() {
-        let (c, d) = cfg("title: t\nunit: u\nbase_url: https://example.gov.cn/wmcj\nas_of: 2022-11-30\nkinds: []\n");
+        let (c, d) = cfg("title: t\nunit: u\nbase_url: https://example.gov.cn/wmcj\nas_of: 2022-11-30\nkinds: [{ id: news, name: 动态 }]\n");
         let c = c.unwrap();
         assert!(!d.has_errors());
         assert_eq!(c.base_url, "https://example.gov.cn/wmcj/");

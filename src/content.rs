@@ -138,7 +138,26 @@ pub fn slugify(name: &str) -> String {
     use pinyin::ToPinyin;
     let mut out = String::new();
     let mut sep = false;
-    for c in name.chars() {
+    let chars: Vec<char> = name.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        // Words whose characters read differently than alone (长沙, 调研).
+        if let Some((word, reading)) = PHRASES
+            .iter()
+            .find(|(w, _)| chars[i..].starts_with(&w.chars().collect::<Vec<_>>()))
+        {
+            for syllable in reading.split(' ') {
+                if !out.is_empty() {
+                    out.push('-');
+                }
+                out.push_str(syllable);
+            }
+            sep = true;
+            i += word.chars().count();
+            continue;
+        }
+        let c = chars[i];
+        i += 1;
         if c.is_ascii_alphanumeric() {
             if sep && !out.is_empty() {
                 out.push('-');
@@ -157,6 +176,31 @@ pub fn slugify(name: &str) -> String {
     }
     out
 }
+
+/// Readings the character-by-character default gets wrong, for words common
+/// in this field's titles.
+const PHRASES: &[(&str, &str)] = &[
+    ("长沙", "chang sha"),
+    ("长江", "chang jiang"),
+    ("长城", "chang cheng"),
+    ("长征", "chang zheng"),
+    ("长效", "chang xiao"),
+    ("长期", "chang qi"),
+    ("重阳", "chong yang"),
+    ("重庆", "chong qing"),
+    ("重温", "chong wen"),
+    ("银行", "yin hang"),
+    ("行业", "hang ye"),
+    ("调研", "diao yan"),
+    ("调查", "diao cha"),
+    ("首都", "shou du"),
+    ("成都", "cheng du"),
+    ("音乐", "yin yue"),
+    ("传记", "zhuan ji"),
+    ("还原", "huan yuan"),
+    ("单位", "dan wei"),
+    ("党员", "dang yuan"),
+];
 
 /// `2022-09-15-community-service` → `community-service`.
 fn strip_date_prefix(stem: &str) -> &str {
@@ -397,7 +441,8 @@ pub fn parse_report(
             );
             ok = false;
         }
-        Some(k) if config.kind(k).is_none() => {
+        // Without kinds (site.yaml unreadable, already reported) nothing to check against.
+        Some(k) if config.kind(k).is_none() && !config.kinds.is_empty() => {
             let hint = match nearest(k, kind_ids.iter().copied()) {
                 Some(n) => format!("是否想写 “{n}”？可选：{}", kind_choices(config)),
                 None => format!(
@@ -607,6 +652,10 @@ mod tests {
     #[test]
     fn slugs() {
         assert_eq!(slugify("志愿服务进社区"), "zhi-yuan-fu-wu-jin-she-qu");
+        assert_eq!(
+            slugify("长沙重阳节调研"),
+            "chang-sha-chong-yang-jie-diao-yan"
+        );
         assert_eq!(slugify("Community Service"), "community-service");
         assert_eq!(
             slugify("二十大精神宣讲 2022"),

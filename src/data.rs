@@ -200,8 +200,8 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
             }
             for office in &rcr.offices {
                 if office != ALL_OFFICES && !raw.offices.contains(office) {
-                    let pos = find_value(text, "offices", office)
-                        .filter(|p| p.line > 1)
+                    let pos = criterion_line(text, rcr.id)
+                        .and_then(|from| locate_text_from(text, office, from))
                         .or_else(|| locate_text(text, office))
                         .unwrap_or(Pos::new(1, 1));
                     unknown_office(diags, path, pos, office, &raw.offices);
@@ -326,6 +326,36 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
         bonus,
         check_positions,
     })
+}
+
+/// The line (0-based) of `- id: N` for criterion N: the most indented of the
+/// `id: N` lines, since categories use ids too.
+fn criterion_line(text: &str, id: u32) -> Option<usize> {
+    let wanted = format!("id: {id}");
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l
+                .trim_start()
+                .trim_start_matches("- ")
+                .trim_start_matches("{ ")
+                .trim_start();
+            t.strip_prefix(&wanted)
+                .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .max_by_key(|(_, l)| l.len() - l.trim_start().len())
+        .map(|(i, _)| i)
+}
+
+fn locate_text_from(text: &str, needle: &str, from: usize) -> Option<Pos> {
+    text.lines()
+        .enumerate()
+        .skip(from)
+        .take(12)
+        .find_map(|(i, l)| {
+            l.find(needle)
+                .map(|c| Pos::new(i + 1, l[..c].chars().count() + 1))
+        })
 }
 
 fn locate_text(text: &str, needle: &str) -> Option<Pos> {

@@ -145,6 +145,14 @@ impl Routes {
         route: &str,
         target: &str,
     ) -> Result<(String, Option<Asset>), LinkError> {
+        if target.starts_with('/') {
+            // Site-absolute, like links: a file the site publishes (static/).
+            return match self.absolute_link(target) {
+                Ok(url) => Ok((url, None)),
+                Err(_) if Path::new(target).exists() => Err(LinkError::OutsideSite),
+                Err(e) => Err(e),
+            };
+        }
         let (file, site_rel) = self.resolve_file(dir, target)?;
         if let Some(under_static) = site_rel.strip_prefix("static/") {
             // static/ is copied whole; link to it where it lands.

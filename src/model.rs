@@ -81,9 +81,16 @@ pub fn load(root: &Path, overrides: &Overrides, diags: &mut Diagnostics) -> Opti
             read_data(root, "data/ledger.yaml", false, diags)
                 .map(|s| data::parse_ledger(&s, t, diags))
                 .unwrap_or_default(),
-            read_data(root, "data/indicators.yaml", false, diags)
-                .map(|s| data::parse_indicators(&s, t, diags))
-                .unwrap_or_default(),
+            {
+                // Checked even when the file is missing: the table's checks need it.
+                let src = read_data(root, "data/indicators.yaml", false, diags).unwrap_or(
+                    source::SourceText {
+                        path: "data/indicators.yaml".into(),
+                        text: String::new(),
+                    },
+                );
+                data::parse_indicators(&src, t, diags)
+            },
             read_data(root, "data/honors.yaml", false, diags)
                 .map(|s| data::parse_honors(&s, t, diags))
                 .unwrap_or_default(),

@@ -313,6 +313,24 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
         .output
         .canonicalize()
         .unwrap_or_else(|_| opts.build.output.clone());
+    // Watch before the first build, so no edit made after start is missed.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut debouncer = notify_debouncer_mini::new_debouncer(Duration::from_millis(30), tx)
+        .context("无法监视文件变化")?;
+    use notify::RecursiveMode;
+    debouncer
+        .watcher()
+        .watch(&root, RecursiveMode::NonRecursive)
+        .context("无法监视站点文件夹")?;
+    for dir in ["data", "content", "static", "themes"] {
+        let p = root.join(dir);
+        if p.is_dir() {
+            debouncer
+                .watcher()
+                .watch(&p, RecursiveMode::Recursive)
+                .with_context(|| format!("无法监视 {dir}"))?;
+        }
+    }
     let (report, _) = session.build_all();
     print_report(&report);
     eprintln!("{}", report.summary());
@@ -364,23 +382,6 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
         });
     }
 
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut debouncer = notify_debouncer_mini::new_debouncer(Duration::from_millis(30), tx)
-        .context("无法监视文件变化")?;
-    use notify::RecursiveMode;
-    debouncer
-        .watcher()
-        .watch(&root, RecursiveMode::NonRecursive)
-        .context("无法监视站点文件夹")?;
-    for dir in ["data", "content", "static", "themes"] {
-        let p = root.join(dir);
-        if p.is_dir() {
-            debouncer
-                .watcher()
-                .watch(&p, RecursiveMode::Recursive)
-                .with_context(|| format!("无法监视 {dir}"))?;
-        }
-    }
     for events in rx {
         let Ok(events) = events else { continue };
         let mut changed: Vec<PathBuf> = events
@@ -390,8 +391,9 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
             .collect();
         changed.sort();
         changed.dedup();
-        // Directory events (a new folder) carry no content of their own.
-        changed.retain(|p| !p.is_dir());
+        // Directory events carry no content of their own; a vanished file
+        // that was never a report is an editor's temporary file.
+        changed.retain(|p| !p.is_dir() && (p.exists() || p.extension().is_some_and(|e| e == "md")));
         if changed.is_empty() {
             continue;
         }

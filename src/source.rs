@@ -138,6 +138,7 @@ fn check_full_width(path: &str, yaml: &str, first_line: usize, diags: &mut Diagn
         if trimmed.is_empty() {
             continue;
         }
+        warn_hashtag(path, full_line, line, first_line + i, diags);
         let indent = line.len() - trimmed.len();
         let key_part = trimmed.trim_start_matches("- ");
         if let Some(idx) = key_part.find('：') {
@@ -176,6 +177,39 @@ fn check_full_width(path: &str, yaml: &str, first_line: usize, diags: &mut Diagn
         }
     }
     ok
+}
+
+/// `title: 学习 #二十大` — YAML reads `#二十大` as a comment and drops it.
+/// A `#` glued to the following word is almost always meant as text.
+fn warn_hashtag(path: &str, full_line: &str, line: &str, line_no: usize, diags: &mut Diagnostics) {
+    if line.len() == full_line.len() {
+        return;
+    }
+    let glued = full_line[line.len()..]
+        .chars()
+        .nth(1)
+        .is_some_and(|c| !c.is_whitespace());
+    let Some((key, value)) = line.split_once(": ") else {
+        return;
+    };
+    let value = value.trim();
+    let plain = !value.is_empty() && !value.starts_with(['"', '\'', '[', '{', '|', '>']);
+    if glued && plain {
+        let col = line.chars().count() + 1;
+        diags.warning_hint(
+            path,
+            Pos::new(line_no, col),
+            format!(
+                "“{}” 中 # 之后的内容会被当作注释而丢掉",
+                key.trim().trim_start_matches("- ")
+            ),
+            format!(
+                "如要保留，请给整个值加英文双引号：{}: \"{}\"",
+                key.trim().trim_start_matches("- "),
+                full_line.split_once(": ").map(|x| x.1.trim()).unwrap_or("")
+            ),
+        );
+    }
 }
 
 /// The line without a trailing `# comment` (a `#` at the start or after
@@ -287,7 +321,11 @@ pub fn translate_yaml_error(raw: &str) -> (String, Option<String>) {
         );
     }
     if raw.starts_with("duplicate field") || raw.contains("duplicate entry") {
-        let name = backticked(raw).into_iter().next().unwrap_or_default();
+        let name = backticked(raw)
+            .into_iter()
+            .next()
+            .or_else(|| raw.split('"').nth(1).map(str::to_string))
+            .unwrap_or_default();
         return (
             format!("字段 “{name}” 重复出现"),
             Some("同一字段只能写一次，请删去多余的一行".into()),
@@ -346,10 +384,25 @@ fn describe_type(s: &str) -> String {
         "文字"
     } else if s.starts_with("a boolean") || s.starts_with("boolean") {
         "true 或 false"
-    } else if s.starts_with("u")
-        || s.starts_with("i")
-        || s.starts_with("f")
-        || s.contains("integer")
+    } else if s.starts_with("u8")
+        || s.starts_with("u16")
+        || s.starts_with("u32")
+        || s.starts_with("u64")
+        || s.starts_with("usize")
+        || s.starts_with("i32")
+        || s.starts_with("i64")
+        || s.starts_with("integer")
+    {
+        "整数"
+    } else if s.starts_with("floating point") {
+        return format!(
+            "小数 {}",
+            s.trim_start_matches("floating point")
+                .trim()
+                .trim_matches('`')
+        );
+    } else if s.starts_with("f32")
+        || s.starts_with("f64")
         || s.contains("float")
         || s.contains("number")
     {
@@ -489,6 +542,32 @@ mod tests {
             s[1].starts_with("a.md:4:14: 错误：方括号列表中用了全角逗号"),
             "{}",
             s[1]
+        );
+    }
+
+    #[test]
+    fn hashtag_in_a_plain_value_is_warned() {
+        let mut d = Diagnostics::new();
+        let v: Option<serde_yaml::Value> = parse_yaml(
+            "a.md",
+            "title: 学习 #二十大\nstaff: 120   # 员工总数\n",
+            2,
+            &mut d,
+        );
+        assert!(v.is_some());
+        let all = d.sorted();
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert!(
+            all[0]
+                .to_string()
+                .starts_with("a.md:2:11: 警告：“title” 中 # 之后的内容会被当作注释而丢掉"),
+            "{}",
+            all[0]
+        );
+        assert!(
+            all[0].to_string().contains("title: \"学习 #二十大\""),
+            "{}",
+            all[0]
         );
     }
 

@@ -144,6 +144,16 @@ pub fn load_templates(root: &Path, theme: &str, diags: &mut Diagnostics) -> Opti
     Some(tera)
 }
 
+/// Render one template; a template mistake (or a panic inside Tera, which
+/// some malformed expressions trigger) becomes a message, not a crash.
+fn render_template(tera: &Tera, template: &str, ctx: &Context) -> Result<String, String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tera.render(template, ctx))) {
+        Ok(Ok(html)) => Ok(html),
+        Ok(Err(e)) => Err(error_chain(&e)),
+        Err(_) => Err("模板引擎无法处理这个模板表达式（如 extra[\"中文键\"]）；请改用 {% for key, value in report.extra %} 遍历".into()),
+    }
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
@@ -871,6 +881,46 @@ impl Renderer<'_> {
             .collect()
     }
 
+    /// Reports per month over the campaign (or the span of the reports),
+    /// at most the last 24 months, for the home page's activity chart.
+    fn activity_by_month(&self) -> Vec<MonthCount> {
+        let site = self.site;
+        let month = |d: NaiveDate| (d.year(), d.month());
+        let (first, last) = match site.config.campaign {
+            Some((start, end)) => (month(start), month(end.min(site.config.as_of.max(start)))),
+            None => match (site.reports.last(), site.reports.first()) {
+                (Some(oldest), Some(newest)) => (month(oldest.date), month(newest.date)),
+                _ => return vec![],
+            },
+        };
+        let mut counts: BTreeMap<(i32, u32), usize> = BTreeMap::new();
+        let mut m = first;
+        while m <= last {
+            counts.insert(m, 0);
+            m = if m.1 == 12 {
+                (m.0 + 1, 1)
+            } else {
+                (m.0, m.1 + 1)
+            };
+        }
+        for r in site.reports.iter() {
+            if let Some(c) = counts.get_mut(&month(r.date)) {
+                *c += 1;
+            }
+        }
+        let skip = counts.len().saturating_sub(24);
+        counts
+            .into_iter()
+            .skip(skip)
+            .map(|((y, mo), count)| MonthCount {
+                label: format!("{y}年{mo}月"),
+                year: y,
+                month: mo,
+                count,
+            })
+            .collect()
+    }
+
     fn kinds(&self) -> Vec<KindView> {
         self.site
             .config
@@ -911,7 +961,7 @@ impl Renderer<'_> {
         files: &mut Vec<OutputFile>,
         diags: &mut Diagnostics,
     ) {
-        match self.tera.render(template, ctx) {
+        match render_template(&self.tera, template, ctx) {
             Ok(html) => {
                 let path = if route.is_empty() || route.ends_with('/') {
                     format!("{route}index.html")
@@ -926,7 +976,7 @@ impl Renderer<'_> {
             Err(e) => diags.error_hint(
                 &format!("themes/{}/templates/{template}", self.site.config.theme),
                 Pos::default(),
-                format!("渲染 /{route} 时模板出错：{}", error_chain(&e)),
+                format!("渲染 /{route} 时模板出错：{e}"),
                 "检查模板中用到的变量名（见 docs/templates.md）",
             ),
         }
@@ -1017,6 +1067,7 @@ impl Renderer<'_> {
         ctx.insert("honors", &honors);
         ctx.insert("check_criteria", &check_criteria);
         ctx.insert("tally", &tally_view(Some(&site.tally)));
+        ctx.insert("activity_by_month", &self.activity_by_month());
         ctx.insert(
             "menu_pages",
             &site
@@ -1179,10 +1230,7 @@ impl Renderer<'_> {
                         url: self.cards[j].url.clone(),
                     }),
                 );
-                let out = self
-                    .tera
-                    .render("report.html", &ctx)
-                    .map_err(|e| error_chain(&e));
+                let out = render_template(&self.tera, "report.html", &ctx);
                 (route, out, local, d)
             })
             .collect::<Vec<_>>()

@@ -242,3 +242,12 @@ pub struct YearGroup<'a> {
     pub count: usize,
     pub months: Vec<MonthGroup<'a>>,
 }
+
+#[derive(Serialize, Clone)]
+pub struct MonthCount {
+    /// `2022年9月`
+    pub label: String,
+    pub year: i32,
+    pub month: u32,
+    pub count: usize,
+}
