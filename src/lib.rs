@@ -53,6 +53,8 @@ pub struct BuildReport {
     pub rendered: usize,
     /// Whether only the pages touched by an edit were rendered.
     pub incremental: bool,
+    /// Links to other sites: (source file, URL).
+    pub external: Vec<(String, String)>,
     /// A failure outside the site's own files (disk full, bad output folder).
     pub fatal: Option<String>,
 }

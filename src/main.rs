@@ -47,6 +47,9 @@ enum Command {
         root: PathBuf,
         #[arg(long, value_parser = parse_date_arg)]
         as_of: Option<chrono::NaiveDate>,
+        /// 列出报道和页面中所有指向外部网站的链接（不影响检查结果）
+        #[arg(long)]
+        external: bool,
     },
     /// 本地预览：生成并在浏览器中查看，修改文件后自动刷新
     Serve {
@@ -105,6 +108,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let mut list_external = false;
     let opts = match cli.command {
         Command::Serve {
             root,
@@ -183,19 +187,35 @@ fn main() -> ExitCode {
             drafts,
             write: true,
         },
-        Command::Check { root, as_of } => BuildOptions {
-            search: false,
-            output: root.join("public"),
+        Command::Check {
             root,
-            overrides: config::Overrides {
-                base_url: None,
-                as_of,
-            },
-            drafts: false,
-            write: false,
-        },
+            as_of,
+            external,
+        } => {
+            list_external = external;
+            BuildOptions {
+                search: false,
+                output: root.join("public"),
+                root,
+                overrides: config::Overrides {
+                    base_url: None,
+                    as_of,
+                },
+                drafts: false,
+                write: false,
+            }
+        }
     };
     let report = build(&opts);
+    if list_external {
+        println!(
+            "外部链接（{} 个；列出供人工核对，不会自动访问）：",
+            report.external.len()
+        );
+        for (path, url) in &report.external {
+            println!("{path}: {url}");
+        }
+    }
     for d in report.diagnostics.sorted() {
         eprintln!("{d}");
     }

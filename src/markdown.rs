@@ -35,6 +35,8 @@ pub struct Rendered {
     pub assets: Vec<Asset>,
     /// Site-relative URLs of images, in order, with alt text.
     pub images: Vec<(String, String)>,
+    /// Links to other sites, listed by `wenming check --external`.
+    pub external: Vec<String>,
 }
 
 /// What a Markdown body needs to know about where it lives.
@@ -407,6 +409,9 @@ fn rewrite_link(
     ctx: &PageContext,
     out: &mut Rendered,
 ) -> Result<String, (String, String)> {
+    if dest.starts_with("http://") || dest.starts_with("https://") || dest.starts_with("//") {
+        out.external.push(dest.to_string());
+    }
     if matches!(link_type, LinkType::Email | LinkType::Autolink)
         || has_scheme(dest)
         || dest.starts_with('#')

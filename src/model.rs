@@ -273,6 +273,11 @@ pub fn assemble(inputs: &Inputs, drafts: bool, diags: &mut Diagnostics) -> Site 
         );
     }
     let archived = config.campaign.is_some_and(|(_, end)| config.as_of > end);
+    // Inspections fail a portal for stale columns and empty ones; an
+    // archived column is finished, so neither applies any more.
+    if !archived {
+        check_freshness(&config, &reports, diags);
+    }
     Site {
         root,
         config,
@@ -289,6 +294,44 @@ pub fn assemble(inputs: &Inputs, drafts: bool, diags: &mut Diagnostics) -> Site 
         tally_by_criterion,
         tally,
         archived,
+    }
+}
+
+/// How old the newest report may be before the column counts as stale.
+pub const STALE_DAYS: i64 = 14;
+
+fn check_freshness(config: &Config, reports: &[Arc<Report>], diags: &mut Diagnostics) {
+    match reports.first() {
+        Some(newest) => {
+            let age = (config.as_of - newest.date).num_days();
+            if age > STALE_DAYS {
+                diags.warning_hint(
+                    &newest.body.path,
+                    Pos::default(),
+                    format!("最新一篇报道是 {age} 天前（{}）发布的，专栏已超过 {STALE_DAYS} 天没有更新", newest.date),
+                    "政府网站检查把长期不更新的栏目判为不合格：请及时发布新的活动报道；创建结束后在 site.yaml 的 campaign.end 写明结束日期，专栏即标为已归档",
+                );
+            }
+        }
+        None => diags.warning_hint(
+            "content/reports",
+            Pos::default(),
+            "还没有任何报道，专栏是空的",
+            "用 wenming new report \"标题\" --kind 类别 新建第一篇报道",
+        ),
+    }
+    for k in &config.kinds {
+        if !reports.iter().any(|r| r.kind == k.id) {
+            diags.warning_hint(
+                "site.yaml",
+                Pos::default(),
+                format!(
+                    "活动类别 “{}”（{}）还没有报道，已暂不在导航中显示",
+                    k.name, k.id
+                ),
+                "空栏目会被判为不合格；发布该类报道后会自动出现在导航中",
+            );
+        }
     }
 }
 

@@ -155,6 +155,7 @@ impl Session {
         let selection = selection.filter(|_| self.last_ok && order == self.order);
         let (files, partial) =
             render::render_selected(&site, &mut self.cache, selection.as_ref(), &mut diags);
+        report.external = self.cache.external_links();
         report.unit = site.progress.unit.clone();
         report.reports = site.reports.len();
         report.pages = site.pages.len();

@@ -251,6 +251,20 @@ pub struct Cache {
     frame: u64,
 }
 
+impl Cache {
+    /// Every link to another site, by source file, sorted.
+    pub fn external_links(&self) -> Vec<(String, String)> {
+        let mut links: Vec<(String, String)> = self
+            .bodies
+            .iter()
+            .flat_map(|(path, (_, r, _))| r.external.iter().map(move |u| (path.clone(), u.clone())))
+            .collect();
+        links.sort();
+        links.dedup();
+        links
+    }
+}
+
 /// What changed since the last build: only pages showing these reports (or
 /// these criteria) are rendered again.
 #[derive(Debug, Default, Clone)]
