@@ -34,14 +34,30 @@ pub struct Rendered {
     pub has_code: bool,
     pub assets: Vec<Asset>,
     /// Site-relative URLs of images, in order, with alt text.
-    pub images: Vec<(String, String)>,
+    pub images: Vec<Photo>,
     /// Links to other sites, listed by `wenming check --external`.
     pub external: Vec<String>,
+}
+
+/// A photo shown in a body, for galleries and covers.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Photo {
+    /// As written in the Markdown (`photo1.jpg`), to match a cover.
+    pub written: String,
+    /// Full-size view.
+    pub url: String,
+    pub display: String,
+    pub thumb: String,
+    pub thumb_width: u32,
+    pub thumb_height: u32,
+    pub alt: String,
 }
 
 /// What a Markdown body needs to know about where it lives.
 pub struct PageContext<'a> {
     pub routes: &'a Routes,
+    /// Photo processing; `None` publishes images as they are.
+    pub images: Option<&'a crate::images::ImageSet>,
     /// Site-relative source path, for messages.
     pub path: &'a str,
     pub dir: &'a std::path::Path,
@@ -200,6 +216,7 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
     let mut used_ids = HashSet::new();
     let mut i = 0;
     let mut in_paragraph = false;
+    let mut in_photo_row = false;
     while i < events.len() {
         let (event, range) = &events[i];
         let pos = || line_col(markdown, range.start, ctx.first_line);
@@ -274,28 +291,18 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
                         "写成 ![图片说明](文件名.jpg)，说明文字供读屏软件朗读，也用作图片标题",
                     );
                 }
-                let src = if has_scheme(dest_url) {
-                    dest_url.to_string()
+                let html = if has_scheme(dest_url) {
+                    img_tag(dest_url, &alt, title, None)
                 } else {
-                    match resolve_asset(ctx, dest_url, &mut out) {
-                        Ok(url) => url,
+                    match image_html(ctx, dest_url, &alt, title, in_photo_row, &mut out, diags, pos()) {
+                        Ok(html) => html,
                         Err((m, h)) => {
                             diags.error_hint(ctx.path, pos(), m, h);
-                            dest_url.to_string()
+                            img_tag(dest_url, &alt, title, None)
                         }
                     }
                 };
-                let mut tag = format!(
-                    "<img src=\"{}\" alt=\"{}\" loading=\"lazy\"",
-                    escape_attr(&src),
-                    escape_attr(&alt)
-                );
-                if !title.is_empty() {
-                    tag.push_str(&format!(" title=\"{}\"", escape_attr(title)));
-                }
-                tag.push('>');
-                out.images.push((src, alt));
-                result.push(Event::InlineHtml(tag.into()));
+                result.push(Event::InlineHtml(html.into()));
                 i = end + 1;
                 continue;
             }
@@ -323,13 +330,26 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
             Event::Html(h) | Event::InlineHtml(h) => result.push(Event::Text(h.clone())),
             Event::Start(Tag::Paragraph) => {
                 in_paragraph = true;
-                result.push(event.clone());
+                // A paragraph of nothing but photos becomes a captioned grid.
+                in_photo_row = only_images(&events, i);
+                if in_photo_row {
+                    result.push(Event::Html("<div class=\"photos\">\n".into()));
+                } else {
+                    result.push(event.clone());
+                }
             }
             Event::End(TagEnd::Paragraph) => {
                 in_paragraph = false;
                 out.text.push('\n');
-                result.push(event.clone());
+                if in_photo_row {
+                    in_photo_row = false;
+                    result.push(Event::Html("</div>\n".into()));
+                } else {
+                    result.push(event.clone());
+                }
             }
+            Event::SoftBreak | Event::HardBreak if in_photo_row => {}
+            Event::Text(t) if in_photo_row && t.trim().is_empty() => {}
             Event::SoftBreak => {
                 // A line break between two Chinese characters is not a space.
                 let prev = result.last().and_then(last_char);
@@ -388,19 +408,106 @@ fn find_end(events: &[(Event, std::ops::Range<usize>)], start: usize) -> usize {
     events.len() - 1
 }
 
-fn resolve_asset(
+/// Whether the paragraph opened at `start` holds only images.
+fn only_images(events: &[(Event, std::ops::Range<usize>)], start: usize) -> bool {
+    let end = find_end(events, start);
+    let mut j = start + 1;
+    let mut any = false;
+    while j < end {
+        match &events[j].0 {
+            Event::Start(Tag::Image { .. }) => {
+                any = true;
+                j = find_end(events, j) + 1;
+            }
+            Event::SoftBreak | Event::HardBreak => j += 1,
+            Event::Text(t) if t.trim().is_empty() => j += 1,
+            _ => return false,
+        }
+    }
+    any
+}
+
+fn img_tag(src: &str, alt: &str, title: &str, size: Option<(u32, u32)>) -> String {
+    let mut tag = format!("<img src=\"{}\" alt=\"{}\"", escape_attr(src), escape_attr(alt));
+    if let Some((w, h)) = size {
+        tag.push_str(&format!(" width=\"{w}\" height=\"{h}\""));
+    }
+    tag.push_str(" loading=\"lazy\"");
+    if !title.is_empty() {
+        tag.push_str(&format!(" title=\"{}\"", escape_attr(title)));
+    }
+    tag.push('>');
+    tag
+}
+
+/// Originals above this size get a warning: they slow the office's builds
+/// and uploads, although what is published is resized anyway.
+const HUGE_ORIGINAL: u64 = 20 * 1024 * 1024;
+
+/// A local image: processed into its variants when it is a photo, shown at
+/// display size with its dimensions, linked to the full-size view.
+#[allow(clippy::too_many_arguments)]
+fn image_html(
     ctx: &PageContext,
     target: &str,
+    alt: &str,
+    title: &str,
+    in_photo_row: bool,
     out: &mut Rendered,
+    diags: &mut Diagnostics,
+    pos: Pos,
 ) -> Result<String, (String, String)> {
     let (path_part, _) = target.split_once('#').unwrap_or((target, ""));
-    match ctx.routes.asset(ctx.dir, ctx.route, path_part) {
-        Ok((url, asset)) => {
-            out.assets.extend(asset);
-            Ok(url)
+    let (url, asset) = ctx.routes.asset(ctx.dir, ctx.route, path_part).map_err(|e| e.describe(target))?;
+    let processed = match (&asset, ctx.images) {
+        (Some(a), Some(images)) if crate::images::is_raster(&a.source) => Some(images.process(&a.source)),
+        _ => None,
+    };
+    let Some(processed) = processed else {
+        out.assets.extend(asset);
+        return Ok(img_tag(&url, alt, title, None));
+    };
+    let asset = asset.expect("processed implies a local asset");
+    let p = match processed.as_ref() {
+        Ok(p) => p,
+        Err(e) => {
+            diags.warning(ctx.path, pos, format!("图片 “{target}” 无法处理（{e}），按原样发布"));
+            out.assets.push(asset.clone());
+            return Ok(img_tag(&url, alt, title, None));
         }
-        Err(e) => Err(e.describe(target)),
+    };
+    if p.original_bytes > HUGE_ORIGINAL {
+        diags.warning_hint(
+            ctx.path,
+            pos,
+            format!("图片 “{target}” 原图有 {:.0} MB", p.original_bytes as f64 / 1024.0 / 1024.0),
+            "网页上发布的是自动缩小的版本；原图过大会拖慢生成和上传，可用手机或电脑的“压缩图片”功能缩小后再放入",
+        );
     }
+    let mut publish = |v: &crate::images::Variant| -> String {
+        let output = p.output_path(&asset.output, v);
+        out.assets.push(crate::links::Asset { source: v.file.clone(), output: output.clone() });
+        ctx.routes.url(&output)
+    };
+    let large = publish(&p.large);
+    let display = publish(&p.display);
+    let thumb = publish(&p.thumb);
+    out.images.push(Photo {
+        written: path_part.to_string(),
+        url: large.clone(),
+        display: display.clone(),
+        thumb,
+        thumb_width: p.thumb.width,
+        thumb_height: p.thumb.height,
+        alt: alt.to_string(),
+    });
+    let img = img_tag(&display, alt, title, Some((p.display.width, p.display.height)));
+    let linked = format!("<a class=\"photo-link\" href=\"{}\">{img}</a>", escape_attr(&large));
+    Ok(if in_photo_row {
+        format!("<figure class=\"photo\">{linked}<figcaption>{}</figcaption></figure>\n", escape_attr(alt))
+    } else {
+        linked
+    })
 }
 
 fn rewrite_link(

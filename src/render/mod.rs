@@ -7,6 +7,7 @@ mod views;
 use crate::content::{Page, Report};
 use crate::data::{fmt_points, Status, ALL_OFFICES};
 use crate::diagnostic::{Diagnostics, Pos};
+use crate::images::ImageSet;
 use crate::links::{Asset, Routes};
 use crate::markdown::{self, PageContext, Rendered};
 use crate::model::Site;
@@ -246,6 +247,8 @@ struct Renderer<'a> {
 #[derive(Default)]
 pub struct Cache {
     bodies: HashMap<String, (u64, Rendered, Diagnostics)>,
+    /// Processed photos, remembered across rebuilds of `wenming serve`.
+    images: Option<ImageSet>,
     /// Hash of what every page shows in its frame (navigation, head): when it
     /// changes, no page can be skipped.
     frame: u64,
@@ -309,6 +312,8 @@ pub fn render_selected(
     let routes_hash = routes.fingerprint();
 
     // Markdown bodies, in parallel; diagnostics gathered in source order.
+    let image_set = cache.images.take().unwrap_or_else(|| ImageSet::new(&site.root));
+    let images = &image_set;
     let cached = &cache.bodies;
     let render_body = |body: &crate::content::Body, route: String| {
         let key = body_key(body, &route, routes_hash);
@@ -320,6 +325,7 @@ pub fn render_selected(
         let mut d = Diagnostics::new();
         let ctx = PageContext {
             routes: &routes,
+            images: Some(images),
             path: &body.path,
             dir: &body.dir,
             route: &route,
@@ -358,7 +364,7 @@ pub fn render_selected(
         .reports
         .iter()
         .zip(&bodies)
-        .map(|(r, body)| report_card(site, &routes, r, body, &mut assets, diags))
+        .map(|(r, body)| report_card(site, &routes, images, r, body, &mut assets, diags))
         .collect();
     let site_view = site_view(site, &routes, has_code);
     let frame = {
@@ -421,7 +427,10 @@ pub fn render_selected(
         path: a.output,
         content: Content::Copy(a.source),
     }));
-    (files, renderer.dirty.is_some())
+    let partial = renderer.dirty.is_some();
+    drop(renderer);
+    cache.images = Some(image_set);
+    (files, partial)
 }
 
 fn routes(site: &Site, statics: &[OutputFile]) -> Routes {
@@ -631,6 +640,7 @@ fn file_view(
 fn report_card(
     site: &Site,
     routes: &Routes,
+    images: &ImageSet,
     r: &Report,
     body: &Rendered,
     assets: &mut Vec<Asset>,
@@ -643,7 +653,8 @@ fn report_card(
         .as_deref()
         .and_then(|c| match routes.asset(&r.body.dir, &route, c) {
             Ok((url, asset)) => {
-                assets.extend(asset);
+                // Photos are published only as processed copies (no GPS).
+                assets.extend(asset.filter(|a| !crate::images::is_raster(&a.source)));
                 Some(url)
             }
             Err(e) => {
@@ -657,12 +668,14 @@ fn report_card(
                 None
             }
         });
-    let cover_alt = body
-        .images
-        .iter()
-        .find(|(u, _)| Some(u) == cover.as_ref())
-        .map(|(_, a)| a.clone())
-        .unwrap_or_else(|| r.title.clone());
+    // The cover shows as a thumbnail: the body's own processed copy when the
+    // photo is also in the text, else processed here.
+    let in_body = r.cover.as_deref().and_then(|c| body.images.iter().find(|p| p.written == c));
+    let (cover, cover_alt) = match (in_body, &cover) {
+        (Some(p), _) => (Some(p.thumb.clone()), p.alt.clone()),
+        (None, Some(url)) => (cover_thumb(images, routes, r, &route, assets).or(Some(url.clone())), r.title.clone()),
+        (None, None) => (None, r.title.clone()),
+    };
     ReportCard {
         title: r.title.clone(),
         url: routes.url(&route),
@@ -690,6 +703,19 @@ fn report_card(
         offices: r.offices.iter().map(|o| office_link(routes, o)).collect(),
         draft: r.draft,
     }
+}
+
+fn cover_thumb(images: &ImageSet, routes: &Routes, r: &Report, route: &str, assets: &mut Vec<Asset>) -> Option<String> {
+    let (_, asset) = routes.asset(&r.body.dir, route, r.cover.as_deref()?).ok()?;
+    let asset = asset?;
+    if !crate::images::is_raster(&asset.source) {
+        return None;
+    }
+    let processed = images.process(&asset.source);
+    let p = processed.as_ref().as_ref().ok()?;
+    let output = p.output_path(&asset.output, &p.thumb);
+    assets.push(Asset { source: p.thumb.file.clone(), output: output.clone() });
+    Some(routes.url(&output))
 }
 
 fn check_view(r: &CheckResult, c: &crate::data::Check) -> CheckView {

@@ -1,0 +1,140 @@
+//! Photos straight from a phone: turned upright, resized, stripped of EXIF
+//! and GPS, cached between builds; pages carry their dimensions.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// A JPEG as a phone writes it: EXIF with orientation 6 (rotate 90°) and a
+/// GPS block, stored sideways.
+fn phone_jpeg(width: u32, height: u32, seed: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 251) as u8 ^ seed, (y % 241) as u8, ((x + y) % 239) as u8]));
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90))
+        .unwrap();
+    let mut tiff = Vec::new();
+    tiff.extend_from_slice(b"MM\x00\x2a\x00\x00\x00\x08");
+    tiff.extend_from_slice(&[0, 2]); // IFD0: two entries
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]); // Orientation = 6
+    tiff.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 38]); // GPS IFD at 38
+    tiff.extend_from_slice(&[0, 0, 0, 0]);
+    tiff.extend_from_slice(&[0, 1]); // GPS IFD: one entry
+    tiff.extend_from_slice(&[0, 1, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]); // GPSLatitudeRef = "N"
+    tiff.extend_from_slice(&[0, 0, 0, 0]);
+    let mut app1 = vec![0xFF, 0xE1];
+    let len = (2 + 6 + tiff.len()) as u16;
+    app1.extend_from_slice(&len.to_be_bytes());
+    app1.extend_from_slice(b"Exif\0\0");
+    app1.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec(); // SOI
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+fn site_with_photo(photo: &[u8], name: &str) -> tempfile::TempDir {
+    let site = minimal_site();
+    let dir = site.path().join("content/reports/2022-11-20-visit");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), photo).unwrap();
+    write(
+        site.path(),
+        "content/reports/2022-11-20-visit/index.md",
+        &format!("---\ntitle: 走访慰问\ndate: 2022-11-20\nkind: volunteer\ncriteria: [1]\ncover: {name}\n---\n活动现场（示例）。\n\n![志愿者为老人送去慰问品（示例）]({name})\n"),
+    );
+    site
+}
+
+fn dims(path: &Path) -> (u32, u32) {
+    image::image_dimensions(path).unwrap()
+}
+
+#[test]
+fn phone_photo_is_upright_resized_and_stripped() {
+    let photo = phone_jpeg(3000, 2000, 1);
+    assert!(photo.windows(6).any(|w| w == b"Exif\0\0"));
+    let site = site_with_photo(&photo, "IMG_0001.jpg");
+    let out = tempfile::tempdir().unwrap();
+    let run = build(site.path(), out.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dir = out.path().join("reports/visit");
+    // Stored 3000×2000 sideways: upright it is 2000×3000.
+    assert_eq!(dims(&dir.join("IMG_0001.jpg")), (1920, 2880));
+    assert_eq!(dims(&dir.join("IMG_0001.w960.jpg")), (960, 1440));
+    assert_eq!(dims(&dir.join("IMG_0001.w400.jpg")), (400, 600));
+    for f in ["IMG_0001.jpg", "IMG_0001.w960.jpg", "IMG_0001.w400.jpg"] {
+        let bytes = std::fs::read(dir.join(f)).unwrap();
+        assert!(!bytes.windows(4).any(|w| w == b"Exif"), "{f} carries EXIF");
+        assert!(!bytes.windows(4).any(|w| w == b"MM\x00\x2a"), "{f} carries a TIFF block");
+    }
+    let page = read(out.path(), "reports/visit/index.html");
+    assert!(
+        page.contains("<a class=\"photo-link\" href=\"/sub/path/reports/visit/IMG_0001.jpg\"><img src=\"/sub/path/reports/visit/IMG_0001.w960.jpg\" alt=\"志愿者为老人送去慰问品（示例）\" width=\"960\" height=\"1440\" loading=\"lazy\"></a>"),
+        "{page}"
+    );
+    assert!(page.contains("<figcaption>志愿者为老人送去慰问品（示例）</figcaption>"));
+    // The card uses the thumbnail as cover.
+    assert!(read(out.path(), "reports/index.html").contains("/sub/path/reports/visit/IMG_0001.w400.jpg"));
+    // Published size is a fraction of the original's.
+    let published: u64 = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+    assert!(published < 2_000_000, "{published}");
+}
+
+#[test]
+fn large_png_is_resized_and_stays_png() {
+    let img = image::RgbaImage::from_fn(2400, 1600, |x, y| image::Rgba([(x % 256) as u8, (y % 256) as u8, 128, 255]));
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgba8(img).write_with_encoder(image::codecs::png::PngEncoder::new(&mut png)).unwrap();
+    let site = site_with_photo(&png, "展板.png");
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(build(site.path(), out.path(), &[]).code, 0);
+    assert_eq!(dims(&out.path().join("reports/visit/展板.png")), (1920, 1280));
+    assert_eq!(dims(&out.path().join("reports/visit/展板.w960.png")), (960, 640));
+}
+
+#[test]
+fn small_images_and_svg_pass_through_untouched() {
+    let img = image::RgbImage::from_fn(300, 200, |x, _| image::Rgb([x as u8, 0, 0]));
+    let mut small = Vec::new();
+    image::DynamicImage::ImageRgb8(img).write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut small, 80)).unwrap();
+    let site = site_with_photo(&small, "small.jpg");
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>";
+    std::fs::write(site.path().join("content/reports/2022-11-20-visit/logo.svg"), svg).unwrap();
+    let md = site.path().join("content/reports/2022-11-20-visit/index.md");
+    let text = std::fs::read_to_string(&md).unwrap() + "\n![单位标志（示例）](logo.svg)\n";
+    std::fs::write(&md, text).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(build(site.path(), out.path(), &[]).code, 0);
+    assert_eq!(std::fs::read(out.path().join("reports/visit/small.jpg")).unwrap(), small);
+    assert_eq!(std::fs::read(out.path().join("reports/visit/logo.svg")).unwrap(), svg);
+    assert!(!out.path().join("reports/visit/small.w960.jpg").exists());
+}
+
+#[test]
+fn second_build_reuses_the_cache_and_a_changed_photo_is_processed_again() {
+    let site = site_with_photo(&phone_jpeg(2000, 1500, 1), "a.jpg");
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(build(site.path(), out.path(), &[]).code, 0);
+    let cache = site.path().join(".wenming-cache/images");
+    let stamp = |dir: &Path| -> Vec<(String, std::time::SystemTime)> {
+        let mut v: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), e.metadata().unwrap().modified().unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    let first = stamp(&cache);
+    assert_eq!(first.len(), 3);
+    let first_output = std::fs::read(out.path().join("reports/visit/a.jpg")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert_eq!(build(site.path(), out.path(), &[]).code, 0);
+    assert_eq!(stamp(&cache), first, "cache files rewritten");
+    // A different photo under the same name gives a different output.
+    std::fs::write(site.path().join("content/reports/2022-11-20-visit/a.jpg"), phone_jpeg(2000, 1500, 77)).unwrap();
+    assert_eq!(build(site.path(), out.path(), &[]).code, 0);
+    assert_ne!(std::fs::read(out.path().join("reports/visit/a.jpg")).unwrap(), first_output);
+    assert_eq!(stamp(&cache).len(), 6);
+}
