@@ -133,19 +133,25 @@ impl ImageSet {
         };
         let (w, h) = upright_dims(raw_w, raw_h);
         let sizes = [("", LARGE), (".w960", DISPLAY), (".w400", THUMB)];
-        let mut decoded: Option<DynamicImage> = None;
+        // Each size is scaled from the one before (6 MP → 1920 → 960 → 400):
+        // much cheaper than from the original each time, and as sharp.
+        let mut current: Option<DynamicImage> = None;
         let mut variants = Vec::new();
         for (suffix, max_w) in sizes {
             let (vw, vh) = scaled(w, h, max_w);
             let file = self.cache_dir.join(format!("{key}-{SETTINGS}{suffix}.{ext}"));
             if !file.is_file() {
-                if decoded.is_none() {
-                    let mut img = DynamicImage::from_decoder(decoder_from(&bytes)?).map_err(|e| format!("图片无法解码：{e}"))?;
-                    img.apply_orientation(orientation);
-                    decoded = Some(img);
-                }
-                let img = decoded.as_ref().expect("decoded above");
-                write_variant(img, vw, vh, ext, &file)?;
+                let source_img = match current.take() {
+                    Some(img) => img,
+                    None => {
+                        let mut img = DynamicImage::from_decoder(decoder_from(&bytes)?).map_err(|e| format!("图片无法解码：{e}"))?;
+                        img.apply_orientation(orientation);
+                        img
+                    }
+                };
+                current = Some(write_variant(source_img, vw, vh, ext, &file)?);
+            } else {
+                current = None;
             }
             variants.push(Variant { file, suffix, width: vw, height: vh });
         }
@@ -161,7 +167,7 @@ impl ImageSet {
         let file = self.cache_dir.join(format!("{key}-{SETTINGS}{suffix}.{ext}"));
         if !file.is_file() {
             let img = DynamicImage::from_decoder(decoder_from(bytes)?).map_err(|e| format!("图片无法解码：{e}"))?;
-            write_variant(&img, w, h, ext, &file)?;
+            write_variant(img, w, h, ext, &file)?;
         }
         Ok(Variant { file, suffix, width: w, height: h })
     }
@@ -177,8 +183,9 @@ fn decoder_from(bytes: &[u8]) -> Result<impl ImageDecoder + '_, String> {
 
 /// Resize and encode into the cache atomically (write, then rename), so a
 /// killed build never leaves a half-written file that looks cached.
-fn write_variant(img: &DynamicImage, w: u32, h: u32, ext: &str, file: &Path) -> Result<(), String> {
-    let resized = if w == img.width() && h == img.height() { img.clone() } else { img.resize_exact(w, h, image::imageops::FilterType::Lanczos3) };
+/// Returns the resized image, from which the next smaller size is made.
+fn write_variant(img: DynamicImage, w: u32, h: u32, ext: &str, file: &Path) -> Result<DynamicImage, String> {
+    let resized = if w == img.width() && h == img.height() { img } else { img.resize_exact(w, h, image::imageops::FilterType::CatmullRom) };
     let dir = file.parent().expect("cache file has a folder");
     std::fs::create_dir_all(dir).map_err(|e| format!("无法创建图片缓存 {}：{e}", dir.display()))?;
     let tmp = file.with_extension(format!("{ext}.tmp{}", std::process::id()));
@@ -192,7 +199,8 @@ fn write_variant(img: &DynamicImage, w: u32, h: u32, ext: &str, file: &Path) -> 
     };
     result.map_err(|e| format!("图片编码失败：{e}"))?;
     drop(out);
-    std::fs::rename(&tmp, file).map_err(|e| format!("无法写入图片缓存：{e}"))
+    std::fs::rename(&tmp, file).map_err(|e| format!("无法写入图片缓存：{e}"))?;
+    Ok(resized)
 }
 
 #[cfg(test)]
