@@ -60,7 +60,9 @@ pub fn is_raster(path: &Path) -> bool {
 /// Processes each photo once per build (and once per content on disk).
 pub struct ImageSet {
     cache_dir: PathBuf,
-    memo: Mutex<HashMap<(PathBuf, u64, Option<std::time::SystemTime>), Arc<Result<Processed, String>>>>,
+    memo: Mutex<
+        HashMap<(PathBuf, u64, Option<std::time::SystemTime>), Arc<Result<Processed, String>>>,
+    >,
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -74,7 +76,10 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// Whether the bytes carry metadata that must not be published.
 fn has_metadata(bytes: &[u8]) -> bool {
-    bytes.windows(6).any(|w| w == b"Exif\0\0") || bytes.windows(4).any(|w| w == b"eXIf" || w == b"iTXt" || w == b"tEXt" || w == b"zTXt")
+    bytes.windows(6).any(|w| w == b"Exif\0\0")
+        || bytes
+            .windows(4)
+            .any(|w| w == b"eXIf" || w == b"iTXt" || w == b"tEXt" || w == b"zTXt")
         || bytes.windows(9).any(|w| w == b"http://ns")
 }
 
@@ -82,45 +87,84 @@ fn scaled(w: u32, h: u32, max_w: u32) -> (u32, u32) {
     if w <= max_w {
         (w, h)
     } else {
-        (max_w, ((u64::from(h) * u64::from(max_w)) / u64::from(w)).max(1) as u32)
+        (
+            max_w,
+            ((u64::from(h) * u64::from(max_w)) / u64::from(w)).max(1) as u32,
+        )
     }
 }
 
 impl ImageSet {
     pub fn new(root: &Path) -> ImageSet {
-        ImageSet { cache_dir: root.join(".wenming-cache/images"), memo: Mutex::new(HashMap::new()) }
+        ImageSet {
+            cache_dir: root.join(".wenming-cache/images"),
+            memo: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn process(&self, source: &Path) -> Arc<Result<Processed, String>> {
         let meta = std::fs::metadata(source).ok();
-        let key = (source.to_path_buf(), meta.as_ref().map_or(0, |m| m.len()), meta.and_then(|m| m.modified().ok()));
+        let key = (
+            source.to_path_buf(),
+            meta.as_ref().map_or(0, |m| m.len()),
+            meta.and_then(|m| m.modified().ok()),
+        );
         if let Some(done) = self.memo.lock().expect("memo").get(&key) {
             return Arc::clone(done);
         }
         let result = Arc::new(self.process_uncached(source));
-        self.memo.lock().expect("memo").insert(key, Arc::clone(&result));
+        self.memo
+            .lock()
+            .expect("memo")
+            .insert(key, Arc::clone(&result));
         result
     }
 
     fn process_uncached(&self, source: &Path) -> Result<Processed, String> {
         let bytes = std::fs::read(source).map_err(|e| format!("无法读取图片：{e}"))?;
         let original_bytes = bytes.len() as u64;
-        let reader = ImageReader::new(std::io::Cursor::new(&bytes)).with_guessed_format().map_err(|e| e.to_string())?;
+        let reader = ImageReader::new(std::io::Cursor::new(&bytes))
+            .with_guessed_format()
+            .map_err(|e| e.to_string())?;
         let is_png = matches!(reader.format(), Some(image::ImageFormat::Png));
         let ext = if is_png { "png" } else { "jpg" };
-        let mut decoder = reader.into_decoder().map_err(|e| format!("无法识别图片格式：{e}"))?;
-        let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+        let mut decoder = reader
+            .into_decoder()
+            .map_err(|e| format!("无法识别图片格式：{e}"))?;
+        let orientation = decoder
+            .orientation()
+            .unwrap_or(image::metadata::Orientation::NoTransforms);
         let (raw_w, raw_h) = decoder.dimensions();
 
         // Small, upright and clean: publish the original untouched.
-        let same_ext = source.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext) || (ext == "jpg" && e.eq_ignore_ascii_case("jpeg")));
-        if original_bytes <= SMALL_BYTES && raw_w <= DISPLAY && !has_metadata(&bytes) && same_ext
+        let same_ext = source.extension().is_some_and(|e| {
+            e.eq_ignore_ascii_case(ext) || (ext == "jpg" && e.eq_ignore_ascii_case("jpeg"))
+        });
+        if original_bytes <= SMALL_BYTES
+            && raw_w <= DISPLAY
+            && !has_metadata(&bytes)
+            && same_ext
             && orientation == image::metadata::Orientation::NoTransforms
         {
-            let original = |suffix| Variant { file: source.to_path_buf(), suffix, width: raw_w, height: raw_h };
+            let original = |suffix| Variant {
+                file: source.to_path_buf(),
+                suffix,
+                width: raw_w,
+                height: raw_h,
+            };
             let (tw, th) = scaled(raw_w, raw_h, THUMB);
-            let thumb = if raw_w <= THUMB { original("") } else { self.small_thumb(&bytes, ext, tw, th)? };
-            return Ok(Processed { ext, large: original(""), display: original(""), thumb, original_bytes });
+            let thumb = if raw_w <= THUMB {
+                original("")
+            } else {
+                self.small_thumb(&bytes, ext, tw, th)?
+            };
+            return Ok(Processed {
+                ext,
+                large: original(""),
+                display: original(""),
+                thumb,
+                original_bytes,
+            });
         }
 
         let key = format!("{:016x}", fnv1a(&bytes));
@@ -139,12 +183,15 @@ impl ImageSet {
         let mut variants = Vec::new();
         for (suffix, max_w) in sizes {
             let (vw, vh) = scaled(w, h, max_w);
-            let file = self.cache_dir.join(format!("{key}-{SETTINGS}{suffix}.{ext}"));
+            let file = self
+                .cache_dir
+                .join(format!("{key}-{SETTINGS}{suffix}.{ext}"));
             if !file.is_file() {
                 let source_img = match current.take() {
                     Some(img) => img,
                     None => {
-                        let mut img = DynamicImage::from_decoder(decoder_from(&bytes)?).map_err(|e| format!("图片无法解码：{e}"))?;
+                        let mut img = DynamicImage::from_decoder(decoder_from(&bytes)?)
+                            .map_err(|e| format!("图片无法解码：{e}"))?;
                         img.apply_orientation(orientation);
                         img
                     }
@@ -153,23 +200,52 @@ impl ImageSet {
             } else {
                 current = None;
             }
-            variants.push(Variant { file, suffix, width: vw, height: vh });
+            variants.push(Variant {
+                file,
+                suffix,
+                width: vw,
+                height: vh,
+            });
         }
         let mut it = variants.into_iter();
-        let (large, display, thumb) = (it.next().expect("3"), it.next().expect("3"), it.next().expect("3"));
-        Ok(Processed { ext, large, display, thumb, original_bytes })
+        let (large, display, thumb) = (
+            it.next().expect("3"),
+            it.next().expect("3"),
+            it.next().expect("3"),
+        );
+        Ok(Processed {
+            ext,
+            large,
+            display,
+            thumb,
+            original_bytes,
+        })
     }
 
     /// The thumbnail of a small image published as it is.
-    fn small_thumb(&self, bytes: &[u8], ext: &'static str, w: u32, h: u32) -> Result<Variant, String> {
+    fn small_thumb(
+        &self,
+        bytes: &[u8],
+        ext: &'static str,
+        w: u32,
+        h: u32,
+    ) -> Result<Variant, String> {
         let key = format!("{:016x}", fnv1a(bytes));
         let suffix = ".w400";
-        let file = self.cache_dir.join(format!("{key}-{SETTINGS}{suffix}.{ext}"));
+        let file = self
+            .cache_dir
+            .join(format!("{key}-{SETTINGS}{suffix}.{ext}"));
         if !file.is_file() {
-            let img = DynamicImage::from_decoder(decoder_from(bytes)?).map_err(|e| format!("图片无法解码：{e}"))?;
+            let img = DynamicImage::from_decoder(decoder_from(bytes)?)
+                .map_err(|e| format!("图片无法解码：{e}"))?;
             write_variant(img, w, h, ext, &file)?;
         }
-        Ok(Variant { file, suffix, width: w, height: h })
+        Ok(Variant {
+            file,
+            suffix,
+            width: w,
+            height: h,
+        })
     }
 }
 
@@ -184,8 +260,18 @@ fn decoder_from(bytes: &[u8]) -> Result<impl ImageDecoder + '_, String> {
 /// Resize and encode into the cache atomically (write, then rename), so a
 /// killed build never leaves a half-written file that looks cached.
 /// Returns the resized image, from which the next smaller size is made.
-fn write_variant(img: DynamicImage, w: u32, h: u32, ext: &str, file: &Path) -> Result<DynamicImage, String> {
-    let resized = if w == img.width() && h == img.height() { img } else { img.resize_exact(w, h, image::imageops::FilterType::CatmullRom) };
+fn write_variant(
+    img: DynamicImage,
+    w: u32,
+    h: u32,
+    ext: &str,
+    file: &Path,
+) -> Result<DynamicImage, String> {
+    let resized = if w == img.width() && h == img.height() {
+        img
+    } else {
+        img.resize_exact(w, h, image::imageops::FilterType::CatmullRom)
+    };
     let dir = file.parent().expect("cache file has a folder");
     std::fs::create_dir_all(dir).map_err(|e| format!("无法创建图片缓存 {}：{e}", dir.display()))?;
     let tmp = file.with_extension(format!("{ext}.tmp{}", std::process::id()));
@@ -195,7 +281,9 @@ fn write_variant(img: DynamicImage, w: u32, h: u32, ext: &str, file: &Path) -> R
         resized.write_with_encoder(image::codecs::png::PngEncoder::new(&mut out))
     } else {
         // JPEG has no alpha; flatten to RGB first.
-        DynamicImage::ImageRgb8(resized.to_rgb8()).write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY))
+        DynamicImage::ImageRgb8(resized.to_rgb8()).write_with_encoder(
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY),
+        )
     };
     result.map_err(|e| format!("图片编码失败：{e}"))?;
     drop(out);
@@ -209,9 +297,23 @@ mod tests {
 
     #[test]
     fn variant_names() {
-        let v = Variant { file: PathBuf::new(), suffix: ".w960", width: 1, height: 1 };
-        let p = Processed { ext: "jpg", large: v.clone(), display: v.clone(), thumb: v.clone(), original_bytes: 0 };
-        assert_eq!(p.output_path("reports/a/photo1.JPEG", &v), "reports/a/photo1.w960.jpg");
+        let v = Variant {
+            file: PathBuf::new(),
+            suffix: ".w960",
+            width: 1,
+            height: 1,
+        };
+        let p = Processed {
+            ext: "jpg",
+            large: v.clone(),
+            display: v.clone(),
+            thumb: v.clone(),
+            original_bytes: 0,
+        };
+        assert_eq!(
+            p.output_path("reports/a/photo1.JPEG", &v),
+            "reports/a/photo1.w960.jpg"
+        );
         assert_eq!(scaled(4000, 3000, 960), (960, 720));
         assert_eq!(scaled(800, 600, 960), (800, 600));
     }

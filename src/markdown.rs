@@ -294,7 +294,16 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
                 let html = if has_scheme(dest_url) {
                     img_tag(dest_url, &alt, title, None)
                 } else {
-                    match image_html(ctx, dest_url, &alt, title, in_photo_row, &mut out, diags, pos()) {
+                    match image_html(
+                        ctx,
+                        dest_url,
+                        &alt,
+                        title,
+                        in_photo_row,
+                        &mut out,
+                        diags,
+                        pos(),
+                    ) {
                         Ok(html) => html,
                         Err((m, h)) => {
                             diags.error_hint(ctx.path, pos(), m, h);
@@ -428,7 +437,11 @@ fn only_images(events: &[(Event, std::ops::Range<usize>)], start: usize) -> bool
 }
 
 fn img_tag(src: &str, alt: &str, title: &str, size: Option<(u32, u32)>) -> String {
-    let mut tag = format!("<img src=\"{}\" alt=\"{}\"", escape_attr(src), escape_attr(alt));
+    let mut tag = format!(
+        "<img src=\"{}\" alt=\"{}\"",
+        escape_attr(src),
+        escape_attr(alt)
+    );
     if let Some((w, h)) = size {
         tag.push_str(&format!(" width=\"{w}\" height=\"{h}\""));
     }
@@ -458,9 +471,14 @@ fn image_html(
     pos: Pos,
 ) -> Result<String, (String, String)> {
     let (path_part, _) = target.split_once('#').unwrap_or((target, ""));
-    let (url, asset) = ctx.routes.asset(ctx.dir, ctx.route, path_part).map_err(|e| e.describe(target))?;
+    let (url, asset) = ctx
+        .routes
+        .asset(ctx.dir, ctx.route, path_part)
+        .map_err(|e| e.describe(target))?;
     let processed = match (&asset, ctx.images) {
-        (Some(a), Some(images)) if crate::images::is_raster(&a.source) => Some(images.process(&a.source)),
+        (Some(a), Some(images)) if crate::images::is_raster(&a.source) => {
+            Some(images.process(&a.source))
+        }
         _ => None,
     };
     let Some(processed) = processed else {
@@ -471,7 +489,11 @@ fn image_html(
     let p = match processed.as_ref() {
         Ok(p) => p,
         Err(e) => {
-            diags.warning(ctx.path, pos, format!("图片 “{target}” 无法处理（{e}），按原样发布"));
+            diags.warning(
+                ctx.path,
+                pos,
+                format!("图片 “{target}” 无法处理（{e}），按原样发布"),
+            );
             out.assets.push(asset.clone());
             return Ok(img_tag(&url, alt, title, None));
         }
@@ -486,7 +508,10 @@ fn image_html(
     }
     let mut publish = |v: &crate::images::Variant| -> String {
         let output = p.output_path(&asset.output, v);
-        out.assets.push(crate::links::Asset { source: v.file.clone(), output: output.clone() });
+        out.assets.push(crate::links::Asset {
+            source: v.file.clone(),
+            output: output.clone(),
+        });
         ctx.routes.url(&output)
     };
     let large = publish(&p.large);
@@ -501,10 +526,21 @@ fn image_html(
         thumb_height: p.thumb.height,
         alt: alt.to_string(),
     });
-    let img = img_tag(&display, alt, title, Some((p.display.width, p.display.height)));
-    let linked = format!("<a class=\"photo-link\" href=\"{}\">{img}</a>", escape_attr(&large));
+    let img = img_tag(
+        &display,
+        alt,
+        title,
+        Some((p.display.width, p.display.height)),
+    );
+    let linked = format!(
+        "<a class=\"photo-link\" href=\"{}\">{img}</a>",
+        escape_attr(&large)
+    );
     Ok(if in_photo_row {
-        format!("<figure class=\"photo\">{linked}<figcaption>{}</figcaption></figure>\n", escape_attr(alt))
+        format!(
+            "<figure class=\"photo\">{linked}<figcaption>{}</figcaption></figure>\n",
+            escape_attr(alt)
+        )
     } else {
         linked
     })

@@ -8,10 +8,18 @@ use std::path::Path;
 /// A JPEG as a phone writes it: EXIF with orientation 6 (rotate 90°) and a
 /// GPS block, stored sideways.
 fn phone_jpeg(width: u32, height: u32, seed: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 251) as u8 ^ seed, (y % 241) as u8, ((x + y) % 239) as u8]));
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([
+            (x % 251) as u8 ^ seed,
+            (y % 241) as u8,
+            ((x + y) % 239) as u8,
+        ])
+    });
     let mut jpeg = Vec::new();
     image::DynamicImage::ImageRgb8(img)
-        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90))
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut jpeg, 90,
+        ))
         .unwrap();
     let mut tiff = Vec::new();
     tiff.extend_from_slice(b"MM\x00\x2a\x00\x00\x00\x08");
@@ -66,7 +74,10 @@ fn phone_photo_is_upright_resized_and_stripped() {
     for f in ["IMG_0001.jpg", "IMG_0001.w960.jpg", "IMG_0001.w400.jpg"] {
         let bytes = std::fs::read(dir.join(f)).unwrap();
         assert!(!bytes.windows(4).any(|w| w == b"Exif"), "{f} carries EXIF");
-        assert!(!bytes.windows(4).any(|w| w == b"MM\x00\x2a"), "{f} carries a TIFF block");
+        assert!(
+            !bytes.windows(4).any(|w| w == b"MM\x00\x2a"),
+            "{f} carries a TIFF block"
+        );
     }
     let page = read(out.path(), "reports/visit/index.html");
     assert!(
@@ -75,39 +86,70 @@ fn phone_photo_is_upright_resized_and_stripped() {
     );
     assert!(page.contains("<figcaption>志愿者为老人送去慰问品（示例）</figcaption>"));
     // The card uses the thumbnail as cover.
-    assert!(read(out.path(), "reports/index.html").contains("/sub/path/reports/visit/IMG_0001.w400.jpg"));
+    assert!(read(out.path(), "reports/index.html")
+        .contains("/sub/path/reports/visit/IMG_0001.w400.jpg"));
     // Published size is a fraction of the original's.
-    let published: u64 = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+    let published: u64 = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
     assert!(published < 2_000_000, "{published}");
 }
 
 #[test]
 fn large_png_is_resized_and_stays_png() {
-    let img = image::RgbaImage::from_fn(2400, 1600, |x, y| image::Rgba([(x % 256) as u8, (y % 256) as u8, 128, 255]));
+    let img = image::RgbaImage::from_fn(2400, 1600, |x, y| {
+        image::Rgba([(x % 256) as u8, (y % 256) as u8, 128, 255])
+    });
     let mut png = Vec::new();
-    image::DynamicImage::ImageRgba8(img).write_with_encoder(image::codecs::png::PngEncoder::new(&mut png)).unwrap();
+    image::DynamicImage::ImageRgba8(img)
+        .write_with_encoder(image::codecs::png::PngEncoder::new(&mut png))
+        .unwrap();
     let site = site_with_photo(&png, "展板.png");
     let out = tempfile::tempdir().unwrap();
     assert_eq!(build(site.path(), out.path(), &[]).code, 0);
-    assert_eq!(dims(&out.path().join("reports/visit/展板.png")), (1920, 1280));
-    assert_eq!(dims(&out.path().join("reports/visit/展板.w960.png")), (960, 640));
+    assert_eq!(
+        dims(&out.path().join("reports/visit/展板.png")),
+        (1920, 1280)
+    );
+    assert_eq!(
+        dims(&out.path().join("reports/visit/展板.w960.png")),
+        (960, 640)
+    );
 }
 
 #[test]
 fn small_images_and_svg_pass_through_untouched() {
     let img = image::RgbImage::from_fn(300, 200, |x, _| image::Rgb([x as u8, 0, 0]));
     let mut small = Vec::new();
-    image::DynamicImage::ImageRgb8(img).write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut small, 80)).unwrap();
+    image::DynamicImage::ImageRgb8(img)
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut small, 80,
+        ))
+        .unwrap();
     let site = site_with_photo(&small, "small.jpg");
     let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>";
-    std::fs::write(site.path().join("content/reports/2022-11-20-visit/logo.svg"), svg).unwrap();
-    let md = site.path().join("content/reports/2022-11-20-visit/index.md");
+    std::fs::write(
+        site.path()
+            .join("content/reports/2022-11-20-visit/logo.svg"),
+        svg,
+    )
+    .unwrap();
+    let md = site
+        .path()
+        .join("content/reports/2022-11-20-visit/index.md");
     let text = std::fs::read_to_string(&md).unwrap() + "\n![单位标志（示例）](logo.svg)\n";
     std::fs::write(&md, text).unwrap();
     let out = tempfile::tempdir().unwrap();
     assert_eq!(build(site.path(), out.path(), &[]).code, 0);
-    assert_eq!(std::fs::read(out.path().join("reports/visit/small.jpg")).unwrap(), small);
-    assert_eq!(std::fs::read(out.path().join("reports/visit/logo.svg")).unwrap(), svg);
+    assert_eq!(
+        std::fs::read(out.path().join("reports/visit/small.jpg")).unwrap(),
+        small
+    );
+    assert_eq!(
+        std::fs::read(out.path().join("reports/visit/logo.svg")).unwrap(),
+        svg
+    );
     assert!(!out.path().join("reports/visit/small.w960.jpg").exists());
 }
 
@@ -121,7 +163,12 @@ fn second_build_reuses_the_cache_and_a_changed_photo_is_processed_again() {
         let mut v: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap())
-            .map(|e| (e.file_name().to_string_lossy().into_owned(), e.metadata().unwrap().modified().unwrap()))
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    e.metadata().unwrap().modified().unwrap(),
+                )
+            })
             .collect();
         v.sort();
         v
@@ -133,8 +180,63 @@ fn second_build_reuses_the_cache_and_a_changed_photo_is_processed_again() {
     assert_eq!(build(site.path(), out.path(), &[]).code, 0);
     assert_eq!(stamp(&cache), first, "cache files rewritten");
     // A different photo under the same name gives a different output.
-    std::fs::write(site.path().join("content/reports/2022-11-20-visit/a.jpg"), phone_jpeg(2000, 1500, 77)).unwrap();
+    std::fs::write(
+        site.path().join("content/reports/2022-11-20-visit/a.jpg"),
+        phone_jpeg(2000, 1500, 77),
+    )
+    .unwrap();
     assert_eq!(build(site.path(), out.path(), &[]).code, 0);
-    assert_ne!(std::fs::read(out.path().join("reports/visit/a.jpg")).unwrap(), first_output);
+    assert_ne!(
+        std::fs::read(out.path().join("reports/visit/a.jpg")).unwrap(),
+        first_output
+    );
     assert_eq!(stamp(&cache).len(), 6);
+}
+
+#[test]
+fn gallery_lists_every_photo_linked_to_its_report() {
+    let site = copy_default_site();
+    let out = tempfile::tempdir().unwrap();
+    let run = build(site.path(), out.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let gallery = read(out.path(), "gallery/index.html");
+    // Seven photos in the example bundles, newest report first.
+    assert_eq!(
+        gallery.matches("<figure class=\"photo\">").count(),
+        7,
+        "{gallery}"
+    );
+    let first = gallery.find("reports/riverside-cleanup/").unwrap();
+    let last = gallery.find("reports/community-service/").unwrap();
+    assert!(first < last);
+    assert!(gallery.contains("alt=\"委机关志愿者在社区开展义诊服务（示例图片）\""));
+    assert!(
+        read(out.path(), "index.html").contains("href=\"/wmcj/gallery/\""),
+        "in the navigation"
+    );
+}
+
+#[test]
+fn a_report_without_photos_is_warned_where_its_kind_usually_has_them() {
+    let site = minimal_site();
+    for i in 1..=3 {
+        let dir = format!("content/reports/2022-11-1{i}-p{i}");
+        std::fs::create_dir_all(site.path().join(&dir)).unwrap();
+        std::fs::write(
+            site.path().join(format!("{dir}/a.jpg")),
+            phone_jpeg(64, 48, i as u8),
+        )
+        .unwrap();
+        write(site.path(), &format!("{dir}/index.md"), &format!("---\ntitle: 活动{i}\ndate: 2022-11-1{i}\nkind: volunteer\ncriteria: [1]\n---\n![现场照片{i}（示例）](a.jpg)\n"));
+    }
+    write(
+        site.path(),
+        "content/reports/2022-11-19-none.md",
+        "---\ntitle: 无照片\ndate: 2022-11-19\nkind: volunteer\ncriteria: [1]\n---\n正文。\n",
+    );
+    let run = wenming(&["check", "--root", site.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("content/reports/2022-11-19-none.md:1:1: 警告：这篇志愿服务报道没有照片（同类报道 3/4 篇配有照片）"), "{}", run.stderr);
+    // Nothing is said about what was fixed (rotation, size, metadata).
+    assert!(!run.stderr.contains("a.jpg"), "{}", run.stderr);
 }

@@ -312,7 +312,10 @@ pub fn render_selected(
     let routes_hash = routes.fingerprint();
 
     // Markdown bodies, in parallel; diagnostics gathered in source order.
-    let image_set = cache.images.take().unwrap_or_else(|| ImageSet::new(&site.root));
+    let image_set = cache
+        .images
+        .take()
+        .unwrap_or_else(|| ImageSet::new(&site.root));
     let images = &image_set;
     let cached = &cache.bodies;
     let render_body = |body: &crate::content::Body, route: String| {
@@ -358,6 +361,12 @@ pub fn render_selected(
     }
     cache.bodies = fresh;
     let has_code = bodies.iter().chain(&page_bodies).any(|b| b.has_code);
+    let photo_count: usize = bodies.iter().map(|b| b.images.len()).sum();
+    let mut routes = routes;
+    for (route, _) in paginate("gallery/", photo_count, gallery_per_page(site)) {
+        routes.known.insert(route);
+    }
+    warn_missing_photos(site, &bodies, diags);
 
     let mut assets: Vec<Asset> = Vec::new();
     let cards: Vec<ReportCard> = site
@@ -366,7 +375,7 @@ pub fn render_selected(
         .zip(&bodies)
         .map(|(r, body)| report_card(site, &routes, images, r, body, &mut assets, diags))
         .collect();
-    let site_view = site_view(site, &routes, has_code);
+    let site_view = site_view(site, &routes, has_code, photo_count > 0);
     let frame = {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -495,7 +504,33 @@ fn routes(site: &Site, statics: &[OutputFile]) -> Routes {
     }
 }
 
-fn site_view(site: &Site, routes: &Routes, has_code: bool) -> SiteView {
+fn gallery_per_page(site: &Site) -> usize {
+    site.config.per_page * 2
+}
+
+/// Assessors look for 2–3 photos per activity. Where most reports of a
+/// kind have photos, the ones without are probably missing theirs.
+fn warn_missing_photos(site: &Site, bodies: &[Rendered], diags: &mut Diagnostics) {
+    let has_photo = |i: usize| !bodies[i].images.is_empty() || site.reports[i].cover.is_some();
+    for k in &site.config.kinds {
+        let of_kind: Vec<usize> = (0..site.reports.len())
+            .filter(|&i| site.reports[i].kind == k.id)
+            .collect();
+        let with = of_kind.iter().filter(|&&i| has_photo(i)).count();
+        if of_kind.len() >= 4 && with * 2 >= of_kind.len() {
+            for &i in of_kind.iter().filter(|&&i| !has_photo(i)) {
+                diags.warning_hint(
+                    &site.reports[i].body.path,
+                    Pos::new(1, 1),
+                    format!("这篇{}报道没有照片（同类报道 {with}/{} 篇配有照片）", k.name, of_kind.len()),
+                    "测评时通常要求每次活动有 2–3 张能看出单位名称的现场照片：把照片放进报道文件夹，正文写 ![照片说明](照片.jpg)",
+                );
+            }
+        }
+    }
+}
+
+fn site_view(site: &Site, routes: &Routes, has_code: bool, has_photos: bool) -> SiteView {
     let c = &site.config;
     let mut nav = vec![
         NavItem {
@@ -517,6 +552,13 @@ fn site_view(site: &Site, routes: &Routes, has_code: bool) -> SiteView {
                 key: format!("kind-{}", k.id),
             });
         }
+    }
+    if has_photos {
+        nav.push(NavItem {
+            title: "文明风采".into(),
+            url: routes.url("gallery/"),
+            key: "gallery".into(),
+        });
     }
     nav.push(NavItem {
         title: "测评材料".into(),
@@ -670,10 +712,16 @@ fn report_card(
         });
     // The cover shows as a thumbnail: the body's own processed copy when the
     // photo is also in the text, else processed here.
-    let in_body = r.cover.as_deref().and_then(|c| body.images.iter().find(|p| p.written == c));
+    let in_body = r
+        .cover
+        .as_deref()
+        .and_then(|c| body.images.iter().find(|p| p.written == c));
     let (cover, cover_alt) = match (in_body, &cover) {
         (Some(p), _) => (Some(p.thumb.clone()), p.alt.clone()),
-        (None, Some(url)) => (cover_thumb(images, routes, r, &route, assets).or(Some(url.clone())), r.title.clone()),
+        (None, Some(url)) => (
+            cover_thumb(images, routes, r, &route, assets).or(Some(url.clone())),
+            r.title.clone(),
+        ),
         (None, None) => (None, r.title.clone()),
     };
     ReportCard {
@@ -705,7 +753,13 @@ fn report_card(
     }
 }
 
-fn cover_thumb(images: &ImageSet, routes: &Routes, r: &Report, route: &str, assets: &mut Vec<Asset>) -> Option<String> {
+fn cover_thumb(
+    images: &ImageSet,
+    routes: &Routes,
+    r: &Report,
+    route: &str,
+    assets: &mut Vec<Asset>,
+) -> Option<String> {
     let (_, asset) = routes.asset(&r.body.dir, route, r.cover.as_deref()?).ok()?;
     let asset = asset?;
     if !crate::images::is_raster(&asset.source) {
@@ -714,7 +768,10 @@ fn cover_thumb(images: &ImageSet, routes: &Routes, r: &Report, route: &str, asse
     let processed = images.process(&asset.source);
     let p = processed.as_ref().as_ref().ok()?;
     let output = p.output_path(&asset.output, &p.thumb);
-    assets.push(Asset { source: p.thumb.file.clone(), output: output.clone() });
+    assets.push(Asset {
+        source: p.thumb.file.clone(),
+        output: output.clone(),
+    });
     Some(routes.url(&output))
 }
 
@@ -1420,6 +1477,62 @@ impl Renderer<'_> {
             &site.table.bonus.as_ref().and_then(|b| b.text.clone()),
         );
         self.render_to("dossier.html", &ctx, "dossier/", files, diags);
+
+        // Gallery (文明风采): every photo, newest first, linked to its report.
+        let photos: Vec<GalleryPhoto> = self
+            .bodies
+            .iter()
+            .enumerate()
+            .flat_map(|(i, b)| {
+                b.images.iter().map(move |p| GalleryPhoto {
+                    photo: p.clone(),
+                    report: Link {
+                        title: self.cards[i].title.clone(),
+                        url: self.cards[i].url.clone(),
+                    },
+                    date: self.cards[i].date.clone(),
+                    report_index: i,
+                })
+            })
+            .collect();
+        let pages = paginate("gallery/", photos.len(), gallery_per_page(site));
+        let total_pages = pages.len();
+        for (k, (route, range)) in pages.iter().enumerate() {
+            if photos.is_empty() {
+                break;
+            }
+            let shown = &photos[range.clone()];
+            if self.dirty.is_some()
+                && !self.wants(&shown.iter().map(|p| p.report_index).collect::<Vec<_>>())
+            {
+                continue;
+            }
+            let pagination = Pagination {
+                current: k + 1,
+                total_pages,
+                total_items: photos.len(),
+                prev: (k > 0).then(|| self.routes.url(&pages[k - 1].0)),
+                next: pages.get(k + 1).map(|(r, _)| self.routes.url(r)),
+                pages: pages
+                    .iter()
+                    .enumerate()
+                    .map(|(j, (r, _))| PageLink {
+                        number: j + 1,
+                        url: self.routes.url(r),
+                        current: j == k,
+                    })
+                    .collect(),
+            };
+            let title = if k == 0 {
+                "文明风采".to_string()
+            } else {
+                format!("文明风采（第 {} 页）", k + 1)
+            };
+            let mut ctx = self.context("gallery", &title, route);
+            ctx.insert("photos", shown);
+            ctx.insert("pagination", &pagination);
+            self.render_to("gallery.html", &ctx, route, files, diags);
+        }
 
         // Search: the index is built after rendering (crate::search); this
         // page also offers the browse lists, so nothing needs JavaScript.

@@ -251,3 +251,12 @@ pub struct MonthCount {
     pub month: u32,
     pub count: usize,
 }
+
+#[derive(Serialize, Clone)]
+pub struct GalleryPhoto {
+    pub photo: crate::markdown::Photo,
+    pub report: Link,
+    pub date: String,
+    #[serde(skip)]
+    pub report_index: usize,
+}
