@@ -647,6 +647,7 @@ mod tests {
         };
         let ctx = PageContext {
             routes: &routes,
+            images: None,
             path: "a.md",
             dir: std::path::Path::new("/s/content/reports"),
             route: "reports/a/",
