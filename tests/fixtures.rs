@@ -69,7 +69,8 @@ fn evidence_by_item_and_by_criterion_and_pinyin_slugs() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let page = read(out.path(), "reports/zhi-yuan-fu-wu-jin-she-qu/index.html");
     assert!(
-        page.contains("href=\"/sub/path/progress/1/#item-1.2\">第 1 条第 2 项</a>"),
+        page.contains("href=\"/sub/path/progress/1/#item-1.2\"")
+            && page.contains(">第 1 条第 2 项</a>"),
         "{page}"
     );
     let b = read(out.path(), "reports/b/index.html");
