@@ -239,12 +239,12 @@ fn markdown_files(dir: &Path) -> Vec<(PathBuf, bool)> {
         })
         .collect();
     // A `.md` inside a bundle other than index.md is an asset of that bundle.
-    let bundles: Vec<PathBuf> = files
+    let bundles: std::collections::HashSet<PathBuf> = files
         .iter()
         .filter(|(_, b)| *b)
         .filter_map(|(p, _)| p.parent().map(Path::to_path_buf))
         .collect();
-    files.retain(|(p, bundle)| *bundle || !bundles.iter().any(|b| p.starts_with(b)));
+    files.retain(|(p, bundle)| *bundle || !p.ancestors().skip(1).any(|a| bundles.contains(a)));
     files
 }
 
