@@ -53,6 +53,12 @@ pub struct Footer {
     pub police: Option<String>,
     #[serde(default)]
     pub site_code: Option<String>,
+    /// 党政机关网站标识: the link to the unit's verification page …
+    #[serde(default)]
+    pub conac_url: Option<String>,
+    /// … and the mark's image under `static/` (served from the site itself).
+    #[serde(default)]
+    pub conac_image: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -192,6 +198,17 @@ pub fn parse(src: &SourceText, overrides: &Overrides, diags: &mut Diagnostics) -
     let per_page = per_page.unwrap_or(20);
     if per_page == 0 {
         diags.error(&src.path, at("per_page"), "per_page 必须大于 0");
+    }
+    if footer.conac_url.is_some() {
+        match footer.conac_image.as_deref() {
+            None => diags.error_hint(
+                &src.path,
+                at("conac_url"),
+                "配置了党政机关网站标识链接（conac_url），但没有标识图片（conac_image）",
+                "把开办单位下发的标识图片放到 static/ 中，如 static/conac.png，再写 conac_image: conac.png",
+            ),
+            Some(_) => {}
+        }
     }
     if kinds.is_empty() {
         diags.error_hint(

@@ -97,6 +97,24 @@ pub fn load(root: &Path, overrides: &Overrides, diags: &mut Diagnostics) -> Opti
         ),
         None => Default::default(),
     };
+    if let Some(img) = config
+        .as_ref()
+        .and_then(|c| c.footer.conac_image.as_deref())
+    {
+        let file = crate::links::join_lexically(&root.join("static"), img.trim_start_matches('/'));
+        if !file.is_some_and(|f| f.starts_with(root.join("static")) && f.is_file()) {
+            diags.error_hint(
+                "site.yaml",
+                source::find_key(
+                    &std::fs::read_to_string(root.join("site.yaml")).unwrap_or_default(),
+                    "conac_image",
+                )
+                .unwrap_or_default(),
+                format!("找不到党政机关网站标识图片 static/{img}"),
+                "标识图片须放在站点的 static/ 文件夹中（不能引用外部网站的图片）",
+            );
+        }
+    }
     // Reports are checked even without a config or table, so one run still
     // shows every problem in the site.
     let fallback;

@@ -203,3 +203,32 @@ fn report_pages_carry_the_norm_meta_tags() {
         assert!(list.contains(tag), "list page missing {tag}");
     }
 }
+
+#[test]
+fn footer_carries_the_government_site_mark_when_configured() {
+    let site = minimal_site();
+    let yaml = std::fs::read_to_string(site.path().join("site.yaml")).unwrap();
+    let with_mark = format!("{yaml}footer:\n  sponsor: 测试单位办公室\n  site_code: \"4300000001\"\n  icp: 湘ICP备12345678号\n  police: 湘公网安备 43010000000001号\n  conac_url: https://bszs.conac.cn/sitename?method=show&id=TEST\n  conac_image: conac.png\n");
+    write(site.path(), "site.yaml", &with_mark);
+    // The mark's image must be on the site itself.
+    let run = wenming(&["check", "--root", site.path().to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("找不到党政机关网站标识图片 static/conac.png"),
+        "{}",
+        run.stderr
+    );
+    std::fs::create_dir_all(site.path().join("static")).unwrap();
+    std::fs::write(site.path().join("static/conac.png"), b"\x89PNG").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = build(site.path(), out.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let home = read(out.path(), "index.html");
+    assert!(home.contains("<a href=\"https://bszs.conac.cn/sitename?method=show&amp;id=TEST\" rel=\"noopener\"><img src=\"/sub/path/conac.png\" alt=\"党政机关网站标识\""), "{home}");
+    assert!(home.contains("主办单位：测试单位办公室"));
+    assert!(home.contains("网站标识码：4300000001"));
+    assert!(home.contains(">湘ICP备12345678号</a>") && home.contains("https://beian.miit.gov.cn/"));
+    assert!(home.contains(">湘公网安备 43010000000001号</a>"));
+    assert!(home.contains("<meta name=\"SiteIDCode\" content=\"4300000001\">"));
+}
