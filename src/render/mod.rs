@@ -18,6 +18,7 @@ use include_dir::{include_dir, Dir};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 use tera::{Context, Tera};
 use views::*;
 
@@ -234,8 +235,8 @@ struct Renderer<'a> {
     routes: Routes,
     site_view: SiteView,
     cards: Vec<ReportCard>,
-    bodies: Vec<Rendered>,
-    page_bodies: Vec<Rendered>,
+    bodies: Vec<Arc<Rendered>>,
+    page_bodies: Vec<Arc<Rendered>>,
     criteria: BTreeMap<u32, CriterionView>,
     /// Report indices whose pages must be rendered; `None` renders all.
     dirty: Option<HashSet<usize>>,
@@ -246,7 +247,7 @@ struct Renderer<'a> {
 /// path and invalidated by a hash of everything the result depends on.
 #[derive(Default)]
 pub struct Cache {
-    bodies: HashMap<String, (u64, Rendered, Diagnostics)>,
+    bodies: HashMap<String, (u64, Arc<Rendered>, Diagnostics)>,
     /// Processed photos, remembered across rebuilds of `wenming serve`.
     images: Option<ImageSet>,
     /// Hash of what every page shows in its frame (navigation, head): when it
@@ -322,7 +323,7 @@ pub fn render_selected(
         let key = body_key(body, &route, routes_hash);
         if let Some((k, r, d)) = cached.get(&body.path) {
             if *k == key {
-                return (key, r.clone(), d.clone());
+                return (key, Arc::clone(r), d.clone());
             }
         }
         let mut d = Diagnostics::new();
@@ -334,14 +335,14 @@ pub fn render_selected(
             route: &route,
             first_line: body.first_line,
         };
-        (key, markdown::render(&body.markdown, &ctx, &mut d), d)
+        (key, Arc::new(markdown::render(&body.markdown, &ctx, &mut d)), d)
     };
-    let report_results: Vec<(u64, Rendered, Diagnostics)> = site
+    let report_results: Vec<(u64, Arc<Rendered>, Diagnostics)> = site
         .reports
         .par_iter()
         .map(|r| render_body(&r.body, Site::report_route(r)))
         .collect();
-    let page_results: Vec<(u64, Rendered, Diagnostics)> = site
+    let page_results: Vec<(u64, Arc<Rendered>, Diagnostics)> = site
         .pages
         .par_iter()
         .map(|p| render_body(&p.body, Site::page_route(p)))
@@ -350,13 +351,13 @@ pub fn render_selected(
     let mut bodies = Vec::with_capacity(report_results.len());
     for (r, (key, rendered, d)) in site.reports.iter().zip(report_results) {
         diags.extend(d.clone());
-        fresh.insert(r.body.path.clone(), (key, rendered.clone(), d));
+        fresh.insert(r.body.path.clone(), (key, Arc::clone(&rendered), d));
         bodies.push(rendered);
     }
     let mut page_bodies = Vec::with_capacity(page_results.len());
     for (p, (key, rendered, d)) in site.pages.iter().zip(page_results) {
         diags.extend(d.clone());
-        fresh.insert(p.body.path.clone(), (key, rendered.clone(), d));
+        fresh.insert(p.body.path.clone(), (key, Arc::clone(&rendered), d));
         page_bodies.push(rendered);
     }
     cache.bodies = fresh;
@@ -510,7 +511,7 @@ fn gallery_per_page(site: &Site) -> usize {
 
 /// Assessors look for 2–3 photos per activity. Where most reports of a
 /// kind have photos, the ones without are probably missing theirs.
-fn warn_missing_photos(site: &Site, bodies: &[Rendered], diags: &mut Diagnostics) {
+fn warn_missing_photos(site: &Site, bodies: &[Arc<Rendered>], diags: &mut Diagnostics) {
     let has_photo = |i: usize| !bodies[i].images.is_empty() || site.reports[i].cover.is_some();
     for k in &site.config.kinds {
         let of_kind: Vec<usize> = (0..site.reports.len())
@@ -1293,7 +1294,7 @@ impl Renderer<'_> {
                     .collect();
                 let view = ReportView {
                     card: &self.cards[i],
-                    content: self.bodies[i].html.clone(),
+                    content: &self.bodies[i].html,
                     tags: r.tags.clone(),
                     attachments,
                     reading_minutes: markdown::reading_minutes(&self.bodies[i].text),

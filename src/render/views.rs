@@ -84,7 +84,7 @@ pub struct FileView {
 pub struct ReportView<'a> {
     #[serde(flatten)]
     pub card: &'a ReportCard,
-    pub content: String,
+    pub content: &'a str,
     pub tags: Vec<String>,
     pub attachments: Vec<FileView>,
     pub reading_minutes: usize,
