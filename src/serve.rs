@@ -315,18 +315,15 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
         .unwrap_or_else(|_| opts.build.output.clone());
     // Watch before the first build, so no edit made after start is missed.
     let (tx, rx) = std::sync::mpsc::channel();
-    let mut debouncer = notify_debouncer_mini::new_debouncer(Duration::from_millis(30), tx)
-        .context("无法监视文件变化")?;
-    use notify::RecursiveMode;
-    debouncer
-        .watcher()
+    use notify::{RecursiveMode, Watcher};
+    let mut watcher = notify::recommended_watcher(tx).context("无法监视文件变化")?;
+    watcher
         .watch(&root, RecursiveMode::NonRecursive)
         .context("无法监视站点文件夹")?;
     for dir in ["data", "content", "static", "themes"] {
         let p = root.join(dir);
         if p.is_dir() {
-            debouncer
-                .watcher()
+            watcher
                 .watch(&p, RecursiveMode::Recursive)
                 .with_context(|| format!("无法监视 {dir}"))?;
         }
@@ -382,11 +379,9 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
         });
     }
 
-    for events in rx {
-        let Ok(events) = events else { continue };
+    while let Some(events) = next_batch(&rx) {
         let mut changed: Vec<PathBuf> = events
             .into_iter()
-            .map(|e| e.path)
             .filter(|p| !ignored(&root, &output, p))
             .collect();
         changed.sort();
@@ -425,6 +420,57 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Changes worth a rebuild: content written, files created, removed or
+/// renamed. Reads (inotify reports every open, including our own) are not.
+fn is_change(kind: &notify::EventKind) -> bool {
+    use notify::event::{EventKind, ModifyKind};
+    match kind {
+        EventKind::Create(_) | EventKind::Remove(_) => true,
+        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        EventKind::Modify(_) => true,
+        EventKind::Access(notify::event::AccessKind::Close(notify::event::AccessMode::Write)) => {
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Wait for the next change, then gather the burst it belongs to (an
+/// editor's save is several events) until 30 ms pass quietly.
+fn next_batch(
+    rx: &std::sync::mpsc::Receiver<notify::Result<notify::Event>>,
+) -> Option<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    loop {
+        let event = rx.recv().ok()?;
+        if let Ok(e) = event {
+            if is_change(&e.kind) {
+                paths.extend(e.paths);
+                break;
+            }
+        }
+    }
+    // Quiet means no *change* for 30 ms (reads keep arriving meanwhile).
+    let quiet = Duration::from_millis(30);
+    let mut last_change = std::time::Instant::now();
+    loop {
+        let left = quiet.saturating_sub(last_change.elapsed());
+        if left.is_zero() {
+            break;
+        }
+        match rx.recv_timeout(left) {
+            Ok(Ok(e)) if is_change(&e.kind) => {
+                paths.extend(e.paths);
+                last_change = std::time::Instant::now();
+            }
+            Ok(_) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return None,
+        }
+    }
+    Some(paths)
 }
 
 fn session_base(session: &Session) -> String {

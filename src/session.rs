@@ -153,8 +153,23 @@ impl Session {
         let order: Vec<String> = site.reports.iter().map(|r| r.body.path.clone()).collect();
         // Partial rendering is only sound when the reports keep their places.
         let selection = selection.filter(|_| self.last_ok && order == self.order);
-        let (files, partial) =
+        let (mut files, partial) =
             render::render_selected(&site, &mut self.cache, selection.as_ref(), &mut diags);
+        // The search index covers every page; it is rebuilt on full renders.
+        if self.opts.search && !partial && !diags.has_errors() {
+            let pages = files.iter().filter_map(|f| match &f.content {
+                Content::Bytes(b) if f.path.ends_with(".html") => Some((f.path.as_str(), &b[..])),
+                _ => None,
+            });
+            match crate::search::index(site.config.base_path(), pages) {
+                Ok(index) => files.extend(index),
+                Err(e) => diags.error(
+                    "search",
+                    crate::diagnostic::Pos::default(),
+                    format!("生成搜索索引失败：{e}"),
+                ),
+            }
+        }
         report.external = self.cache.external_links();
         report.unit = site.progress.unit.clone();
         report.reports = site.reports.len();

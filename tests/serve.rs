@@ -99,6 +99,12 @@ fn serves_edits_keeps_last_good_site_on_errors_and_refuses_traversal() {
     assert_eq!(status, 302);
     assert!(head.contains("Location: /wmcj/"), "{head}");
 
+    // Idle means idle: the server's own reads never trigger a rebuild.
+    let version = |port| text(port, "/wmcj/__wenming/state").1;
+    let before = version(port);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(version(port), before, "rebuilt without any edit");
+
     // An edit is served.
     let report = root.join("content/reports/2022-09-15-community-service/index.md");
     let original = std::fs::read_to_string(&report).unwrap();

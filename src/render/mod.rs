@@ -241,6 +241,9 @@ struct Renderer<'a> {
     /// Report indices whose pages must be rendered; `None` renders all.
     dirty: Option<HashSet<usize>>,
     dirty_criteria: BTreeSet<u32>,
+    /// When an edit changed nothing but a report's own page (its card,
+    /// photos and place in every list are as before): just those pages.
+    only_reports: Option<HashSet<usize>>,
 }
 
 /// Rendered Markdown kept between builds of `wenming serve`, keyed by source
@@ -250,6 +253,8 @@ pub struct Cache {
     bodies: HashMap<String, (u64, Arc<Rendered>, Diagnostics)>,
     /// Processed photos, remembered across rebuilds of `wenming serve`.
     images: Option<ImageSet>,
+    /// What lists show of each report (card and photos), by source path.
+    shown: HashMap<String, (ReportCard, Vec<markdown::Photo>)>,
     /// Hash of what every page shows in its frame (navigation, head): when it
     /// changes, no page can be skipped.
     frame: u64,
@@ -335,7 +340,11 @@ pub fn render_selected(
             route: &route,
             first_line: body.first_line,
         };
-        (key, Arc::new(markdown::render(&body.markdown, &ctx, &mut d)), d)
+        (
+            key,
+            Arc::new(markdown::render(&body.markdown, &ctx, &mut d)),
+            d,
+        )
     };
     let report_results: Vec<(u64, Arc<Rendered>, Diagnostics)> = site
         .reports
@@ -397,7 +406,26 @@ pub fn render_selected(
         }
         set
     });
+    let shown: HashMap<String, (ReportCard, Vec<markdown::Photo>)> = site
+        .reports
+        .iter()
+        .zip(cards.iter().zip(&bodies))
+        .map(|(r, (card, body))| (r.body.path.clone(), (card.clone(), body.images.clone())))
+        .collect();
+    let only_reports = selection.and_then(|sel| {
+        let mut only = HashSet::new();
+        for path in &sel.reports {
+            let i = site.reports.iter().position(|r| &r.body.path == path)?;
+            if cache.shown.get(path) != shown.get(path) {
+                return None;
+            }
+            only.insert(i);
+        }
+        Some(only)
+    });
+    cache.shown = shown;
     let mut renderer = Renderer {
+        only_reports,
         site,
         tera,
         routes,
@@ -1143,7 +1171,110 @@ impl Renderer<'_> {
         }
     }
 
+    /// One page per report (those selected, in an incremental build).
+    fn report_pages(
+        &self,
+        files: &mut Vec<OutputFile>,
+        assets: &mut Vec<Asset>,
+        diags: &mut Diagnostics,
+    ) {
+        let site = self.site;
+        let rendered_reports: Vec<(String, Result<String, String>)> = site
+            .reports
+            .par_iter()
+            .enumerate()
+            .filter(|(i, _)| match &self.only_reports {
+                Some(only) => only.contains(i),
+                None => self.wants(&[*i]),
+            })
+            .map(|(i, r)| {
+                let route = Site::report_route(r);
+                let mut local = Vec::new();
+                let mut d = Diagnostics::new();
+                let attachments: Vec<FileView> = r
+                    .attachments
+                    .iter()
+                    .filter_map(|a| {
+                        file_view(
+                            &self.routes,
+                            &r.body.dir,
+                            &route,
+                            a,
+                            &r.body.path,
+                            r.pos_of("attachments", a),
+                            &mut local,
+                            &mut d,
+                        )
+                    })
+                    .collect();
+                let view = ReportView {
+                    card: &self.cards[i],
+                    content: &self.bodies[i].html,
+                    tags: r.tags.clone(),
+                    attachments,
+                    reading_minutes: markdown::reading_minutes(&self.bodies[i].text),
+                    extra: &r.extra,
+                    pub_time: format!(
+                        "{} {}",
+                        r.date,
+                        r.time
+                            .map(|t| t.format("%H:%M").to_string())
+                            .unwrap_or_else(|| "00:00".into())
+                    ),
+                    absolute_url: format!(
+                        "{}{}",
+                        site.config.base_url,
+                        crate::links::encode_url_path(&route)
+                    ),
+                };
+                let mut ctx = self.context(&format!("kind-{}", r.kind), &r.title, &route);
+                ctx.insert("report", &view);
+                ctx.insert(
+                    "prev",
+                    &(i + 1 < self.cards.len()).then(|| Link {
+                        title: self.cards[i + 1].title.clone(),
+                        url: self.cards[i + 1].url.clone(),
+                    }),
+                );
+                ctx.insert(
+                    "next",
+                    &i.checked_sub(1).map(|j| Link {
+                        title: self.cards[j].title.clone(),
+                        url: self.cards[j].url.clone(),
+                    }),
+                );
+                let out = render_template(&self.tera, "report.html", &ctx);
+                (route, out, local, d)
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|(route, out, local, d)| {
+                assets.extend(local);
+                diags.extend(d);
+                (route, out)
+            })
+            .collect();
+        for (route, out) in rendered_reports {
+            match out {
+                Ok(html) => files.push(OutputFile {
+                    path: format!("{route}index.html"),
+                    content: Content::Bytes(html.into_bytes().into()),
+                }),
+                Err(e) => diags.error(
+                    &format!("themes/{}/templates/report.html", site.config.theme),
+                    Pos::default(),
+                    format!("渲染 /{route} 时模板出错：{e}"),
+                ),
+            }
+        }
+    }
+
     fn pages(&self, files: &mut Vec<OutputFile>, assets: &mut Vec<Asset>, diags: &mut Diagnostics) {
+        if self.only_reports.is_some() {
+            // Only report text changed: nothing that lists reports differs.
+            self.report_pages(files, assets, diags);
+            return;
+        }
         let site = self.site;
         let categories = self.categories();
         let unit = self.unit();
@@ -1267,91 +1398,7 @@ impl Renderer<'_> {
                 diags,
             );
         }
-        let rendered_reports: Vec<(String, Result<String, String>)> = site
-            .reports
-            .par_iter()
-            .enumerate()
-            .filter(|(i, _)| self.wants(&[*i]))
-            .map(|(i, r)| {
-                let route = Site::report_route(r);
-                let mut local = Vec::new();
-                let mut d = Diagnostics::new();
-                let attachments: Vec<FileView> = r
-                    .attachments
-                    .iter()
-                    .filter_map(|a| {
-                        file_view(
-                            &self.routes,
-                            &r.body.dir,
-                            &route,
-                            a,
-                            &r.body.path,
-                            r.pos_of("attachments", a),
-                            &mut local,
-                            &mut d,
-                        )
-                    })
-                    .collect();
-                let view = ReportView {
-                    card: &self.cards[i],
-                    content: &self.bodies[i].html,
-                    tags: r.tags.clone(),
-                    attachments,
-                    reading_minutes: markdown::reading_minutes(&self.bodies[i].text),
-                    extra: &r.extra,
-                    pub_time: format!(
-                        "{} {}",
-                        r.date,
-                        r.time
-                            .map(|t| t.format("%H:%M").to_string())
-                            .unwrap_or_else(|| "00:00".into())
-                    ),
-                    absolute_url: format!(
-                        "{}{}",
-                        site.config.base_url,
-                        crate::links::encode_url_path(&route)
-                    ),
-                };
-                let mut ctx = self.context(&format!("kind-{}", r.kind), &r.title, &route);
-                ctx.insert("report", &view);
-                ctx.insert(
-                    "prev",
-                    &(i + 1 < self.cards.len()).then(|| Link {
-                        title: self.cards[i + 1].title.clone(),
-                        url: self.cards[i + 1].url.clone(),
-                    }),
-                );
-                ctx.insert(
-                    "next",
-                    &i.checked_sub(1).map(|j| Link {
-                        title: self.cards[j].title.clone(),
-                        url: self.cards[j].url.clone(),
-                    }),
-                );
-                let out = render_template(&self.tera, "report.html", &ctx);
-                (route, out, local, d)
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .map(|(route, out, local, d)| {
-                assets.extend(local);
-                diags.extend(d);
-                (route, out)
-            })
-            .collect();
-        for (route, out) in rendered_reports {
-            match out {
-                Ok(html) => files.push(OutputFile {
-                    path: format!("{route}index.html"),
-                    content: Content::Bytes(html.into_bytes().into()),
-                }),
-                Err(e) => diags.error(
-                    &format!("themes/{}/templates/report.html", site.config.theme),
-                    Pos::default(),
-                    format!("渲染 /{route} 时模板出错：{e}"),
-                ),
-            }
-        }
+        self.report_pages(files, assets, diags);
 
         // Offices
         let offices: Vec<(OfficeView, Vec<usize>)> = site

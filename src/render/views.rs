@@ -34,13 +34,13 @@ pub struct SiteView {
     pub has_code: bool,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, PartialEq)]
 pub struct Link {
     pub title: String,
     pub url: String,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, PartialEq)]
 pub struct CitationView {
     /// `16` or `23.2`
     pub label: String,
@@ -51,7 +51,7 @@ pub struct CitationView {
     pub text: String,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, PartialEq)]
 pub struct ReportCard {
     pub title: String,
     pub url: String,
