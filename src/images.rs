@@ -274,7 +274,10 @@ fn write_variant(
     };
     let dir = file.parent().expect("cache file has a folder");
     std::fs::create_dir_all(dir).map_err(|e| format!("无法创建图片缓存 {}：{e}", dir.display()))?;
-    let tmp = file.with_extension(format!("{ext}.tmp{}", std::process::id()));
+    // Unique per process and per call: two threads may process identical photos.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = file.with_extension(format!("{ext}.tmp{}-{n}", std::process::id()));
     let out = std::fs::File::create(&tmp).map_err(|e| format!("无法写入图片缓存：{e}"))?;
     let mut out = std::io::BufWriter::new(out);
     let result = if ext == "png" {

@@ -165,17 +165,17 @@ pub fn cjk_emphasis_prepass(src: &str) -> std::borrow::Cow<'_, str> {
         let before = start.checked_sub(1).map(|j| chars[j]);
         let after = chars.get(i).copied();
         let solid = |c: Option<char>| c.is_some_and(|c| !c.is_whitespace());
-        // Closing after Chinese punctuation, followed by text.
-        if before.is_some_and(is_cjk_punctuation) && solid(after) {
+        let punct =
+            |c: Option<char>| c.is_some_and(|c| c.is_ascii_punctuation() || is_cjk_punctuation(c));
+        // Closing after Chinese punctuation, followed by text. (With
+        // punctuation on both sides the run already flanks both ways.)
+        if before.is_some_and(is_cjk_punctuation) && solid(after) && !punct(after) {
             out.push(JOINER);
             changed = true;
         }
         out.extend(&chars[start..i]);
         // Opening before Chinese punctuation, preceded by text.
-        if after.is_some_and(is_cjk_punctuation)
-            && solid(before)
-            && !before.is_some_and(is_cjk_punctuation)
-        {
+        if after.is_some_and(is_cjk_punctuation) && solid(before) && !punct(before) {
             out.push(JOINER);
             changed = true;
         }
@@ -676,6 +676,14 @@ mod tests {
                 "<p>本次活动<strong>圆满完成。</strong>下一步</p>\n",
             ),
             ("这是**加粗**文字", "<p>这是<strong>加粗</strong>文字</p>\n"),
+            (
+                "开展，**“学雷锋”**活动",
+                "<p>开展，<strong>“学雷锋”</strong>活动</p>\n",
+            ),
+            (
+                "加强“四史”、**“形势政策”**教育",
+                "<p>加强“四史”、<strong>“形势政策”</strong>教育</p>\n",
+            ),
             (
                 "`**，**x` 与 \\**，**",
                 "<p><code>**，**x</code> 与 **，**</p>\n",

@@ -164,6 +164,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "archive",
     "dossier",
     "search",
+    "gallery",
     "static",
     "page",
     "feed.xml",

@@ -87,22 +87,23 @@ pub fn index<'a>(
     base_path: &str,
     pages: impl Iterator<Item = (&'a str, &'a [u8])>,
 ) -> Result<Vec<OutputFile>, String> {
-    let pages: Vec<(String, String)> = pages
+    // Pages are handed over one at a time, so at most one extra copy of a
+    // page is alive while Pagefind reads it.
+    let pages = pages
         .filter(|(path, html)| indexable(path, html))
         .map(|(path, html)| {
             (
                 page_url(base_path, path),
                 String::from_utf8_lossy(html).into_owned(),
             )
-        })
-        .collect();
+        });
     // Pagefind panics on a few environment failures (no current directory);
     // a failed index must be a reported error, not a crashed build or server.
-    std::panic::catch_unwind(move || build(pages))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || build(pages)))
         .unwrap_or_else(|_| Err("建立搜索索引时出错（Pagefind 异常退出）".to_string()))
 }
 
-fn build(pages: Vec<(String, String)>) -> Result<Vec<OutputFile>, String> {
+fn build(pages: impl Iterator<Item = (String, String)>) -> Result<Vec<OutputFile>, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| format!("无法启动建立搜索索引所需的运行时：{e}"))?;

@@ -394,6 +394,21 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
         }
         let (report, files) = session.rebuild(&changed);
         shared.publish(&report, files, &session);
+        // The edited page is on screen; now catch the search index up,
+        // quietly (open pages need no reload for it).
+        match session.refresh_search() {
+            Ok(index) if !index.is_empty() => {
+                let mut state = shared.state.lock().expect("state lock");
+                state
+                    .files
+                    .retain(|p, _| !p.starts_with(crate::search::DIR));
+                for f in index {
+                    state.files.insert(f.path, f.content);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("警告：更新搜索索引失败：{e}"),
+        }
         print_report(&report);
         let names: Vec<String> = changed
             .iter()

@@ -26,6 +26,8 @@ pub struct Session {
     /// Report source paths in site order after the last good build.
     order: Vec<String>,
     last_ok: bool,
+    /// An incremental build left the search index behind the pages.
+    search_stale: bool,
     /// The complete output of the last good build, by site-relative path.
     pub files: BTreeMap<String, Content>,
 }
@@ -60,6 +62,7 @@ impl Session {
             cache: render::Cache::default(),
             order: Vec::new(),
             last_ok: false,
+            search_stale: false,
             files: BTreeMap::new(),
         })
     }
@@ -157,11 +160,19 @@ impl Session {
             render::render_selected(&site, &mut self.cache, selection.as_ref(), &mut diags);
         // The search index covers every page; it is rebuilt on full renders.
         if self.opts.search && !partial && !diags.has_errors() {
-            let pages = files.iter().filter_map(|f| match &f.content {
-                Content::Bytes(b) if f.path.ends_with(".html") => Some((f.path.as_str(), &b[..])),
-                _ => None,
-            });
-            match crate::search::index(site.config.base_path(), pages) {
+            // Path order, as refresh_search gives: the index depends on it.
+            let mut pages: Vec<(&str, &[u8])> = files
+                .iter()
+                .filter_map(|f| match &f.content {
+                    Content::Bytes(b) if f.path.ends_with(".html") => {
+                        Some((f.path.as_str(), &b[..]))
+                    }
+                    _ => None,
+                })
+                .collect();
+            pages.sort_by(|a, b| a.0.cmp(b.0));
+            pages.dedup_by(|a, b| a.0 == b.0);
+            match crate::search::index(site.config.base_path(), pages.into_iter()) {
                 Ok(index) => files.extend(index),
                 Err(e) => diags.error(
                     "search",
@@ -185,11 +196,37 @@ impl Session {
             for f in &files {
                 self.files.insert(f.path.clone(), f.content.clone());
             }
+            self.search_stale = partial && self.opts.search;
             report.files = self.files.len();
         }
         report.diagnostics = diags;
         report.elapsed = started.elapsed();
         (report, files)
+    }
+
+    /// Bring the search index up to date with the pages after incremental
+    /// builds (indexing every page takes a while, so `serve` does it after
+    /// the edited page is already shown). Returns the new index files.
+    pub fn refresh_search(&mut self) -> Result<Vec<OutputFile>, String> {
+        if !self.search_stale {
+            return Ok(Vec::new());
+        }
+        let base = match &self.inputs {
+            Some(i) => i.config.base_path().to_string(),
+            None => return Ok(Vec::new()),
+        };
+        let pages = self.files.iter().filter_map(|(path, c)| match c {
+            Content::Bytes(b) if path.ends_with(".html") => Some((path.as_str(), &b[..])),
+            _ => None,
+        });
+        let index = crate::search::index(&base, pages)?;
+        self.files
+            .retain(|path, _| !path.starts_with(crate::search::DIR));
+        for f in &index {
+            self.files.insert(f.path.clone(), f.content.clone());
+        }
+        self.search_stale = false;
+        Ok(index)
     }
 
     /// The complete current output, in path order.

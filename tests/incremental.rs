@@ -25,7 +25,8 @@ fn session(root: &Path) -> Session {
     s
 }
 
-fn assert_same_as_full(s: &Session, root: &Path) {
+fn assert_same_as_full(s: &mut Session, root: &Path) {
+    s.refresh_search().unwrap();
     let fresh = session(root);
     let diff = differences(&s.files, &fresh.files);
     assert!(
@@ -73,7 +74,7 @@ fn body_edit_renders_only_what_shows_the_report() {
         !files.iter().any(|f| f.path == "progress/1/index.html"),
         "criterion 1 does not cite it"
     );
-    assert_same_as_full(&s, &root);
+    assert_same_as_full(&mut s, &root);
 }
 
 #[test]
@@ -85,12 +86,12 @@ fn title_participants_and_summary_edits_match_a_full_build() {
     edit(&path, "title: ", "title: （修改）");
     let (r, _) = s.rebuild(&[path.clone()]);
     assert!(r.ok());
-    assert_same_as_full(&s, &root);
+    assert_same_as_full(&mut s, &root);
     let path = root.join("content/reports/2022-09-15-community-service/index.md");
     edit(&path, "participants: 32", "participants: 33");
     let (r, _) = s.rebuild(&[path]);
     assert!(r.ok() && r.incremental);
-    assert_same_as_full(&s, &root);
+    assert_same_as_full(&mut s, &root);
 }
 
 #[test]
@@ -102,15 +103,15 @@ fn moving_a_report_between_criteria_kinds_or_dates_matches_a_full_build() {
     edit(&path, "criteria: [16", "criteria: [17, 16");
     let (r, _) = s.rebuild(&[path.clone()]);
     assert!(r.ok());
-    assert_same_as_full(&s, &root);
+    assert_same_as_full(&mut s, &root);
     edit(&path, "kind: volunteer", "kind: news");
     let (r, _) = s.rebuild(&[path.clone()]);
     assert!(r.ok());
-    assert_same_as_full(&s, &root);
+    assert_same_as_full(&mut s, &root);
     edit(&path, "date: 2022-09-15", "date: 2022-11-29");
     let (r, _) = s.rebuild(&[path]);
     assert!(r.ok());
-    assert_same_as_full(&s, &root);
+    assert_same_as_full(&mut s, &root);
 }
 
 #[test]
@@ -123,12 +124,12 @@ fn adding_and_deleting_reports_match_a_full_build() {
     let (r, _) = s.rebuild(&[new.clone()]);
     assert!(r.ok());
     assert!(s.files.contains_key("reports/new/index.html"));
-    assert_same_as_full(&s, &root);
+    assert_same_as_full(&mut s, &root);
     std::fs::remove_file(&new).unwrap();
     let (r, _) = s.rebuild(&[new]);
     assert!(r.ok());
     assert!(!s.files.contains_key("reports/new/index.html"));
-    assert_same_as_full(&s, &root);
+    assert_same_as_full(&mut s, &root);
 }
 
 #[test]
@@ -153,7 +154,7 @@ fn a_broken_edit_keeps_the_last_good_output_and_the_next_good_one_recovers() {
     edit(&path, "kind: readin", "kind: reading");
     let (r, _) = s.rebuild(&[path]);
     assert!(r.ok(), "{:?}", r.diagnostics.sorted());
-    assert_same_as_full(&s, &root);
+    assert_same_as_full(&mut s, &root);
 }
 
 #[test]
@@ -168,7 +169,7 @@ fn data_and_template_changes_rebuild_everything() {
     );
     let (r, _) = s.rebuild(&[ledger]);
     assert!(r.ok() && !r.incremental);
-    assert_same_as_full(&s, &root);
+    assert_same_as_full(&mut s, &root);
     write(
         &root,
         "themes/default/templates/404.html",
@@ -176,5 +177,5 @@ fn data_and_template_changes_rebuild_everything() {
     );
     let (r, _) = s.rebuild(&[root.join("themes/default/templates/404.html")]);
     assert!(r.ok() && !r.incremental);
-    assert_same_as_full(&s, &root);
+    assert_same_as_full(&mut s, &root);
 }

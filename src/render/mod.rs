@@ -484,6 +484,7 @@ fn routes(site: &Site, statics: &[OutputFile]) -> Routes {
         "archive/",
         "dossier/",
         "search/",
+        "gallery/",
         "ledger.csv",
         "feed.xml",
         "sitemap.xml",
@@ -1546,9 +1547,6 @@ impl Renderer<'_> {
         let pages = paginate("gallery/", photos.len(), gallery_per_page(site));
         let total_pages = pages.len();
         for (k, (route, range)) in pages.iter().enumerate() {
-            if photos.is_empty() {
-                break;
-            }
             let shown = &photos[range.clone()];
             if self.dirty.is_some()
                 && !self.wants(&shown.iter().map(|p| p.report_index).collect::<Vec<_>>())
