@@ -26,7 +26,7 @@ struct Rng(u64);
 
 impl Rng {
     fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x5eed_0f_3e11_a11e)
+        Rng(seed ^ 0x005e_ed0f_3e11_a11e)
     }
     fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -163,10 +163,23 @@ fn kind_criteria(kind: &str) -> &'static [u32] {
 
 fn kind_tags(kind: &str) -> &'static [&'static str] {
     match kind {
-        "volunteer" => &["学雷锋", "社区服务", "志愿服务", "文明城市创建", "关爱行动", "青年志愿者"],
+        "volunteer" => &[
+            "学雷锋",
+            "社区服务",
+            "志愿服务",
+            "文明城市创建",
+            "关爱行动",
+            "青年志愿者",
+        ],
         "reading" => &["全民阅读", "书香机关", "读书分享", "职工书屋"],
         "integrity" => &["廉洁文化", "警示教育", "家风建设", "移风易俗"],
-        "study" => &["理论学习", "中心组学习", "党的二十大", "主题党日", "普法教育"],
+        "study" => &[
+            "理论学习",
+            "中心组学习",
+            "党的二十大",
+            "主题党日",
+            "普法教育",
+        ],
         "culture" => &["全民健身", "职工文化", "文体活动", "应急演练"],
         _ => &["文明创建", "工作部署", "创建测评", "文明科室"],
     }
@@ -291,6 +304,13 @@ const FUTURES: &[&str] = &[
     "把文明创建与业务工作同部署、同落实",
 ];
 
+const AIMS: &[&str] = &[
+    "推动文明创建工作取得新成效",
+    "不断巩固拓展创建成果",
+    "努力在全省文明创建中走在前、作表率",
+    "让文明创建成果更多惠及干部群众",
+];
+
 const LIST_LABELS: &[&str] = &[
     "强化组织领导",
     "突出学习教育",
@@ -326,7 +346,11 @@ const LEDGER_NOTES_DOING: &[&str] = &[
     "方案已印发，活动分批开展中",
     "初稿已形成，待领导小组审定",
 ];
-const LEDGER_NOTES_TODO: &[&str] = &["拟于年底前启动", "待责任处室制定方案", "尚未启动，需加快推进"];
+const LEDGER_NOTES_TODO: &[&str] = &[
+    "拟于年底前启动",
+    "待责任处室制定方案",
+    "尚未启动，需加快推进",
+];
 
 // ---------------------------------------------------------------------------
 // Sentences and blocks.
@@ -349,10 +373,7 @@ fn sentence(r: &mut Rng, subject: &str, kind_name: &str) -> String {
             r.pick(OBJ2),
             r.pick(RESULTS)
         ),
-        2 => format!(
-            "参加活动的党员干部纷纷表示，“{}”。",
-            r.pick(QUOTES)
-        ),
+        2 => format!("参加活动的党员干部纷纷表示，“{}”。", r.pick(QUOTES)),
         3 => format!(
             "据统计，{}今年以来已组织{}活动{}次，累计参与{}人次。",
             subject,
@@ -364,7 +385,7 @@ fn sentence(r: &mut Rng, subject: &str, kind_name: &str) -> String {
             "下一步，{}将{}，{}。",
             subject,
             r.pick(FUTURES),
-            r.pick(RESULTS)
+            r.pick(AIMS)
         ),
         5 => format!(
             "{}强调，要{}{}，{}{}，切实把文明创建各项任务落到实处。",
@@ -377,7 +398,13 @@ fn sentence(r: &mut Rng, subject: &str, kind_name: &str) -> String {
         _ => format!(
             "{}以{}为抓手，{}{}，{}。",
             r.pick(ACTORS),
-            r.pick(&["文明创建", "志愿服务", "主题活动", "“党建+文明创建”机制", "支部共建"]),
+            r.pick(&[
+                "文明创建",
+                "志愿服务",
+                "主题活动",
+                "“党建+文明创建”机制",
+                "支部共建"
+            ]),
             r.pick(VERB2),
             r.pick(OBJ2),
             r.pick(RESULTS)
@@ -409,7 +436,8 @@ fn list_block(r: &mut Rng, subject: &str, kind_name: &str) -> String {
 
 fn table_block(r: &mut Rng, offices: &[String]) -> String {
     let n = r.range(3, 5);
-    let mut out = String::from("| 序号 | 工作内容 | 责任处室 | 完成情况 |\n|:---:|:---|:---|:---:|\n");
+    let mut out =
+        String::from("| 序号 | 工作内容 | 责任处室 | 完成情况 |\n|:---:|:---|:---|:---:|\n");
     for (i, t) in r.distinct(n, TABLE_ITEMS.len()).into_iter().enumerate() {
         let _ = writeln!(
             out,
@@ -460,9 +488,17 @@ fn read_table(path: &Path) -> Result<Table, String> {
         .filter_map(|o| o.as_str().map(str::to_string))
         .collect();
     let mut criteria = Vec::new();
-    for cat in v["categories"].as_sequence().ok_or("criteria.yaml: no categories")? {
-        for c in cat["criteria"].as_sequence().ok_or("criteria.yaml: no criteria")? {
-            let id = c["id"].as_u64().ok_or("criteria.yaml: criterion without id")? as u32;
+    for cat in v["categories"]
+        .as_sequence()
+        .ok_or("criteria.yaml: no categories")?
+    {
+        for c in cat["criteria"]
+            .as_sequence()
+            .ok_or("criteria.yaml: no criteria")?
+        {
+            let id = c["id"]
+                .as_u64()
+                .ok_or("criteria.yaml: criterion without id")? as u32;
             let items = c["items"]
                 .as_sequence()
                 .ok_or("criteria.yaml: criterion without items")?
@@ -482,7 +518,12 @@ fn kinds_of(site_yaml: &str) -> Result<Vec<(String, String)>, String> {
         .as_sequence()
         .ok_or("site.yaml: no kinds")?
         .iter()
-        .filter_map(|k| Some((k["id"].as_str()?.to_string(), k["name"].as_str()?.to_string())))
+        .filter_map(|k| {
+            Some((
+                k["id"].as_str()?.to_string(),
+                k["name"].as_str()?.to_string(),
+            ))
+        })
         .collect();
     if kinds.is_empty() {
         return Err("site.yaml: no kinds".into());
@@ -529,7 +570,7 @@ fn ledger_yaml(r: &mut Rng, table: &Table) -> String {
             let key = format!("\"{}.{}\":", c.id, k + 1);
             let _ = writeln!(
                 out,
-                "{key:<8} {{ deadline: {deadline}, status: {status:<5}, score: {score}, note: {} }}",
+                "{key:<8} {{ deadline: {deadline}, status: {status}, score: {score}, note: {} }}",
                 q(note)
             );
         }
@@ -592,7 +633,13 @@ struct Ctx<'a> {
     photos: bool,
 }
 
-fn report(r: &mut Rng, cx: &Ctx, index: usize, date: NaiveDate, earlier: &[Meta]) -> (Meta, String) {
+fn report(
+    r: &mut Rng,
+    cx: &Ctx,
+    index: usize,
+    date: NaiveDate,
+    earlier: &[Meta],
+) -> (Meta, String) {
     let bundle = cx.photos || r.pct(10);
     let name = format!("{date}-r{index:05}");
     let (kind, kind_name) = &cx.kinds[r.below(cx.kinds.len())];
@@ -654,7 +701,10 @@ fn report(r: &mut Rng, cx: &Ctx, index: usize, date: NaiveDate, earlier: &[Meta]
     let tags: Vec<&str> = {
         let pool = kind_tags(kind);
         let n_tags = r.range(1, 3);
-        r.distinct(n_tags, pool.len()).into_iter().map(|i| pool[i]).collect()
+        r.distinct(n_tags, pool.len())
+            .into_iter()
+            .map(|i| pool[i])
+            .collect()
     };
 
     // Front matter.
@@ -687,7 +737,7 @@ fn report(r: &mut Rng, cx: &Ctx, index: usize, date: NaiveDate, earlier: &[Meta]
     fm.push_str("---\n");
 
     // Body.
-    let target = r.range(1500, 2800);
+    let target = r.range(1500, 2600);
     let mut body = format!(
         "本网讯（示例）{}月{}日，{subject}{theme}，{participants}名干部职工参加。{}\n\n",
         date.format("%-m"),
@@ -709,9 +759,21 @@ fn report(r: &mut Rng, cx: &Ctx, index: usize, date: NaiveDate, earlier: &[Meta]
     let n_head = r.range(2, 4);
     let heads = r.distinct(n_head, HEADINGS.len());
     let list_at = r.below(n_head);
-    let table_at = if r.pct(30) { Some(r.below(n_head)) } else { None };
-    let yaml_at = if r.pct(2) { Some(r.below(n_head)) } else { None };
-    let photo2_at = if cx.photos { Some(r.below(n_head)) } else { None };
+    let table_at = if r.pct(30) {
+        Some(r.below(n_head))
+    } else {
+        None
+    };
+    let yaml_at = if r.pct(2) {
+        Some(r.below(n_head))
+    } else {
+        None
+    };
+    let photo2_at = if cx.photos {
+        Some(r.below(n_head))
+    } else {
+        None
+    };
     let share = target.saturating_sub(body.chars().count()) / n_head;
     let chinese_nums = ["一", "二", "三", "四"];
     for (s, h) in heads.iter().enumerate() {
@@ -719,7 +781,14 @@ fn report(r: &mut Rng, cx: &Ctx, index: usize, date: NaiveDate, earlier: &[Meta]
         let goal = body.chars().count() + share;
         let mut para = 0;
         while body.chars().count() < goal || para == 0 {
-            body.push_str(&paragraph(r, subject, kind_name));
+            // A paragraph of 3–6 sentences, cut short once the section is long enough.
+            let n = r.range(3, 6);
+            for k in 0..n {
+                body.push_str(&sentence(r, subject, kind_name));
+                if k >= 1 && body.chars().count() >= goal {
+                    break;
+                }
+            }
             body.push_str("\n\n");
             para += 1;
             if para == 1 {
@@ -781,7 +850,11 @@ fn parse_args() -> Result<Args, String> {
         let mut val = |name: &str| it.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
             "--reports" => {
-                reports = Some(val("--reports")?.parse().map_err(|e| format!("--reports: {e}"))?)
+                reports = Some(
+                    val("--reports")?
+                        .parse()
+                        .map_err(|e| format!("--reports: {e}"))?,
+                )
             }
             "--out" => out = Some(PathBuf::from(val("--out")?)),
             "--seed" => seed = val("--seed")?.parse().map_err(|e| format!("--seed: {e}"))?,
@@ -832,12 +905,20 @@ fn run(args: Args) -> Result<(), String> {
     let site = fs::read_to_string(repo.join("site.yaml")).map_err(|e| format!("site.yaml: {e}"))?;
     let kinds = kinds_of(&site)?;
     let table = read_table(&repo.join("data/criteria.yaml"))?;
-    write(&out.join("site.yaml"), site_yaml(&site).as_bytes(), &mut bytes)?;
+    write(
+        &out.join("site.yaml"),
+        site_yaml(&site).as_bytes(),
+        &mut bytes,
+    )?;
     for name in ["criteria.yaml", "indicators.yaml", "honors.yaml"] {
         let b = fs::read(repo.join("data").join(name)).map_err(|e| format!("data/{name}: {e}"))?;
         write(&out.join("data").join(name), &b, &mut bytes)?;
     }
-    write(&out.join("data/ledger.yaml"), ledger_yaml(&mut r, &table).as_bytes(), &mut bytes)?;
+    write(
+        &out.join("data/ledger.yaml"),
+        ledger_yaml(&mut r, &table).as_bytes(),
+        &mut bytes,
+    )?;
 
     let photo1 = fs::read(repo.join("content/reports/2022-09-28-book-corner/photo1.jpg"))
         .map_err(|e| format!("photo1.jpg: {e}"))?;
@@ -870,7 +951,11 @@ fn run(args: Args) -> Result<(), String> {
                 write(&dir.join("photo2.jpg"), &photo2, &mut bytes)?;
             }
         } else {
-            write(&reports_dir.join(format!("{}.md", meta.name)), text.as_bytes(), &mut bytes)?;
+            write(
+                &reports_dir.join(format!("{}.md", meta.name)),
+                text.as_bytes(),
+                &mut bytes,
+            )?;
         }
         metas.push(meta);
     }
@@ -885,7 +970,11 @@ fn run(args: Args) -> Result<(), String> {
     for p in pages {
         let text = fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
         let text = page_text(&text, first_link.as_deref());
-        write(&out.join("content/pages").join(p.file_name().unwrap()), text.as_bytes(), &mut bytes)?;
+        write(
+            &out.join("content/pages").join(p.file_name().unwrap()),
+            text.as_bytes(),
+            &mut bytes,
+        )?;
     }
 
     println!(
