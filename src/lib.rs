@@ -38,6 +38,9 @@ pub struct BuildOptions {
     pub write: bool,
     /// Build the full-text search index (`--no-search` skips it).
     pub search: bool,
+    /// Process photos into the cache (`wenming check` writes nothing, so it
+    /// only checks that they exist).
+    pub process_images: bool,
 }
 
 /// What a finished (or refused) build tells the user.

@@ -125,6 +125,7 @@ fn main() -> ExitCode {
                 drafts,
                 write: false,
                 search: true,
+                process_images: true,
             };
             return match wenming::serve::serve(wenming::serve::ServeOptions { build, bind, port }) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -181,6 +182,7 @@ fn main() -> ExitCode {
             no_search,
         } => BuildOptions {
             search: !no_search,
+            process_images: true,
             output: output.unwrap_or_else(|| root.join("public")),
             root,
             overrides: config::Overrides { base_url, as_of },
@@ -195,6 +197,7 @@ fn main() -> ExitCode {
             list_external = external;
             BuildOptions {
                 search: false,
+                process_images: false,
                 output: root.join("public"),
                 root,
                 overrides: config::Overrides {

@@ -482,6 +482,21 @@ fn image_html(
         _ => None,
     };
     let Some(processed) = processed else {
+        // Not processed (`wenming check`): still a photo of this report.
+        if asset
+            .as_ref()
+            .is_some_and(|a| crate::images::is_raster(&a.source))
+        {
+            out.images.push(Photo {
+                written: path_part.to_string(),
+                url: url.clone(),
+                display: url.clone(),
+                thumb: url.clone(),
+                thumb_width: 0,
+                thumb_height: 0,
+                alt: alt.to_string(),
+            });
+        }
         out.assets.extend(asset);
         return Ok(img_tag(&url, alt, title, None));
     };

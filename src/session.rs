@@ -50,6 +50,7 @@ fn report_source(root: &Path, path: &Path) -> Option<PathBuf> {
 
 impl Session {
     pub fn new(opts: BuildOptions) -> Result<Session, String> {
+        let process_images = opts.process_images;
         let root = opts
             .root
             .canonicalize()
@@ -59,7 +60,7 @@ impl Session {
             root,
             inputs: None,
             load_diags: Diagnostics::new(),
-            cache: render::Cache::default(),
+            cache: render::Cache::new(process_images),
             order: Vec::new(),
             last_ok: false,
             search_stale: false,

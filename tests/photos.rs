@@ -240,3 +240,20 @@ fn a_report_without_photos_is_warned_where_its_kind_usually_has_them() {
     // Nothing is said about what was fixed (rotation, size, metadata).
     assert!(!run.stderr.contains("a.jpg"), "{}", run.stderr);
 }
+
+#[test]
+fn check_processes_nothing_and_writes_nothing() {
+    let site = site_with_photo(&phone_jpeg(1200, 900, 3), "a.jpg");
+    let run = wenming(&["check", "--root", site.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !site.path().join(".wenming-cache").exists(),
+        "check wrote the photo cache"
+    );
+    assert!(!site.path().join("public").exists());
+    // A missing photo is still an error in check.
+    std::fs::remove_file(site.path().join("content/reports/2022-11-20-visit/a.jpg")).unwrap();
+    let run = wenming(&["check", "--root", site.path().to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("找不到 “a.jpg”"), "{}", run.stderr);
+}

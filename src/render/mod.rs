@@ -253,6 +253,8 @@ pub struct Cache {
     bodies: HashMap<String, (u64, Arc<Rendered>, Diagnostics)>,
     /// Processed photos, remembered across rebuilds of `wenming serve`.
     images: Option<ImageSet>,
+    /// Whether photos are processed (not by `wenming check`).
+    pub process_images: bool,
     /// What lists show of each report (card and photos), by source path.
     shown: HashMap<String, (ReportCard, Vec<markdown::Photo>)>,
     /// Hash of what every page shows in its frame (navigation, head): when it
@@ -261,6 +263,13 @@ pub struct Cache {
 }
 
 impl Cache {
+    pub fn new(process_images: bool) -> Cache {
+        Cache {
+            process_images,
+            ..Default::default()
+        }
+    }
+
     /// Every link to another site, by source file, sorted.
     pub fn external_links(&self) -> Vec<(String, String)> {
         let mut links: Vec<(String, String)> = self
@@ -285,7 +294,7 @@ pub struct Selection {
 
 /// Everything the site writes, in a fixed order.
 pub fn render(site: &Site, diags: &mut Diagnostics) -> Vec<OutputFile> {
-    render_selected(site, &mut Cache::default(), None, diags).0
+    render_selected(site, &mut Cache::new(true), None, diags).0
 }
 
 fn body_key(body: &crate::content::Body, route: &str, routes_hash: u64) -> u64 {
@@ -323,6 +332,7 @@ pub fn render_selected(
         .take()
         .unwrap_or_else(|| ImageSet::new(&site.root));
     let images = &image_set;
+    let process = cache.process_images;
     let cached = &cache.bodies;
     let render_body = |body: &crate::content::Body, route: String| {
         let key = body_key(body, &route, routes_hash);
@@ -334,7 +344,7 @@ pub fn render_selected(
         let mut d = Diagnostics::new();
         let ctx = PageContext {
             routes: &routes,
-            images: Some(images),
+            images: process.then_some(images),
             path: &body.path,
             dir: &body.dir,
             route: &route,
@@ -383,7 +393,17 @@ pub fn render_selected(
         .reports
         .iter()
         .zip(&bodies)
-        .map(|(r, body)| report_card(site, &routes, images, r, body, &mut assets, diags))
+        .map(|(r, body)| {
+            report_card(
+                site,
+                &routes,
+                process.then_some(images),
+                r,
+                body,
+                &mut assets,
+                diags,
+            )
+        })
         .collect();
     let site_view = site_view(site, &routes, has_code, photo_count > 0);
     let frame = {
@@ -712,7 +732,7 @@ fn file_view(
 fn report_card(
     site: &Site,
     routes: &Routes,
-    images: &ImageSet,
+    images: Option<&ImageSet>,
     r: &Report,
     body: &Rendered,
     assets: &mut Vec<Asset>,
@@ -749,7 +769,9 @@ fn report_card(
     let (cover, cover_alt) = match (in_body, &cover) {
         (Some(p), _) => (Some(p.thumb.clone()), p.alt.clone()),
         (None, Some(url)) => (
-            cover_thumb(images, routes, r, &route, assets).or(Some(url.clone())),
+            images
+                .and_then(|im| cover_thumb(im, routes, r, &route, assets))
+                .or(Some(url.clone())),
             r.title.clone(),
         ),
         (None, None) => (None, r.title.clone()),
