@@ -9,9 +9,9 @@
 //!
 //! Which pages are indexed is decided by the theme: a page is indexed when
 //! its HTML carries `data-pagefind-body` (the default theme puts it on the
-//! article of report and publicity pages). Lists, archives, the dossier, the
-//! search page and the 404 page carry none, so they are left out, and so are
-//! the search page and the 404 page whatever their HTML says. The theme also
+//! article of report and publicity pages). Lists, archives, criterion pages
+//! and the dossier carry none, so they are left out; the search page and the
+//! 404 page are left out whatever their HTML says. The theme also
 //! marks the filters (`kind`, `criteria` as `第 N 条`, `office`, `year`) and
 //! the metadata shown in results (`title`, `date`, `kind`) with
 //! `data-pagefind-filter` / `data-pagefind-meta`.

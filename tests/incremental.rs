@@ -15,6 +15,7 @@ fn opts(root: &Path) -> BuildOptions {
         drafts: false,
         write: false,
         search: true,
+        process_images: true,
     }
 }
 

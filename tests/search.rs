@@ -22,6 +22,7 @@ fn rendered() -> (tempfile::TempDir, wenming::BuildReport, Vec<OutputFile>) {
         drafts: false,
         write: false,
         search: true,
+        process_images: false, // photos do not matter to the index
     };
     let mut session = wenming::session::Session::new(opts).unwrap();
     let (report, files) = session.build_all();
