@@ -66,6 +66,9 @@ enum Command {
         drafts: bool,
         #[arg(long, value_parser = parse_date_arg)]
         as_of: Option<chrono::NaiveDate>,
+        /// 预览时不生成全文搜索索引（报道很多时启动和更新更快）
+        #[arg(long)]
+        no_search: bool,
     },
     /// 新建报道等内容
     New {
@@ -117,6 +120,7 @@ fn main() -> ExitCode {
             base_url,
             drafts,
             as_of,
+            no_search,
         } => {
             let build = BuildOptions {
                 output: root.join("public"),
@@ -124,7 +128,7 @@ fn main() -> ExitCode {
                 overrides: config::Overrides { base_url, as_of },
                 drafts,
                 write: false,
-                search: true,
+                search: !no_search,
                 process_images: true,
             };
             return match wenming::serve::serve(wenming::serve::ServeOptions { build, bind, port }) {
