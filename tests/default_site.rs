@@ -168,7 +168,7 @@ fn assert_links_resolve(public: &Path, base: &str) {
                         "{}: {url} does not start with {base}",
                         e.path().display()
                     );
-                    let path = url[base.len()..].split('#').next().unwrap();
+                    let path = url[base.len()..].split(['#', '?']).next().unwrap();
                     let file = if path.is_empty() || path.ends_with('/') {
                         format!("{path}index.html")
                     } else {
