@@ -1131,6 +1131,31 @@ impl Renderer<'_> {
         }
     }
 
+    /// The pager of list page `k` (0-based) of `pages`.
+    fn pagination(
+        &self,
+        pages: &[(String, std::ops::Range<usize>)],
+        k: usize,
+        total_items: usize,
+    ) -> Pagination {
+        Pagination {
+            current: k + 1,
+            total_pages: pages.len(),
+            total_items,
+            prev: (k > 0).then(|| self.routes.url(&pages[k - 1].0)),
+            next: pages.get(k + 1).map(|(r, _)| self.routes.url(r)),
+            pages: pages
+                .iter()
+                .enumerate()
+                .map(|(j, (r, _))| PageLink {
+                    number: j + 1,
+                    url: self.routes.url(r),
+                    current: j == k,
+                })
+                .collect(),
+        }
+    }
+
     /// Whether a page showing these reports must be rendered again.
     fn wants(&self, indices: &[usize]) -> bool {
         match &self.dirty {
@@ -1153,7 +1178,6 @@ impl Renderer<'_> {
         // A kind's pages all show the kind's totals in their header.
         let whole = kind.is_some() && self.wants(indices);
         let pages = paginate(base_route, indices.len(), self.site.config.per_page);
-        let total_pages = pages.len();
         for (k, (route, range)) in pages.iter().enumerate() {
             if !whole && !self.wants(&indices[range.clone()]) {
                 continue;
@@ -1162,22 +1186,7 @@ impl Renderer<'_> {
                 .iter()
                 .map(|&i| &self.cards[i])
                 .collect();
-            let pagination = Pagination {
-                current: k + 1,
-                total_pages,
-                total_items: indices.len(),
-                prev: (k > 0).then(|| self.routes.url(&pages[k - 1].0)),
-                next: pages.get(k + 1).map(|(r, _)| self.routes.url(r)),
-                pages: pages
-                    .iter()
-                    .enumerate()
-                    .map(|(j, (r, _))| PageLink {
-                        number: j + 1,
-                        url: self.routes.url(r),
-                        current: j == k,
-                    })
-                    .collect(),
-            };
+            let pagination = self.pagination(&pages, k, indices.len());
             let page_title = if k == 0 {
                 title.to_string()
             } else {
@@ -1567,7 +1576,6 @@ impl Renderer<'_> {
             })
             .collect();
         let pages = paginate("gallery/", photos.len(), gallery_per_page(site));
-        let total_pages = pages.len();
         for (k, (route, range)) in pages.iter().enumerate() {
             let shown = &photos[range.clone()];
             if self.dirty.is_some()
@@ -1575,22 +1583,7 @@ impl Renderer<'_> {
             {
                 continue;
             }
-            let pagination = Pagination {
-                current: k + 1,
-                total_pages,
-                total_items: photos.len(),
-                prev: (k > 0).then(|| self.routes.url(&pages[k - 1].0)),
-                next: pages.get(k + 1).map(|(r, _)| self.routes.url(r)),
-                pages: pages
-                    .iter()
-                    .enumerate()
-                    .map(|(j, (r, _))| PageLink {
-                        number: j + 1,
-                        url: self.routes.url(r),
-                        current: j == k,
-                    })
-                    .collect(),
-            };
+            let pagination = self.pagination(&pages, k, photos.len());
             let title = if k == 0 {
                 "文明风采".to_string()
             } else {
