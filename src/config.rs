@@ -93,11 +93,19 @@ pub struct Overrides {
 impl Config {
     /// The path part of `base_url`: `/wmcj/` for `https://example.gov.cn/wmcj/`.
     pub fn base_path(&self) -> &str {
-        let after_scheme = self.base_url.find("://").map(|i| i + 3).unwrap_or(0);
-        match self.base_url[after_scheme..].find('/') {
-            Some(i) => &self.base_url[after_scheme + i..],
-            None => "/",
+        let (_, path) = self.host_and_path();
+        if path.is_empty() {
+            "/"
+        } else {
+            path
         }
+    }
+
+    /// `base_url` split after its scheme: (`example.gov.cn`, `/wmcj/`).
+    fn host_and_path(&self) -> (&str, &str) {
+        let after_scheme = self.base_url.find("://").map(|i| i + 3).unwrap_or(0);
+        let rest = &self.base_url[after_scheme..];
+        rest.split_at(rest.find('/').unwrap_or(rest.len()))
     }
 
     pub fn kind(&self, id: &str) -> Option<&Kind> {
@@ -106,9 +114,7 @@ impl Config {
 
     /// The site's domain, for the portal norm's `SiteDomain` meta tag.
     pub fn domain(&self) -> &str {
-        let after_scheme = self.base_url.find("://").map(|i| i + 3).unwrap_or(0);
-        let rest = &self.base_url[after_scheme..];
-        rest.split('/').next().unwrap_or(rest)
+        self.host_and_path().0
     }
 }
 

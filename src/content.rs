@@ -4,7 +4,7 @@
 
 use crate::config::{parse_date, Config};
 use crate::data::{unknown_criterion, unknown_office, Table};
-use crate::diagnostic::{display_path, Diagnostics, Pos};
+use crate::diagnostic::{Diagnostics, Pos};
 use crate::source::{self, find_key, find_value, nearest, SourceText};
 use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
@@ -638,11 +638,6 @@ pub fn load_pages(root: &Path, diags: &mut Diagnostics) -> Vec<Page> {
         });
     }
     pages
-}
-
-/// Site-relative display path of a file, for messages.
-pub fn rel(root: &Path, p: &Path) -> String {
-    display_path(root, p)
 }
 
 #[cfg(test)]

@@ -106,19 +106,8 @@ pub fn load_templates(root: &Path, theme: &str, diags: &mut Diagnostics) -> Opti
     }
     let site_templates = root.join("themes").join(theme).join("templates");
     if site_templates.is_dir() {
-        for entry in walkdir::WalkDir::new(&site_templates)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-        {
-            let name = entry
-                .path()
-                .strip_prefix(&site_templates)
-                .unwrap_or(entry.path())
-                .to_string_lossy()
-                .replace('\\', "/");
-            if let Some(src) = crate::source::read_source(root, entry.path(), diags) {
+        for (name, path) in files_under(&site_templates) {
+            if let Some(src) = crate::source::read_source(root, &path, diags) {
                 sources.insert(name, src.text);
             }
         }
@@ -167,6 +156,26 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// Every file below `dir` (none if it is missing), sorted, with its
+/// `/`-separated path relative to `dir`.
+fn files_under(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap_or(e.path())
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, e.into_path())
+        })
+        .collect()
+}
+
 /// Theme static files: built-in default, overridden by the site's theme.
 fn theme_static(root: &Path, theme: &str) -> Vec<OutputFile> {
     let mut files: BTreeMap<String, Content> = BTreeMap::new();
@@ -191,21 +200,8 @@ fn theme_static(root: &Path, theme: &str) -> Vec<OutputFile> {
         root.join("themes").join(theme).join("static"),
         root.join("static"),
     ] {
-        if base.is_dir() {
-            for e in walkdir::WalkDir::new(&base)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_file())
-            {
-                let rel = e
-                    .path()
-                    .strip_prefix(&base)
-                    .unwrap_or(e.path())
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                files.insert(rel, Content::Copy(e.path().to_path_buf()));
-            }
+        for (rel, path) in files_under(&base) {
+            files.insert(rel, Content::Copy(path));
         }
     }
     files
