@@ -5,14 +5,6 @@ mod common;
 use common::*;
 use std::path::Path;
 
-fn report(root: &Path, name: &str, front: &str, body: &str) {
-    write(
-        root,
-        &format!("content/reports/{name}"),
-        &format!("---\n{front}\n---\n{body}\n"),
-    );
-}
-
 /// Build a copy of the minimal site after `edit`; expect failure and return stderr.
 fn fails(edit: impl FnOnce(&Path)) -> String {
     let site = minimal_site();

@@ -4,14 +4,6 @@
 mod common;
 use common::*;
 
-fn report(root: &std::path::Path, name: &str, front: &str, body: &str) {
-    write(
-        root,
-        &format!("content/reports/{name}"),
-        &format!("---\n{front}\n---\n{body}\n"),
-    );
-}
-
 #[test]
 fn totals_bonus_cap_overdue_and_checks() {
     let site = minimal_site();

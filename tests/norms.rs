@@ -5,14 +5,6 @@
 mod common;
 use common::*;
 
-fn report(root: &std::path::Path, name: &str, front: &str, body: &str) {
-    write(
-        root,
-        &format!("content/reports/{name}"),
-        &format!("---\n{front}\n---\n{body}\n"),
-    );
-}
-
 #[test]
 fn stale_column_and_empty_kind_are_warned_until_archived() {
     let site = minimal_site();

@@ -41,6 +41,15 @@ pub fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
+/// A report file with front matter `front` (without the `---` lines).
+pub fn report(root: &Path, name: &str, front: &str, body: &str) {
+    write(
+        root,
+        &format!("content/reports/{name}"),
+        &format!("---\n{front}\n---\n{body}\n"),
+    );
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
