@@ -57,6 +57,8 @@ pub struct BuildReport {
     pub rendered: usize,
     /// Whether only the pages touched by an edit were rendered.
     pub incremental: bool,
+    /// What writing the output changed (`None` when nothing was written).
+    pub write: Option<output::WriteStats>,
     /// Links to other sites: (source file, URL).
     pub external: Vec<(String, String)>,
     /// A failure outside the site's own files (disk full, bad output folder).
@@ -72,8 +74,22 @@ impl BuildReport {
     pub fn summary(&self) -> String {
         let u = &self.unit;
         let head = if self.written {
+            let changes = match self.write {
+                Some(w) if w.written + w.removed == 0 => "，都与上次相同".to_string(),
+                Some(w) if w.unchanged == 0 && w.removed == 0 => String::new(),
+                Some(w) => format!(
+                    "，其中更新 {} 个{}",
+                    w.written,
+                    if w.removed > 0 {
+                        format!("，删除旧文件 {} 个", w.removed)
+                    } else {
+                        String::new()
+                    }
+                ),
+                None => String::new(),
+            };
             format!(
-                "已生成 {} 篇报道、{} 个页面，共 {} 个文件",
+                "已生成 {} 篇报道、{} 个页面，共 {} 个文件{changes}",
                 self.reports, self.pages, self.files
             )
         } else if self.ok() {
@@ -117,11 +133,47 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     let (mut report, files) = session.build_all();
     // write: only a complete, error-free site replaces the old one
     if opts.write && report.ok() {
-        match output::write_site(&opts.output, &files) {
-            Ok(()) => report.written = true,
+        let mut clock = timings::Clock::start();
+        let written = output::write_site(&opts.output, &files);
+        clock.lap("write");
+        match written {
+            Ok(stats) => {
+                report.written = true;
+                report.write = Some(stats);
+            }
             Err(e) => report.fatal = Some(format!("{e:#}")),
         }
     }
     report.elapsed = started.elapsed();
     report
+}
+
+/// Phase timings on stderr when `WENMING_TIMINGS=1`, for profiling large
+/// sites (see benches/README.md). Costs one env lookup otherwise.
+pub mod timings {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+
+    fn enabled() -> bool {
+        static ON: OnceLock<bool> = OnceLock::new();
+        *ON.get_or_init(|| std::env::var_os("WENMING_TIMINGS").is_some_and(|v| v != "0"))
+    }
+
+    /// Prints the time since the previous `lap` (or since `start`).
+    pub struct Clock(Option<Instant>);
+
+    impl Clock {
+        pub fn start() -> Clock {
+            Clock(enabled().then(Instant::now))
+        }
+        pub fn lap(&mut self, phase: &str) {
+            if let Some(t) = &mut self.0 {
+                eprintln!(
+                    "  [timing] {phase}: {:.1} ms",
+                    t.elapsed().as_secs_f64() * 1e3
+                );
+                *t = Instant::now();
+            }
+        }
+    }
 }

@@ -72,7 +72,9 @@ impl Session {
     pub fn build_all(&mut self) -> (BuildReport, Vec<OutputFile>) {
         let started = Instant::now();
         let mut diags = Diagnostics::new();
+        let mut clock = crate::timings::Clock::start();
         self.inputs = model::load(&self.root, &self.opts.overrides, &mut diags);
+        clock.lap("load");
         self.load_diags = diags;
         self.finish(None, started)
     }
@@ -153,12 +155,15 @@ impl Session {
             report.elapsed = started.elapsed();
             return (report, vec![]);
         };
+        let mut clock = crate::timings::Clock::start();
         let site = model::assemble(inputs, self.opts.drafts, &mut diags);
+        clock.lap("assemble");
         let order: Vec<String> = site.reports.iter().map(|r| r.body.path.clone()).collect();
         // Partial rendering is only sound when the reports keep their places.
         let selection = selection.filter(|_| self.last_ok && order == self.order);
         let (mut files, partial) =
             render::render_selected(&site, &mut self.cache, selection.as_ref(), &mut diags);
+        clock.lap("render");
         // The search index covers every page; it is rebuilt on full renders.
         if self.opts.search && !partial && !diags.has_errors() {
             // Path order, as refresh_search gives: the index depends on it.
@@ -182,6 +187,7 @@ impl Session {
                 ),
             }
         }
+        clock.lap("search");
         report.external = self.cache.external_links();
         report.unit = site.progress.unit.clone();
         report.reports = site.reports.len();

@@ -255,3 +255,62 @@ fn stale_files_do_not_linger() {
     assert_eq!(build(root, out.path(), &[]).code, 0);
     assert!(!out.path().join("reports/old").exists());
 }
+
+/// A rebuild touches only what changed: an unchanged page keeps its file
+/// (same inode, same modification time), an edited report's page is
+/// rewritten, a deleted one is removed, and a top-level `.git` folder (how
+/// some offices deploy) is left alone.
+#[test]
+fn rebuild_writes_only_what_changed() {
+    use std::os::unix::fs::MetadataExt;
+    let site = minimal_site();
+    let root = site.path();
+    let meta = "date: 2022-09-01\nkind: news\ncriteria: [1]";
+    report(
+        root,
+        "2022-09-01-a.md",
+        &format!("title: 甲\n{meta}"),
+        "甲的正文",
+    );
+    report(
+        root,
+        "2022-09-01-b.md",
+        &format!("title: 乙\n{meta}"),
+        "乙的正文",
+    );
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(build(root, out.path(), &[]).code, 0);
+    std::fs::create_dir(out.path().join(".git")).unwrap();
+    std::fs::write(out.path().join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    let stamp = |rel: &str| {
+        let m = std::fs::metadata(out.path().join(rel)).unwrap();
+        (m.ino(), m.mtime(), m.mtime_nsec())
+    };
+    let css = stamp("style.css");
+    let a = stamp("reports/a/index.html");
+
+    let again = build(root, out.path(), &[]);
+    assert_eq!(again.code, 0);
+    assert!(again.stderr.contains("都与上次相同"), "{}", again.stderr);
+    assert_eq!(stamp("style.css"), css);
+    assert_eq!(stamp("reports/a/index.html"), a);
+
+    report(
+        root,
+        "2022-09-01-a.md",
+        &format!("title: 甲\n{meta}"),
+        "甲的正文，改过了",
+    );
+    std::fs::remove_file(root.join("content/reports/2022-09-01-b.md")).unwrap();
+    let edited = build(root, out.path(), &[]);
+    assert_eq!(edited.code, 0);
+    assert!(edited.stderr.contains("删除旧文件"), "{}", edited.stderr);
+    assert!(read(out.path(), "reports/a/index.html").contains("甲的正文，改过了"));
+    assert!(!out.path().join("reports/b").exists());
+    assert_eq!(stamp("style.css"), css);
+    assert_eq!(
+        read(out.path(), ".git/HEAD"),
+        "ref: refs/heads/main\n",
+        "a top-level dot folder is kept"
+    );
+}

@@ -242,6 +242,32 @@ struct Renderer<'a> {
     only_reports: Option<HashSet<usize>>,
 }
 
+/// One page to render: its template, its route and how to build its
+/// context. Contexts of the pages listing thousands of reports are built
+/// inside the job, so they are made in parallel and never all held at once.
+struct Job<'a> {
+    template: &'static str,
+    route: String,
+    context: Box<dyn FnOnce() -> Context + Send + 'a>,
+}
+
+impl<'a> Job<'a> {
+    fn ready(template: &'static str, route: &str, ctx: Context) -> Job<'a> {
+        Job::lazy(template, route, move || ctx)
+    }
+    fn lazy(
+        template: &'static str,
+        route: &str,
+        context: impl FnOnce() -> Context + Send + 'a,
+    ) -> Job<'a> {
+        Job {
+            template,
+            route: route.to_string(),
+            context: Box::new(context),
+        }
+    }
+}
+
 /// Rendered Markdown kept between builds of `wenming serve`, keyed by source
 /// path and invalidated by a hash of everything the result depends on.
 #[derive(Default)]
@@ -315,12 +341,15 @@ pub fn render_selected(
     selection: Option<&Selection>,
     diags: &mut Diagnostics,
 ) -> (Vec<OutputFile>, bool) {
+    let mut clock = crate::timings::Clock::start();
     let Some(tera) = load_templates(&site.root, &site.config.theme, diags) else {
         return (vec![], false);
     };
     let statics = theme_static(&site.root, &site.config.theme);
+    clock.lap("  templates+static");
     let routes = routes(site, &statics);
     let routes_hash = routes.fingerprint();
+    clock.lap("  routes");
 
     // Markdown bodies, in parallel; diagnostics gathered in source order.
     let image_set = cache
@@ -376,6 +405,7 @@ pub fn render_selected(
         page_bodies.push(rendered);
     }
     cache.bodies = fresh;
+    clock.lap("  markdown");
     let has_code = bodies.iter().chain(&page_bodies).any(|b| b.has_code);
     let photo_count: usize = bodies.iter().map(|b| b.images.len()).sum();
     let mut routes = routes;
@@ -401,6 +431,7 @@ pub fn render_selected(
             )
         })
         .collect();
+    clock.lap("  cards");
     let site_view = site_view(site, &routes, has_code, photo_count > 0);
     let frame = {
         use std::hash::{Hash, Hasher};
@@ -440,6 +471,7 @@ pub fn render_selected(
         Some(only)
     });
     cache.shown = shown;
+    clock.lap("  frame+shown");
     let mut renderer = Renderer {
         only_reports,
         site,
@@ -466,7 +498,9 @@ pub fn render_selected(
             content: Content::Bytes(markdown::highlight_css().into_bytes().into()),
         });
     }
+    clock.lap("  criteria");
     renderer.pages(&mut files, &mut assets, diags);
+    clock.lap("  pages");
     for a in renderer
         .bodies
         .iter()
@@ -485,6 +519,28 @@ pub fn render_selected(
     drop(renderer);
     cache.images = Some(image_set);
     (files, partial)
+}
+
+/// The page numbers (0-based) a pager shows for page `k` of `total`:
+/// the first, the last and two either side of `k`; `None` marks a gap.
+/// A gap of a single page shows that page instead.
+fn page_window(total: usize, k: usize) -> Vec<Option<usize>> {
+    const AROUND: usize = 2;
+    let shown = |j: usize| j == 0 || j + 1 == total || j.abs_diff(k) <= AROUND;
+    let mut out = Vec::new();
+    let mut j = 0;
+    while j < total {
+        if shown(j) || (j > 0 && j + 1 < total && shown(j - 1) && shown(j + 1)) {
+            out.push(Some(j));
+            j += 1;
+        } else {
+            out.push(None);
+            while j < total && !shown(j) {
+                j += 1;
+            }
+        }
+    }
+    out
 }
 
 fn routes(site: &Site, statics: &[OutputFile]) -> Routes {
@@ -1098,32 +1154,36 @@ impl Renderer<'_> {
         ctx
     }
 
-    fn render_to(
-        &self,
-        template: &str,
-        ctx: &Context,
-        route: &str,
-        files: &mut Vec<OutputFile>,
-        diags: &mut Diagnostics,
-    ) {
-        match render_template(&self.tera, template, ctx) {
-            Ok(html) => {
-                let path = if route.is_empty() || route.ends_with('/') {
-                    format!("{route}index.html")
-                } else {
-                    route.to_string()
-                };
-                files.push(OutputFile {
-                    path,
-                    content: Content::Bytes(html.into_bytes().into()),
-                });
+    /// Render `jobs` in parallel; the files come out in job order.
+    fn run_jobs(&self, jobs: Vec<Job<'_>>, files: &mut Vec<OutputFile>, diags: &mut Diagnostics) {
+        let results: Vec<(&'static str, String, Result<String, String>)> = jobs
+            .into_par_iter()
+            .map(|job| {
+                let ctx = (job.context)();
+                let out = render_template(&self.tera, job.template, &ctx);
+                (job.template, job.route, out)
+            })
+            .collect();
+        for (template, route, out) in results {
+            match out {
+                Ok(html) => {
+                    let path = if route.is_empty() || route.ends_with('/') {
+                        format!("{route}index.html")
+                    } else {
+                        route
+                    };
+                    files.push(OutputFile {
+                        path,
+                        content: Content::Bytes(html.into_bytes().into()),
+                    });
+                }
+                Err(e) => diags.error_hint(
+                    &format!("themes/{}/templates/{template}", self.site.config.theme),
+                    Pos::default(),
+                    format!("渲染 /{route} 时模板出错：{e}"),
+                    "检查模板中用到的变量名（见 docs/templates.md）",
+                ),
             }
-            Err(e) => diags.error_hint(
-                &format!("themes/{}/templates/{template}", self.site.config.theme),
-                Pos::default(),
-                format!("渲染 /{route} 时模板出错：{e}"),
-                "检查模板中用到的变量名（见 docs/templates.md）",
-            ),
         }
     }
 
@@ -1140,13 +1200,23 @@ impl Renderer<'_> {
             total_items,
             prev: (k > 0).then(|| self.routes.url(&pages[k - 1].0)),
             next: pages.get(k + 1).map(|(r, _)| self.routes.url(r)),
-            pages: pages
-                .iter()
-                .enumerate()
-                .map(|(j, (r, _))| PageLink {
-                    number: j + 1,
-                    url: self.routes.url(r),
-                    current: j == k,
+            first: self.routes.url(&pages[0].0),
+            last: self.routes.url(&pages[pages.len() - 1].0),
+            pages: page_window(pages.len(), k)
+                .into_iter()
+                .map(|j| match j {
+                    Some(j) => PageLink {
+                        number: j + 1,
+                        url: self.routes.url(&pages[j].0),
+                        current: j == k,
+                        gap: false,
+                    },
+                    None => PageLink {
+                        number: 0,
+                        url: String::new(),
+                        current: false,
+                        gap: true,
+                    },
                 })
                 .collect(),
         }
@@ -1160,42 +1230,49 @@ impl Renderer<'_> {
         }
     }
 
-    fn list_pages(
-        &self,
-        template: &str,
+    #[allow(clippy::too_many_arguments)]
+    fn list_pages<'s>(
+        &'s self,
+        template: &'static str,
         section: &str,
         title: &str,
         base_route: &str,
-        indices: &[usize],
-        kind: Option<&KindView>,
-        files: &mut Vec<OutputFile>,
-        diags: &mut Diagnostics,
+        indices: &'s [usize],
+        kind: Option<&'s KindView>,
+        jobs: &mut Vec<Job<'s>>,
     ) {
         // A kind's pages all show the kind's totals in their header.
         let whole = kind.is_some() && self.wants(indices);
-        let pages = paginate(base_route, indices.len(), self.site.config.per_page);
-        for (k, (route, range)) in pages.iter().enumerate() {
+        let pages = Arc::new(paginate(
+            base_route,
+            indices.len(),
+            self.site.config.per_page,
+        ));
+        for k in 0..pages.len() {
+            let (route, range) = pages[k].clone();
             if !whole && !self.wants(&indices[range.clone()]) {
                 continue;
             }
-            let cards: Vec<&ReportCard> = indices[range.clone()]
-                .iter()
-                .map(|&i| &self.cards[i])
-                .collect();
-            let pagination = self.pagination(&pages, k, indices.len());
-            let page_title = if k == 0 {
-                title.to_string()
-            } else {
-                format!("{title}（第 {} 页）", k + 1)
-            };
-            let mut ctx = self.context(section, &page_title, route);
-            ctx.insert("list_title", title);
-            ctx.insert("reports", &cards);
-            ctx.insert("pagination", &pagination);
-            if let Some(kind) = kind {
-                ctx.insert("kind", kind);
-            }
-            self.render_to(template, &ctx, route, files, diags);
+            let (section, title, pages) =
+                (section.to_string(), title.to_string(), Arc::clone(&pages));
+            jobs.push(Job::lazy(template, &route.clone(), move || {
+                let cards: Vec<&ReportCard> =
+                    indices[range].iter().map(|&i| &self.cards[i]).collect();
+                let pagination = self.pagination(&pages, k, indices.len());
+                let page_title = if k == 0 {
+                    title.clone()
+                } else {
+                    format!("{title}（第 {} 页）", k + 1)
+                };
+                let mut ctx = self.context(&section, &page_title, &route);
+                ctx.insert("list_title", &title);
+                ctx.insert("reports", &cards);
+                ctx.insert("pagination", &pagination);
+                if let Some(kind) = kind {
+                    ctx.insert("kind", kind);
+                }
+                ctx
+            }));
         }
     }
 
@@ -1303,6 +1380,13 @@ impl Renderer<'_> {
             self.report_pages(files, assets, diags);
             return;
         }
+        // Report pages first: the other pages are rendered as jobs that
+        // borrow this function's locals.
+        self.report_pages(files, assets, diags);
+        self.other_pages(files, diags);
+    }
+
+    fn other_pages(&self, files: &mut Vec<OutputFile>, diags: &mut Diagnostics) {
         let site = self.site;
         let categories = self.categories();
         let unit = self.unit();
@@ -1314,119 +1398,26 @@ impl Renderer<'_> {
             .filter(|c| !c.checks.is_empty())
             .collect();
         let all: Vec<usize> = (0..site.reports.len()).collect();
-
-        // Home
-        let mut ctx = self.context("home", &site.config.title, "");
-        ctx.insert("unit_progress", &unit);
-        ctx.insert("categories", &categories);
-        ctx.insert("latest", &self.cards.iter().take(8).collect::<Vec<_>>());
-        ctx.insert("kinds", &kinds);
-        ctx.insert("honors", &honors);
-        ctx.insert("check_criteria", &check_criteria);
-        ctx.insert("tally", &tally_view(Some(&site.tally)));
-        ctx.insert("activity_by_month", &self.activity_by_month());
-        ctx.insert(
-            "menu_pages",
-            &site
-                .pages
-                .iter()
-                .filter(|p| p.menu)
-                .map(|p| Link {
-                    title: p.title.clone(),
-                    url: self.routes.url(&Site::page_route(p)),
-                })
-                .collect::<Vec<_>>(),
-        );
-        self.render_to("index.html", &ctx, "", files, diags);
-
-        // Progress overview and one page per criterion
-        let mut ctx = self.context("progress", "创建进度总览", "progress/");
-        ctx.insert("unit_progress", &unit);
-        ctx.insert("categories", &categories);
-        ctx.insert("honors", &honors);
-        ctx.insert(
-            "bonus_name",
-            &site
-                .table
-                .bonus
-                .as_ref()
-                .map(|b| b.name.clone())
-                .unwrap_or_default(),
-        );
-        self.render_to("progress.html", &ctx, "progress/", files, diags);
         let ids: Vec<u32> = self.criteria.keys().copied().collect();
-        for (n, id) in ids.iter().enumerate() {
-            if self.dirty.is_some() && !self.dirty_criteria.contains(id) {
-                continue;
-            }
-            let cv = &self.criteria[id];
-            let route = format!("progress/{id}/");
-            let mut ctx = self.context(
-                "progress",
-                &format!("第 {id} 条 · {}", cv.category_name),
-                &route,
-            );
-            ctx.insert("criterion", cv);
-            let evidence: Vec<&ReportCard> = site
-                .evidence
-                .get(id)
-                .map(|v| v.iter().map(|&i| &self.cards[i]).collect())
-                .unwrap_or_default();
-            ctx.insert("evidence", &evidence);
-            ctx.insert(
-                "prev",
-                &n.checked_sub(1)
-                    .map(|p| &self.criteria[&ids[p]])
-                    .map(|c| Link {
-                        title: format!("第 {} 条", c.id),
-                        url: c.url.clone(),
-                    }),
-            );
-            ctx.insert(
-                "next",
-                &ids.get(n + 1).map(|i| &self.criteria[i]).map(|c| Link {
-                    title: format!("第 {} 条", c.id),
-                    url: c.url.clone(),
-                }),
-            );
-            self.render_to("criterion.html", &ctx, &route, files, diags);
-        }
-
-        // Report lists, kinds, report pages
-        self.list_pages(
-            "list.html",
-            "reports",
-            "全部报道",
-            "reports/",
-            &all,
-            None,
-            files,
-            diags,
-        );
-        for k in &site.config.kinds {
-            let indices: Vec<usize> = all
-                .iter()
-                .copied()
-                .filter(|&i| site.reports[i].kind == k.id)
-                .collect();
-            let kv = KindView {
-                id: k.id.clone(),
-                name: k.name.clone(),
-                url: self.routes.url(&format!("kinds/{}/", k.id)),
-                tally: tally_view(site.tally_by_kind.get(&k.id)),
-            };
-            self.list_pages(
-                "list.html",
-                &format!("kind-{}", k.id),
-                &k.name,
-                &format!("kinds/{}/", k.id),
-                &indices,
-                Some(&kv),
-                files,
-                diags,
-            );
-        }
-        self.report_pages(files, assets, diags);
+        let kind_lists: Vec<(Vec<usize>, KindView)> = site
+            .config
+            .kinds
+            .iter()
+            .map(|k| {
+                let indices: Vec<usize> = all
+                    .iter()
+                    .copied()
+                    .filter(|&i| site.reports[i].kind == k.id)
+                    .collect();
+                let kv = KindView {
+                    id: k.id.clone(),
+                    name: k.name.clone(),
+                    url: self.routes.url(&format!("kinds/{}/", k.id)),
+                    tally: tally_view(site.tally_by_kind.get(&k.id)),
+                };
+                (indices, kv)
+            })
+            .collect();
 
         // Offices
         let offices: Vec<(OfficeView, Vec<usize>)> = site
@@ -1461,35 +1452,6 @@ impl Renderer<'_> {
                 )
             })
             .collect();
-        let mut ctx = self.context("offices", "责任处室", "offices/");
-        ctx.insert(
-            "offices",
-            &offices.iter().map(|(o, _)| o).collect::<Vec<_>>(),
-        );
-        self.render_to("offices.html", &ctx, "offices/", files, diags);
-        for (office, reports) in &offices {
-            if !self.wants(reports) {
-                continue;
-            }
-            let route = format!("offices/{}/", office.slug);
-            let mut ctx = self.context("offices", &office.name, &route);
-            ctx.insert("office", office);
-            ctx.insert(
-                "criteria",
-                &office
-                    .criteria
-                    .iter()
-                    .filter_map(|l| l.url.rsplit('/').nth(1)?.parse::<u32>().ok())
-                    .map(|id| &self.criteria[&id])
-                    .collect::<Vec<_>>(),
-            );
-            ctx.insert(
-                "reports",
-                &reports.iter().map(|&i| &self.cards[i]).collect::<Vec<_>>(),
-            );
-            self.render_to("office.html", &ctx, &route, files, diags);
-        }
-
         // Archive by year and month
         let mut years: Vec<YearGroup> = Vec::new();
         for (i, r) in site.reports.iter().enumerate() {
@@ -1515,29 +1477,35 @@ impl Renderer<'_> {
                 .reports
                 .push(&self.cards[i]);
         }
-        let mut ctx = self.context("archive", "报道归档", "archive/");
-        ctx.insert("years", &years);
-        ctx.insert("total", &site.reports.len());
-        self.render_to("archive.html", &ctx, "archive/", files, diags);
-
-        // Dossier for assessors: every criterion with its evidence
-        let evidence: BTreeMap<String, Vec<&ReportCard>> = self
-            .criteria
-            .keys()
-            .map(|id| {
-                (
-                    id.to_string(),
-                    site.evidence
-                        .get(id)
-                        .map(|v| v.iter().map(|&i| &self.cards[i]).collect())
-                        .unwrap_or_default(),
-                )
-            })
-            .collect();
-        let mut ctx = self.context("dossier", "测评材料汇编", "dossier/");
+        // Home
+        let mut ctx = self.context("home", &site.config.title, "");
         ctx.insert("unit_progress", &unit);
         ctx.insert("categories", &categories);
-        ctx.insert("evidence", &evidence);
+        ctx.insert("latest", &self.cards.iter().take(8).collect::<Vec<_>>());
+        ctx.insert("kinds", &kinds);
+        ctx.insert("honors", &honors);
+        ctx.insert("check_criteria", &check_criteria);
+        ctx.insert("tally", &tally_view(Some(&site.tally)));
+        ctx.insert("activity_by_month", &self.activity_by_month());
+        ctx.insert(
+            "menu_pages",
+            &site
+                .pages
+                .iter()
+                .filter(|p| p.menu)
+                .map(|p| Link {
+                    title: p.title.clone(),
+                    url: self.routes.url(&Site::page_route(p)),
+                })
+                .collect::<Vec<_>>(),
+        );
+        let mut jobs: Vec<Job> = Vec::new();
+        jobs.push(Job::ready("index.html", "", ctx));
+
+        // Progress overview and one page per criterion
+        let mut ctx = self.context("progress", "创建进度总览", "progress/");
+        ctx.insert("unit_progress", &unit);
+        ctx.insert("categories", &categories);
         ctx.insert("honors", &honors);
         ctx.insert(
             "bonus_name",
@@ -1548,11 +1516,145 @@ impl Renderer<'_> {
                 .map(|b| b.name.clone())
                 .unwrap_or_default(),
         );
-        ctx.insert(
-            "bonus_text",
-            &site.table.bonus.as_ref().and_then(|b| b.text.clone()),
+        jobs.push(Job::ready("progress.html", "progress/", ctx));
+        for (n, id) in ids.iter().enumerate() {
+            if self.dirty.is_some() && !self.dirty_criteria.contains(id) {
+                continue;
+            }
+            let ids = &ids;
+            let cv = &self.criteria[id];
+            let route = format!("progress/{id}/");
+            jobs.push(Job::lazy("criterion.html", &route.clone(), move || {
+                let mut ctx = self.context(
+                    "progress",
+                    &format!("第 {id} 条 · {}", cv.category_name),
+                    &route,
+                );
+                ctx.insert("criterion", cv);
+                let evidence: Vec<&ReportCard> = site
+                    .evidence
+                    .get(id)
+                    .map(|v| v.iter().map(|&i| &self.cards[i]).collect())
+                    .unwrap_or_default();
+                ctx.insert("evidence", &evidence);
+                ctx.insert(
+                    "prev",
+                    &n.checked_sub(1)
+                        .map(|p| &self.criteria[&ids[p]])
+                        .map(|c| Link {
+                            title: format!("第 {} 条", c.id),
+                            url: c.url.clone(),
+                        }),
+                );
+                ctx.insert(
+                    "next",
+                    &ids.get(n + 1).map(|i| &self.criteria[i]).map(|c| Link {
+                        title: format!("第 {} 条", c.id),
+                        url: c.url.clone(),
+                    }),
+                );
+                ctx
+            }));
+        }
+
+        // Report lists and kinds
+        self.list_pages(
+            "list.html",
+            "reports",
+            "全部报道",
+            "reports/",
+            &all,
+            None,
+            &mut jobs,
         );
-        self.render_to("dossier.html", &ctx, "dossier/", files, diags);
+        for (indices, kv) in &kind_lists {
+            self.list_pages(
+                "list.html",
+                &format!("kind-{}", kv.id),
+                &kv.name,
+                &format!("kinds/{}/", kv.id),
+                indices,
+                Some(kv),
+                &mut jobs,
+            );
+        }
+
+        let mut ctx = self.context("offices", "责任处室", "offices/");
+        ctx.insert(
+            "offices",
+            &offices.iter().map(|(o, _)| o).collect::<Vec<_>>(),
+        );
+        jobs.push(Job::ready("offices.html", "offices/", ctx));
+        for (office, reports) in &offices {
+            if !self.wants(reports) {
+                continue;
+            }
+            let route = format!("offices/{}/", office.slug);
+            jobs.push(Job::lazy("office.html", &route.clone(), move || {
+                let mut ctx = self.context("offices", &office.name, &route);
+                ctx.insert("office", office);
+                ctx.insert(
+                    "criteria",
+                    &office
+                        .criteria
+                        .iter()
+                        .filter_map(|l| l.url.rsplit('/').nth(1)?.parse::<u32>().ok())
+                        .map(|id| &self.criteria[&id])
+                        .collect::<Vec<_>>(),
+                );
+                ctx.insert(
+                    "reports",
+                    &reports.iter().map(|&i| &self.cards[i]).collect::<Vec<_>>(),
+                );
+                ctx
+            }));
+        }
+
+        let years = &years;
+        jobs.push(Job::lazy("archive.html", "archive/", move || {
+            let mut ctx = self.context("archive", "报道归档", "archive/");
+            ctx.insert("years", years);
+            ctx.insert("total", &site.reports.len());
+            ctx
+        }));
+
+        // Dossier for assessors: every criterion with its evidence
+        let (unit_ref, categories_ref, honors_ref) = (&unit, &categories, &honors);
+        jobs.push(Job::lazy("dossier.html", "dossier/", move || {
+            let (unit, categories, honors) = (unit_ref, categories_ref, honors_ref);
+            let evidence: BTreeMap<String, Vec<&ReportCard>> = self
+                .criteria
+                .keys()
+                .map(|id| {
+                    (
+                        id.to_string(),
+                        site.evidence
+                            .get(id)
+                            .map(|v| v.iter().map(|&i| &self.cards[i]).collect())
+                            .unwrap_or_default(),
+                    )
+                })
+                .collect();
+            let mut ctx = self.context("dossier", "测评材料汇编", "dossier/");
+            ctx.insert("unit_progress", unit);
+            ctx.insert("categories", categories);
+            ctx.insert("evidence", &evidence);
+            ctx.insert("honors", honors);
+            ctx.insert(
+                "bonus_name",
+                &site
+                    .table
+                    .bonus
+                    .as_ref()
+                    .map(|b| b.name.clone())
+                    .unwrap_or_default(),
+            );
+            ctx.insert(
+                "bonus_text",
+                &site.table.bonus.as_ref().and_then(|b| b.text.clone()),
+            );
+            ctx
+        }));
 
         // Gallery (文明风采): every photo, newest first, linked to its report.
         let photos: Vec<GalleryPhoto> = self
@@ -1588,7 +1690,7 @@ impl Renderer<'_> {
             let mut ctx = self.context("gallery", &title, route);
             ctx.insert("photos", shown);
             ctx.insert("pagination", &pagination);
-            self.render_to("gallery.html", &ctx, route, files, diags);
+            jobs.push(Job::ready("gallery.html", route, ctx));
         }
 
         // Search: the index is built after rendering (crate::search); this
@@ -1600,17 +1702,17 @@ impl Renderer<'_> {
             "offices",
             &offices.iter().map(|(o, _)| o).collect::<Vec<_>>(),
         );
-        ctx.insert("years", &years);
-        self.render_to("search.html", &ctx, "search/", files, diags);
+        ctx.insert("years", years);
+        jobs.push(Job::ready("search.html", "search/", ctx));
 
         // Publicity pages
         for (p, body) in site.pages.iter().zip(&self.page_bodies) {
-            self.publicity_page(p, body, files, diags);
+            jobs.push(self.publicity_page(p, body));
         }
 
         // 404, feed, sitemap, ledger
         let ctx = self.context("", "页面未找到", "404.html");
-        self.render_to("404.html", &ctx, "404.html", files, diags);
+        jobs.push(Job::ready("404.html", "404.html", ctx));
         let mut ctx = self.context("", "", "feed.xml");
         let latest: Vec<&ReportCard> = self.cards.iter().take(20).collect();
         ctx.insert("reports", &latest);
@@ -1622,7 +1724,7 @@ impl Renderer<'_> {
                 .map(|r| r.date.to_string())
                 .unwrap_or_else(|| site.config.as_of.to_string()),
         );
-        self.render_to("feed.xml", &ctx, "feed.xml", files, diags);
+        jobs.push(Job::ready("feed.xml", "feed.xml", ctx));
         // Every HTML page the site has, whether rendered in this pass or not.
         let mut urls: Vec<(String, Option<String>)> = self
             .routes
@@ -1660,20 +1762,15 @@ impl Renderer<'_> {
             .collect();
         let mut ctx = self.context("", "", "sitemap.xml");
         ctx.insert("entries", &entries);
-        self.render_to("sitemap.xml", &ctx, "sitemap.xml", files, diags);
+        jobs.push(Job::ready("sitemap.xml", "sitemap.xml", ctx));
+        self.run_jobs(jobs, files, diags);
         files.push(OutputFile {
             path: "ledger.csv".into(),
             content: Content::Bytes(self.ledger_csv().into()),
         });
     }
 
-    fn publicity_page(
-        &self,
-        p: &Page,
-        body: &Rendered,
-        files: &mut Vec<OutputFile>,
-        diags: &mut Diagnostics,
-    ) {
+    fn publicity_page(&self, p: &Page, body: &Rendered) -> Job<'static> {
         let route = Site::page_route(p);
         let mut ctx = self.context(&format!("page-{}", p.slug), &p.title, &route);
         ctx.insert("page", &serde_json::json!({
@@ -1683,7 +1780,7 @@ impl Renderer<'_> {
             "summary": p.summary.clone().unwrap_or_else(|| markdown::summarize(&body.text, 120)),
             "content": body.html,
         }));
-        self.render_to("page.html", &ctx, &route, files, diags);
+        Job::ready("page.html", &route, ctx)
     }
 
     /// The 台账 as CSV, UTF-8 with BOM so spreadsheet programs read Chinese.
@@ -1741,6 +1838,25 @@ impl Renderer<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn pager_shows_a_window_with_gaps() {
+        let show = |total, k| -> String {
+            super::page_window(total, k)
+                .iter()
+                .map(|j| j.map_or("…".to_string(), |j| (j + 1).to_string()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(show(1, 0), "1");
+        assert_eq!(show(7, 0), "1 2 3 … 7");
+        assert_eq!(show(7, 3), "1 2 3 4 5 6 7");
+        assert_eq!(show(500, 0), "1 2 3 … 500");
+        assert_eq!(show(500, 249), "1 … 248 249 250 251 252 … 500");
+        assert_eq!(show(500, 499), "1 … 498 499 500");
+        // A gap of one page shows the page itself.
+        assert_eq!(show(8, 4), "1 2 3 4 5 6 7 8");
+    }
+
     use super::*;
 
     #[test]

@@ -208,6 +208,8 @@ pub struct PageLink {
     pub number: usize,
     pub url: String,
     pub current: bool,
+    /// Stands for the pages left out between two shown numbers (`…`).
+    pub gap: bool,
 }
 
 #[derive(Serialize, Clone)]
@@ -217,6 +219,11 @@ pub struct Pagination {
     pub total_items: usize,
     pub prev: Option<String>,
     pub next: Option<String>,
+    pub first: String,
+    pub last: String,
+    /// A window of page numbers: the first, the last and two either side of
+    /// the current one, with gaps between (a list of 500 pages must not put
+    /// 500 links on every page).
     pub pages: Vec<PageLink>,
 }
 
