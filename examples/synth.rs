@@ -9,6 +9,12 @@
 //! and a full generated ledger for every item), `content/pages/*.md`, and N
 //! reports in `content/reports/` built from a vocabulary of 公文-style phrases.
 //! The output depends only on N, the seed and `--photos`.
+//!
+//! Without `--photos`, one report in ten is a bundle with a small photo (it
+//! passes through unprocessed). With `--photos`, every report is a bundle
+//! with two phone photos: 3000×2250 JPEGs stored sideways with EXIF
+//! orientation and a GPS block, each one distinct (a comment segment names
+//! its report), so every photo is decoded, turned, resized and re-encoded.
 
 use chrono::{Duration, NaiveDate};
 use std::fmt::Write as _;
@@ -874,6 +880,51 @@ fn parse_args() -> Result<Args, String> {
     })
 }
 
+/// A JPEG as a phone writes it: stored sideways with EXIF orientation 6
+/// (rotate 90°) and a GPS block. (The same construction as tests/photos.rs.)
+fn phone_jpeg(width: u32, height: u32, seed: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([
+            (x % 251) as u8 ^ seed,
+            (y % 241) as u8,
+            ((x / 7 + y / 5) % 239) as u8,
+        ])
+    });
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut jpeg, 90,
+        ))
+        .expect("encoding to memory");
+    let mut tiff = Vec::new();
+    tiff.extend_from_slice(b"MM\x00\x2a\x00\x00\x00\x08");
+    tiff.extend_from_slice(&[0, 2]); // IFD0: two entries
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]); // Orientation = 6
+    tiff.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 38]); // GPS IFD at 38
+    tiff.extend_from_slice(&[0, 0, 0, 0]);
+    tiff.extend_from_slice(&[0, 1]); // GPS IFD: one entry
+    tiff.extend_from_slice(&[0, 1, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]); // GPSLatitudeRef = "N"
+    tiff.extend_from_slice(&[0, 0, 0, 0]);
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    app1.extend_from_slice(b"Exif\0\0");
+    app1.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec(); // SOI
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// `jpeg` with a comment segment after SOI: another file, the same picture.
+fn with_comment(jpeg: &[u8], comment: &str) -> Vec<u8> {
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    out.extend_from_slice(&((2 + comment.len()) as u16).to_be_bytes());
+    out.extend_from_slice(comment.as_bytes());
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
 fn write(path: &Path, bytes: &[u8], total: &mut u64) -> Result<(), String> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -920,10 +971,15 @@ fn run(args: Args) -> Result<(), String> {
         &mut bytes,
     )?;
 
-    let photo1 = fs::read(repo.join("content/reports/2022-09-28-book-corner/photo1.jpg"))
-        .map_err(|e| format!("photo1.jpg: {e}"))?;
-    let photo2 = fs::read(repo.join("content/reports/2022-09-15-community-service/photo2.jpg"))
-        .map_err(|e| format!("photo2.jpg: {e}"))?;
+    let (photo1, photo2) = if args.photos {
+        (phone_jpeg(3000, 2250, 1), phone_jpeg(3000, 2250, 2))
+    } else {
+        let read = |p: &str| fs::read(repo.join(p)).map_err(|e| format!("{p}: {e}"));
+        (
+            read("content/reports/2022-09-28-book-corner/photo1.jpg")?,
+            read("content/reports/2022-09-15-community-service/photo2.jpg")?,
+        )
+    };
 
     // Dates spread evenly (in index order) over 2019-01-01..=2026-06-30, so an
     // earlier index is never a later date.
@@ -946,9 +1002,20 @@ fn run(args: Args) -> Result<(), String> {
             bundles += 1;
             let dir = reports_dir.join(&meta.name);
             write(&dir.join("index.md"), text.as_bytes(), &mut bytes)?;
-            write(&dir.join("photo1.jpg"), &photo1, &mut bytes)?;
             if args.photos {
-                write(&dir.join("photo2.jpg"), &photo2, &mut bytes)?;
+                let tag = |n: u8| format!("wenming synth {} photo{n}", meta.name);
+                write(
+                    &dir.join("photo1.jpg"),
+                    &with_comment(&photo1, &tag(1)),
+                    &mut bytes,
+                )?;
+                write(
+                    &dir.join("photo2.jpg"),
+                    &with_comment(&photo2, &tag(2)),
+                    &mut bytes,
+                )?;
+            } else {
+                write(&dir.join("photo1.jpg"), &photo1, &mut bytes)?;
             }
         } else {
             write(

@@ -57,12 +57,86 @@ pub fn is_raster(path: &Path) -> bool {
         .is_some_and(|e| matches!(e.as_str(), "jpg" | "jpeg" | "png" | "webp"))
 }
 
+/// A photo file as last seen: path, size and modification time.
+type Stamp = (PathBuf, u64, Option<std::time::SystemTime>);
+
 /// Processes each photo once per build (and once per content on disk).
 pub struct ImageSet {
     cache_dir: PathBuf,
-    memo: Mutex<
-        HashMap<(PathBuf, u64, Option<std::time::SystemTime>), Arc<Result<Processed, String>>>,
-    >,
+    memo: Mutex<HashMap<Stamp, Arc<Result<Processed, String>>>>,
+    /// Results of earlier builds by stamp, from the cache's index file: an
+    /// unchanged photo is then neither read nor hashed again (reading 2,000
+    /// phone photos to hash them took longer than building the pages).
+    known: HashMap<Stamp, Processed>,
+    /// Names of the files in the cache folder when the build started (one
+    /// folder read instead of a check per variant).
+    cached_files: std::collections::HashSet<std::ffi::OsString>,
+    /// Whether `memo` holds results the index file lacks.
+    dirty: std::sync::atomic::AtomicBool,
+}
+
+/// The index file's record of one processed photo.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct IndexEntry {
+    path: PathBuf,
+    len: u64,
+    modified_ns: u128,
+    ext: String,
+    original_bytes: u64,
+    /// (file, suffix, width, height) of large, display and thumbnail.
+    variants: Vec<(PathBuf, String, u32, u32)>,
+}
+
+const INDEX_FILE: &str = "index-v1.json";
+
+fn nanos(t: Option<std::time::SystemTime>) -> Option<u128> {
+    t?.duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_nanos())
+}
+
+fn static_str(s: &str, choices: &[&'static str]) -> Option<&'static str> {
+    choices.iter().copied().find(|c| *c == s)
+}
+
+impl IndexEntry {
+    fn new(stamp: &Stamp, p: &Processed) -> Option<IndexEntry> {
+        Some(IndexEntry {
+            path: stamp.0.clone(),
+            len: stamp.1,
+            modified_ns: nanos(stamp.2)?,
+            ext: p.ext.to_string(),
+            original_bytes: p.original_bytes,
+            variants: [&p.large, &p.display, &p.thumb]
+                .iter()
+                .map(|v| (v.file.clone(), v.suffix.to_string(), v.width, v.height))
+                .collect(),
+        })
+    }
+
+    /// The stamp's time is rebuilt from nanoseconds, which is how it is
+    /// compared: equal files give equal stamps.
+    fn into_known(self) -> Option<(Stamp, Processed)> {
+        let time = std::time::UNIX_EPOCH
+            + std::time::Duration::from_nanos(u64::try_from(self.modified_ns).ok()?);
+        let variant = |(file, suffix, width, height): (PathBuf, String, u32, u32)| {
+            Some(Variant {
+                file,
+                suffix: static_str(&suffix, &["", ".w960", ".w400"])?,
+                width,
+                height,
+            })
+        };
+        let mut v = self.variants.into_iter();
+        let processed = Processed {
+            ext: static_str(&self.ext, &["jpg", "png"])?,
+            large: variant(v.next()?)?,
+            display: variant(v.next()?)?,
+            thumb: variant(v.next()?)?,
+            original_bytes: self.original_bytes,
+        };
+        Some(((self.path, self.len, Some(time)), processed))
+    }
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -96,9 +170,24 @@ fn scaled(w: u32, h: u32, max_w: u32) -> (u32, u32) {
 
 impl ImageSet {
     pub fn new(root: &Path) -> ImageSet {
+        let cache_dir = root.join(".wenming-cache/images");
+        // A missing or unreadable index only means photos are read again.
+        let known = std::fs::read(cache_dir.join(INDEX_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Vec<IndexEntry>>(&b).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(IndexEntry::into_known)
+            .collect();
+        let cached_files = std::fs::read_dir(&cache_dir)
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
         ImageSet {
-            cache_dir: root.join(".wenming-cache/images"),
+            cache_dir,
             memo: Mutex::new(HashMap::new()),
+            known,
+            cached_files,
+            dirty: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -112,12 +201,59 @@ impl ImageSet {
         if let Some(done) = self.memo.lock().expect("memo").get(&key) {
             return Arc::clone(done);
         }
-        let result = Arc::new(self.process_uncached(source));
+        let result = match self.known.get(&key) {
+            // Trust an earlier result while its files are still there.
+            Some(p)
+                if [&p.large, &p.display, &p.thumb]
+                    .iter()
+                    .all(|v| self.still_there(&v.file)) =>
+            {
+                Arc::new(Ok(p.clone()))
+            }
+            _ => {
+                self.dirty.store(true, std::sync::atomic::Ordering::Relaxed);
+                Arc::new(self.process_uncached(source))
+            }
+        };
         self.memo
             .lock()
             .expect("memo")
             .insert(key, Arc::clone(&result));
         result
+    }
+
+    /// Whether a file an earlier build published is still there: cache
+    /// files are looked up in the folder listing, originals (small photos
+    /// passed through) on disk.
+    fn still_there(&self, file: &Path) -> bool {
+        match (file.parent(), file.file_name()) {
+            (Some(dir), Some(name)) if dir == self.cache_dir => self.cached_files.contains(name),
+            _ => file.is_file(),
+        }
+    }
+
+    /// Record this build's photos in the cache's index file (only when some
+    /// were processed), written atomically. Photos of earlier builds that
+    /// this one did not show are dropped from the index, not from the cache.
+    pub fn save_index(&self) {
+        if !self.dirty.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let memo = self.memo.lock().expect("memo");
+        let mut entries: Vec<IndexEntry> = memo
+            .iter()
+            .filter_map(|(stamp, r)| IndexEntry::new(stamp, r.as_ref().as_ref().ok()?))
+            .collect();
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        let Ok(json) = serde_json::to_vec(&entries) else {
+            return;
+        };
+        let tmp = self
+            .cache_dir
+            .join(format!("{INDEX_FILE}.tmp{}", std::process::id()));
+        if std::fs::create_dir_all(&self.cache_dir).is_ok() && std::fs::write(&tmp, json).is_ok() {
+            let _ = std::fs::rename(&tmp, self.cache_dir.join(INDEX_FILE));
+        }
     }
 
     fn process_uncached(&self, source: &Path) -> Result<Processed, String> {

@@ -129,19 +129,37 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    // load → assemble → render, all in memory
-    let (mut report, files) = session.build_all();
-    // write: only a complete, error-free site replaces the old one
-    if opts.write && report.ok() {
-        let mut clock = timings::Clock::start();
-        let written = output::write_site(&opts.output, &files);
-        clock.lap("write");
-        match written {
-            Ok(stats) => {
-                report.written = true;
-                report.write = Some(stats);
+    // Pages go to the writer as they are rendered; it publishes nothing
+    // until commit, which only an error-free build reaches.
+    let writer = if opts.write {
+        match output::Writer::begin(&opts.output) {
+            Ok(w) => Some(w),
+            Err(e) => return fail(format!("{e:#}")),
+        }
+    } else {
+        None
+    };
+    let sink = |file: output::OutputFile| {
+        if let Some(w) = &writer {
+            w.put(file);
+        }
+    };
+    let (mut report, files) = session.build_all_into(writer.as_ref().map(|_| &sink as _));
+    if let Some(writer) = writer {
+        if report.ok() {
+            let mut clock = timings::Clock::start();
+            let written = writer.commit(&files);
+            clock.lap("write");
+            match written {
+                Ok(stats) => {
+                    report.written = true;
+                    report.files = stats.written + stats.unchanged;
+                    report.write = Some(stats);
+                }
+                Err(e) => report.fatal = Some(format!("{e:#}")),
             }
-            Err(e) => report.fatal = Some(format!("{e:#}")),
+        } else {
+            writer.abort();
         }
     }
     report.elapsed = started.elapsed();

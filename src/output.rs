@@ -9,6 +9,8 @@ use anyhow::{bail, Context as _, Result};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 #[derive(Debug, Clone)]
 pub enum Content {
@@ -55,6 +57,163 @@ pub fn check_output_dir(root: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Takes pages as they are rendered, so a large site is never held in
+/// memory whole. Nothing reaches the published output before
+/// [`Writer::commit`], which only an error-free build calls:
+///
+/// - when the output folder does not exist yet (or is empty), pages are
+///   written straight into a staging folder beside it, which then becomes
+///   the output by one rename;
+/// - otherwise each page is compared with the file already there: an
+///   identical one is dropped at once, a changed one is kept until commit.
+pub struct Writer {
+    out: PathBuf,
+    /// `Some` in the first case above.
+    staging: Option<PathBuf>,
+    /// Paths taken so far (written to staging, or found unchanged).
+    taken: Mutex<HashSet<String>>,
+    /// Changed pages waiting for commit (second case).
+    pending: Mutex<Vec<OutputFile>>,
+    written: AtomicUsize,
+    unchanged: AtomicUsize,
+    /// The first failure writing to staging, reported at commit.
+    failure: Mutex<Option<anyhow::Error>>,
+}
+
+impl Writer {
+    pub fn begin(out: &Path) -> Result<Writer> {
+        if out.exists() && !out.is_dir() {
+            bail!("输出位置 {} 已有同名文件，不是文件夹", out.display());
+        }
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("无法创建文件夹 {}", parent.display()))?;
+        }
+        remove_leftovers(out);
+        let empty = fs::read_dir(out).map_or(true, |mut d| d.next().is_none());
+        let staging = if empty {
+            let staging = sibling(out, "staging");
+            fs::create_dir_all(&staging)
+                .with_context(|| format!("无法创建临时文件夹 {}", staging.display()))?;
+            Some(staging)
+        } else {
+            None
+        };
+        Ok(Writer {
+            out: out.to_path_buf(),
+            staging,
+            taken: Mutex::new(HashSet::new()),
+            pending: Mutex::new(Vec::new()),
+            written: AtomicUsize::new(0),
+            unchanged: AtomicUsize::new(0),
+            failure: Mutex::new(None),
+        })
+    }
+
+    /// Take one rendered page (called from many threads at once).
+    pub fn put(&self, file: OutputFile) {
+        match &self.staging {
+            Some(staging) => {
+                let target = staging.join(&file.path);
+                let result = target
+                    .parent()
+                    .map_or(Ok(()), fs::create_dir_all)
+                    .and_then(|()| match &file.content {
+                        Content::Bytes(b) => fs::write(&target, b),
+                        Content::Copy(src) => copy_file(src, &target),
+                    })
+                    .with_context(|| format!("无法写入 {}", target.display()));
+                match result {
+                    Ok(()) => {
+                        self.written.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(e) => {
+                        self.failure.lock().expect("failure").get_or_insert(e);
+                    }
+                }
+            }
+            None => {
+                let target = self.out.join(&file.path);
+                if up_to_date(&target, &file.content) {
+                    self.unchanged.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    self.pending.lock().expect("pending").push(file.clone());
+                }
+            }
+        }
+        self.taken.lock().expect("taken").insert(file.path);
+    }
+
+    /// Publish: the pages taken, plus `rest` (files not passed to `put`; a
+    /// page taken earlier wins over a file of `rest` at the same path).
+    pub fn commit(self, rest: &[OutputFile]) -> Result<WriteStats> {
+        let failure = self.failure.lock().expect("failure").take();
+        if let Some(e) = failure {
+            self.abort();
+            return Err(e);
+        }
+        let taken = self.taken.into_inner().expect("taken");
+        let rest: Vec<OutputFile> = rest
+            .iter()
+            .filter(|f| !taken.contains(&f.path))
+            .cloned()
+            .collect();
+        let (written, unchanged) = (self.written.into_inner(), self.unchanged.into_inner());
+        match self.staging {
+            Some(staging) => {
+                let result = write_files(&staging, &dedup(&rest), |rel| taken.contains(rel))
+                    .and_then(|stats| {
+                        swap_in(&staging, &self.out)?;
+                        Ok(stats)
+                    });
+                if result.is_err() {
+                    let _ = fs::remove_dir_all(&staging);
+                }
+                let stats = result?;
+                Ok(WriteStats {
+                    written: written + stats.written,
+                    unchanged: 0,
+                    removed: 0,
+                })
+            }
+            None => {
+                let mut files = self.pending.into_inner().expect("pending");
+                files.extend(dedup(&rest));
+                let keep: HashSet<String> = taken;
+                let stats = write_files(&self.out, &files, |rel| keep.contains(rel))?;
+                Ok(WriteStats {
+                    written: stats.written,
+                    unchanged: unchanged + stats.unchanged,
+                    removed: stats.removed,
+                })
+            }
+        }
+    }
+
+    /// Drop everything: the published output stays as it was.
+    pub fn abort(self) {
+        if let Some(staging) = &self.staging {
+            let _ = fs::remove_dir_all(staging);
+        }
+    }
+}
+
+/// Make the finished staging folder the output (which is missing or empty).
+fn swap_in(staging: &Path, out: &Path) -> Result<()> {
+    if out.exists() {
+        fs::remove_dir(out).with_context(|| format!("无法替换 {}", out.display()))?;
+    }
+    fs::rename(staging, out).with_context(|| format!("无法创建 {}", out.display()))
+}
+
+fn sibling(out: &Path, tag: &str) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
+    out.with_file_name(format!(".{name}.wenming-{tag}-{}", std::process::id()))
+}
+
 /// What the write phase did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct WriteStats {
@@ -66,24 +225,24 @@ pub struct WriteStats {
     pub removed: usize,
 }
 
-/// Make `out` hold exactly `files` (top-level entries whose names start with
-/// a dot, such as `.git`, are kept).
-pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<WriteStats> {
-    use rayon::prelude::*;
-    if out.exists() && !out.is_dir() {
-        bail!("输出位置 {} 已有同名文件，不是文件夹", out.display());
-    }
-    fs::create_dir_all(out).with_context(|| format!("无法创建文件夹 {}", out.display()))?;
-    // Staging folders left beside the output by versions that swapped
-    // whole folders.
-    remove_leftovers(out);
-
-    // A later entry for the same path wins, as it would written in order.
+/// One file per path; a later entry wins, as it would written in order.
+fn dedup(files: &[OutputFile]) -> Vec<OutputFile> {
     let mut unique: HashMap<&str, &OutputFile> = HashMap::with_capacity(files.len());
     for f in files {
         unique.insert(f.path.as_str(), f);
     }
-    let mut unique: Vec<&OutputFile> = unique.into_values().collect();
+    unique.into_values().cloned().collect()
+}
+
+/// Bring `out` up to date with `files` (paths unique); files for which
+/// `also_keep` holds are not removed as stale.
+fn write_files(
+    out: &Path,
+    files: &[OutputFile],
+    also_keep: impl Fn(&str) -> bool,
+) -> Result<WriteStats> {
+    use rayon::prelude::*;
+    let mut unique: Vec<&OutputFile> = files.iter().collect();
     unique.sort_by(|a, b| a.path.cmp(&b.path));
 
     make_folders(out, &unique)?;
@@ -93,7 +252,7 @@ pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<WriteStats> {
         .collect::<Result<_>>()?;
     let written = outcomes.iter().filter(|&&w| w).count();
     let keep: HashSet<&str> = unique.iter().map(|f| f.path.as_str()).collect();
-    let removed = remove_stale(out, &keep)?;
+    let removed = remove_stale(out, |rel| keep.contains(rel) || also_keep(rel))?;
     Ok(WriteStats {
         written,
         unchanged: outcomes.len() - written,
@@ -143,24 +302,10 @@ fn make_folders(out: &Path, files: &[&OutputFile]) -> Result<()> {
 
 /// Bring one file up to date; `true` when it had to be written.
 fn write_if_changed(target: &Path, content: &Content) -> Result<bool> {
-    let existing = fs::symlink_metadata(target).ok();
-    match (content, &existing) {
-        (Content::Bytes(b), Some(m)) if m.is_file() && m.len() == b.len() as u64 => {
-            if fs::read(target).is_ok_and(|old| old[..] == b[..]) {
-                return Ok(false);
-            }
-        }
-        (Content::Copy(src), Some(m)) if m.is_file() => {
-            if let Ok(s) = fs::metadata(src) {
-                if same_file(&s, m)
-                    || (s.len() == m.len() && s.modified().ok() == m.modified().ok())
-                {
-                    return Ok(false);
-                }
-            }
-        }
-        _ => {}
+    if up_to_date(target, content) {
+        return Ok(false);
     }
+    let existing = fs::symlink_metadata(target).ok();
     if let Some(m) = &existing {
         // Never write through a link, and make room where a folder was.
         if m.is_dir() {
@@ -178,6 +323,24 @@ fn write_if_changed(target: &Path, content: &Content) -> Result<bool> {
             .with_context(|| format!("无法复制 {} 到 {}", src.display(), target.display()))?,
     }
     Ok(true)
+}
+
+/// Whether `target` already holds `content` (a plain file, not a link).
+fn up_to_date(target: &Path, content: &Content) -> bool {
+    let Ok(m) = fs::symlink_metadata(target) else {
+        return false;
+    };
+    if !m.is_file() {
+        return false;
+    }
+    match content {
+        Content::Bytes(b) => {
+            m.len() == b.len() as u64 && fs::read(target).is_ok_and(|old| old[..] == b[..])
+        }
+        Content::Copy(src) => fs::metadata(src).is_ok_and(|s| {
+            same_file(&s, &m) || (s.len() == m.len() && s.modified().ok() == m.modified().ok())
+        }),
+    }
 }
 
 /// Processed photos in `.wenming-cache` are never changed in place (a new
@@ -210,7 +373,7 @@ fn same_file(_: &fs::Metadata, _: &fs::Metadata) -> bool {
 
 /// Remove what an earlier build wrote and this one does not; folders left
 /// empty go too. Returns the number of files removed.
-fn remove_stale(out: &Path, keep: &HashSet<&str>) -> Result<usize> {
+fn remove_stale(out: &Path, keep: impl Fn(&str) -> bool) -> Result<usize> {
     let mut removed = 0;
     let walk = walkdir::WalkDir::new(out)
         .min_depth(1)
@@ -230,7 +393,7 @@ fn remove_stale(out: &Path, keep: &HashSet<&str>) -> Result<usize> {
             if fs::read_dir(entry.path()).is_ok_and(|mut d| d.next().is_none()) {
                 let _ = fs::remove_dir(entry.path());
             }
-        } else if !keep.contains(rel.as_str()) {
+        } else if !keep(&rel) {
             fs::remove_file(entry.path())
                 .with_context(|| format!("无法删除旧文件 {}", entry.path().display()))?;
             removed += 1;

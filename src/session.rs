@@ -70,13 +70,24 @@ impl Session {
 
     /// Read every file and render every page.
     pub fn build_all(&mut self) -> (BuildReport, Vec<OutputFile>) {
+        self.build_all_into(None)
+    }
+
+    /// [`Session::build_all`], handing the rendered pages to `sink` instead
+    /// of returning them (for `wenming build`, which keeps nothing). Only
+    /// without the search index, which needs every page.
+    pub fn build_all_into(
+        &mut self,
+        sink: Option<render::PageSink>,
+    ) -> (BuildReport, Vec<OutputFile>) {
+        let sink = sink.filter(|_| !self.opts.search);
         let started = Instant::now();
         let mut diags = Diagnostics::new();
         let mut clock = crate::timings::Clock::start();
         self.inputs = model::load(&self.root, &self.opts.overrides, &mut diags);
         clock.lap("load");
         self.load_diags = diags;
-        self.finish(None, started)
+        self.finish(None, started, sink)
     }
 
     /// Bring the build up to date after `changed` paths were modified.
@@ -139,13 +150,14 @@ impl Session {
             selection.reports.insert(rel);
         }
         let selection = (!shape_changed).then_some(selection);
-        self.finish(selection, started)
+        self.finish(selection, started, None)
     }
 
     fn finish(
         &mut self,
         selection: Option<Selection>,
         started: Instant,
+        sink: Option<render::PageSink>,
     ) -> (BuildReport, Vec<OutputFile>) {
         let mut report = BuildReport::default();
         let mut diags = self.load_diags.clone();
@@ -162,7 +174,7 @@ impl Session {
         // Partial rendering is only sound when the reports keep their places.
         let selection = selection.filter(|_| self.last_ok && order == self.order);
         let (mut files, partial) =
-            render::render_selected(&site, &mut self.cache, selection.as_ref(), &mut diags);
+            render::render_selected(&site, &mut self.cache, selection.as_ref(), sink, &mut diags);
         clock.lap("render");
         // The search index covers every page; it is rebuilt on full renders.
         if self.opts.search && !partial && !diags.has_errors() {

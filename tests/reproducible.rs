@@ -68,3 +68,33 @@ fn two_builds_and_a_one_thread_build_are_identical() {
     assert_same(&a, &tree(&out.path().join("b")));
     assert_same(&a, &tree(&out.path().join("one")));
 }
+
+/// A build into an existing output (files compared and updated in place)
+/// leaves exactly what a build into an empty folder writes, after edits
+/// that add, change and remove pages.
+#[test]
+fn updating_an_output_in_place_equals_a_fresh_build() {
+    let site = copy_default_site();
+    let out = tempfile::tempdir().unwrap();
+    let kept = out.path().join("kept");
+    build_with(site.path(), &kept, "2");
+    let reports = site.path().join("content/reports");
+    let first = std::fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .min()
+        .unwrap();
+    std::fs::remove_file(first).unwrap();
+    report(
+        site.path(),
+        "2022-11-29-new.md",
+        "title: 新增的报道\ndate: 2022-11-29\nkind: news\ncriteria: [1]",
+        "新增报道的正文。",
+    );
+    build_with(site.path(), &kept, "2");
+    build_with(site.path(), &out.path().join("fresh"), "2");
+    let fresh = tree(&out.path().join("fresh"));
+    assert!(fresh.contains_key("reports/new/index.html"));
+    assert_same(&tree(&kept), &fresh);
+}

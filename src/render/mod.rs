@@ -226,6 +226,8 @@ fn paginate(base_route: &str, n: usize, per_page: usize) -> Vec<(String, std::op
 }
 
 struct Renderer<'a> {
+    /// Takes each page as it is rendered, when set.
+    sink: Option<PageSink<'a>>,
     site: &'a Site,
     tera: Tera,
     routes: Routes,
@@ -316,7 +318,7 @@ pub struct Selection {
 
 /// Everything the site writes, in a fixed order.
 pub fn render(site: &Site, diags: &mut Diagnostics) -> Vec<OutputFile> {
-    render_selected(site, &mut Cache::new(true), None, diags).0
+    render_selected(site, &mut Cache::new(true), None, None, diags).0
 }
 
 fn body_key(body: &crate::content::Body, route: &str, routes_hash: u64) -> u64 {
@@ -335,10 +337,15 @@ fn body_key(body: &crate::content::Body, route: &str, routes_hash: u64) -> u64 {
 
 /// Render the site; with a selection, only the pages it touches (plus the
 /// site-wide ones) are returned, and unchanged Markdown comes from `cache`.
+/// Where rendered pages go when they are not returned: straight to the
+/// output writer, so a large site is not held in memory.
+pub type PageSink<'a> = &'a (dyn Fn(OutputFile) + Sync);
+
 pub fn render_selected(
     site: &Site,
     cache: &mut Cache,
     selection: Option<&Selection>,
+    sink: Option<PageSink>,
     diags: &mut Diagnostics,
 ) -> (Vec<OutputFile>, bool) {
     let mut clock = crate::timings::Clock::start();
@@ -473,6 +480,7 @@ pub fn render_selected(
     cache.shown = shown;
     clock.lap("  frame+shown");
     let mut renderer = Renderer {
+        sink,
         only_reports,
         site,
         tera,
@@ -517,6 +525,9 @@ pub fn render_selected(
     }));
     let partial = renderer.dirty.is_some();
     drop(renderer);
+    if process {
+        image_set.save_index();
+    }
     cache.images = Some(image_set);
     (files, partial)
 }
@@ -1154,29 +1165,41 @@ impl Renderer<'_> {
         ctx
     }
 
+    /// Hand a page to the sink, or give it back to be returned.
+    fn emit(&self, file: OutputFile) -> Option<OutputFile> {
+        match self.sink {
+            Some(sink) => {
+                sink(file);
+                None
+            }
+            None => Some(file),
+        }
+    }
+
     /// Render `jobs` in parallel; the files come out in job order.
     fn run_jobs(&self, jobs: Vec<Job<'_>>, files: &mut Vec<OutputFile>, diags: &mut Diagnostics) {
-        let results: Vec<(&'static str, String, Result<String, String>)> = jobs
+        // A page handed to the sink is returned as `None`.
+        let results: Vec<(&'static str, String, Result<Option<OutputFile>, String>)> = jobs
             .into_par_iter()
             .map(|job| {
                 let ctx = (job.context)();
-                let out = render_template(&self.tera, job.template, &ctx);
+                let out = render_template(&self.tera, job.template, &ctx).map(|html| {
+                    let path = if job.route.is_empty() || job.route.ends_with('/') {
+                        format!("{}index.html", job.route)
+                    } else {
+                        job.route.clone()
+                    };
+                    self.emit(OutputFile {
+                        path,
+                        content: Content::Bytes(html.into_bytes().into()),
+                    })
+                });
                 (job.template, job.route, out)
             })
             .collect();
         for (template, route, out) in results {
             match out {
-                Ok(html) => {
-                    let path = if route.is_empty() || route.ends_with('/') {
-                        format!("{route}index.html")
-                    } else {
-                        route
-                    };
-                    files.push(OutputFile {
-                        path,
-                        content: Content::Bytes(html.into_bytes().into()),
-                    });
-                }
+                Ok(file) => files.extend(file),
                 Err(e) => diags.error_hint(
                     &format!("themes/{}/templates/{template}", self.site.config.theme),
                     Pos::default(),
@@ -1284,7 +1307,7 @@ impl Renderer<'_> {
         diags: &mut Diagnostics,
     ) {
         let site = self.site;
-        let rendered_reports: Vec<(String, Result<String, String>)> = site
+        let rendered_reports: Vec<(String, Result<Option<OutputFile>, String>)> = site
             .reports
             .par_iter()
             .enumerate()
@@ -1348,7 +1371,12 @@ impl Renderer<'_> {
                         url: self.cards[j].url.clone(),
                     }),
                 );
-                let out = render_template(&self.tera, "report.html", &ctx);
+                let out = render_template(&self.tera, "report.html", &ctx).map(|html| {
+                    self.emit(OutputFile {
+                        path: format!("{route}index.html"),
+                        content: Content::Bytes(html.into_bytes().into()),
+                    })
+                });
                 (route, out, local, d)
             })
             .collect::<Vec<_>>()
@@ -1361,10 +1389,7 @@ impl Renderer<'_> {
             .collect();
         for (route, out) in rendered_reports {
             match out {
-                Ok(html) => files.push(OutputFile {
-                    path: format!("{route}index.html"),
-                    content: Content::Bytes(html.into_bytes().into()),
-                }),
+                Ok(file) => files.extend(file),
                 Err(e) => diags.error(
                     &format!("themes/{}/templates/report.html", site.config.theme),
                     Pos::default(),
