@@ -133,10 +133,13 @@ def main():
         src = os.path.join(site, "content", section)
         if os.path.isdir(src):
             total += convert_tree(src, os.path.join(content, section))
-    # Section pages, so that the sections have titles.
-    for section, title in (("reports", "全部报道"), ("pages", "宣传页面")):
+    # Section and taxonomy pages, only for their titles.
+    for section, title in (("reports", "全部报道"), ("pages", "宣传页面"),
+                           ("kinds", "活动类别"), ("criteria", "考评标准"),
+                           ("offices", "责任处室"), ("tags", "标签")):
         path = os.path.join(content, section, "_index.md")
-        if os.path.isdir(os.path.dirname(path)) and not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if not os.path.exists(path):
             with open(path, "w", encoding="utf-8") as f:
                 f.write(f'---\ntitle: "{title}"\n---\n')
     print(f"converted {total} Markdown files into {content}")
