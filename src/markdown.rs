@@ -29,8 +29,10 @@ pub fn highlight_css() -> String {
 #[derive(Debug, Default, Clone)]
 pub struct Rendered {
     pub html: String,
-    /// Plain text of the paragraphs, for summaries and reading time.
-    pub text: String,
+    /// The opening of the plain text, about 120 characters, cut at a
+    /// sentence (the text itself is not kept: a large site has 50 MB of it).
+    pub summary: String,
+    pub reading_minutes: usize,
     pub has_code: bool,
     pub assets: Vec<Asset>,
     /// Site-relative URLs of images, in order, with alt text.
@@ -40,7 +42,7 @@ pub struct Rendered {
 }
 
 /// A photo shown in a body, for galleries and covers.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Hash, serde::Serialize)]
 pub struct Photo {
     /// As written in the Markdown (`photo1.jpg`), to match a cover.
     pub written: String,
@@ -197,6 +199,8 @@ fn strip_joiner(s: CowStr<'_>) -> CowStr<'_> {
 
 pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Rendered {
     let mut out = Rendered::default();
+    // Plain text of the paragraphs, for the summary and reading time.
+    let mut text = String::new();
     let prepared = cjk_emphasis_prepass(markdown);
     let markdown: &str = &prepared;
     let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(markdown, options())
@@ -349,7 +353,7 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
             }
             Event::End(TagEnd::Paragraph) => {
                 in_paragraph = false;
-                out.text.push('\n');
+                text.push('\n');
                 if in_photo_row {
                     in_photo_row = false;
                     result.push(Event::Html("</div>\n".into()));
@@ -366,13 +370,13 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
                 if !(prev.is_some_and(is_cjk) && next.is_some_and(is_cjk)) {
                     result.push(Event::SoftBreak);
                     if in_paragraph {
-                        out.text.push(' ');
+                        text.push(' ');
                     }
                 }
             }
             Event::Text(t) | Event::Code(t) => {
                 if in_paragraph {
-                    out.text.push_str(t);
+                    text.push_str(t);
                 }
                 result.push(event.clone());
             }
@@ -381,8 +385,13 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
         i += 1;
     }
     html::push_html(&mut out.html, result.into_iter());
+    out.summary = summarize(&text, SUMMARY_CHARS);
+    out.reading_minutes = reading_minutes(&text);
     out
 }
+
+/// Length of a summary made from the body, in characters.
+pub const SUMMARY_CHARS: usize = 120;
 
 fn text_of<'a>(e: &'a Event) -> Option<&'a str> {
     match e {

@@ -280,7 +280,8 @@ pub struct Cache {
     /// Whether photos are processed (not by `wenming check`).
     pub process_images: bool,
     /// What lists show of each report (card and photos), by source path.
-    shown: HashMap<String, (ReportCard, Vec<markdown::Photo>)>,
+    /// A hash of each report's card and photos: what other pages show of it.
+    shown: HashMap<String, u64>,
     /// Hash of what every page shows in its frame (navigation, head): when it
     /// changes, no page can be skipped.
     frame: u64,
@@ -460,11 +461,16 @@ pub fn render_selected(
         }
         set
     });
-    let shown: HashMap<String, (ReportCard, Vec<markdown::Photo>)> = site
+    let shown: HashMap<String, u64> = site
         .reports
-        .iter()
-        .zip(cards.iter().zip(&bodies))
-        .map(|(r, (card, body))| (r.body.path.clone(), (card.clone(), body.images.clone())))
+        .par_iter()
+        .zip(cards.par_iter().zip(&bodies))
+        .map(|(r, (card, body))| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (card, &body.images).hash(&mut h);
+            (r.body.path.clone(), h.finish())
+        })
         .collect();
     let only_reports = selection.and_then(|sel| {
         let mut only = HashSet::new();
@@ -849,10 +855,7 @@ fn report_card(
             url: routes.url(&format!("kinds/{}/", r.kind)),
         },
         kind_id: r.kind.clone(),
-        summary: r
-            .summary
-            .clone()
-            .unwrap_or_else(|| markdown::summarize(&body.text, 120)),
+        summary: r.summary.clone().unwrap_or_else(|| body.summary.clone()),
         cover,
         cover_alt,
         participants: r.participants,
@@ -1340,7 +1343,7 @@ impl Renderer<'_> {
                     content: &self.bodies[i].html,
                     tags: r.tags.clone(),
                     attachments,
-                    reading_minutes: markdown::reading_minutes(&self.bodies[i].text),
+                    reading_minutes: self.bodies[i].reading_minutes,
                     extra: &r.extra,
                     pub_time: format!(
                         "{} {}",
@@ -1407,8 +1410,11 @@ impl Renderer<'_> {
         }
         // Report pages first: the other pages are rendered as jobs that
         // borrow this function's locals.
+        let mut clock = crate::timings::Clock::start();
         self.report_pages(files, assets, diags);
+        clock.lap("    report pages");
         self.other_pages(files, diags);
+        clock.lap("    other pages");
     }
 
     fn other_pages(&self, files: &mut Vec<OutputFile>, diags: &mut Diagnostics) {
@@ -1493,14 +1499,13 @@ impl Renderer<'_> {
                 y.months.push(MonthGroup {
                     month: r.date.month(),
                     label: format!("{}年{}月", r.date.year(), r.date.month()),
+                    count: 0,
                     reports: vec![],
                 });
             }
-            y.months
-                .last_mut()
-                .expect("pushed")
-                .reports
-                .push(&self.cards[i]);
+            let month = y.months.last_mut().expect("pushed");
+            month.count += 1;
+            month.reports.push(&self.cards[i]);
         }
         // Home
         let mut ctx = self.context("home", &site.config.title, "");
@@ -1727,7 +1732,25 @@ impl Renderer<'_> {
             "offices",
             &offices.iter().map(|(o, _)| o).collect::<Vec<_>>(),
         );
-        ctx.insert("years", years);
+        // Counts only: the search page would otherwise carry every card.
+        let year_counts: Vec<YearGroup> = years
+            .iter()
+            .map(|y| YearGroup {
+                year: y.year,
+                count: y.count,
+                months: y
+                    .months
+                    .iter()
+                    .map(|m| MonthGroup {
+                        month: m.month,
+                        label: m.label.clone(),
+                        count: m.count,
+                        reports: Vec::new(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        ctx.insert("years", &year_counts);
         jobs.push(Job::ready("search.html", "search/", ctx));
 
         // Publicity pages
@@ -1798,13 +1821,16 @@ impl Renderer<'_> {
     fn publicity_page(&self, p: &Page, body: &Rendered) -> Job<'static> {
         let route = Site::page_route(p);
         let mut ctx = self.context(&format!("page-{}", p.slug), &p.title, &route);
-        ctx.insert("page", &serde_json::json!({
-            "title": p.title,
-            "slug": p.slug,
-            "url": self.routes.url(&route),
-            "summary": p.summary.clone().unwrap_or_else(|| markdown::summarize(&body.text, 120)),
-            "content": body.html,
-        }));
+        ctx.insert(
+            "page",
+            &serde_json::json!({
+                "title": p.title,
+                "slug": p.slug,
+                "url": self.routes.url(&route),
+                "summary": p.summary.clone().unwrap_or_else(|| body.summary.clone()),
+                "content": body.html,
+            }),
+        );
         Job::ready("page.html", &route, ctx)
     }
 

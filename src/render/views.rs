@@ -34,13 +34,13 @@ pub struct SiteView {
     pub has_code: bool,
 }
 
-#[derive(Serialize, Clone, PartialEq)]
+#[derive(Serialize, Clone, PartialEq, Hash)]
 pub struct Link {
     pub title: String,
     pub url: String,
 }
 
-#[derive(Serialize, Clone, PartialEq)]
+#[derive(Serialize, Clone, PartialEq, Hash)]
 pub struct CitationView {
     /// `16` or `23.2`
     pub label: String,
@@ -51,7 +51,7 @@ pub struct CitationView {
     pub text: String,
 }
 
-#[derive(Serialize, Clone, PartialEq)]
+#[derive(Serialize, Clone, PartialEq, Hash)]
 pub struct ReportCard {
     pub title: String,
     pub url: String,
@@ -240,6 +240,9 @@ pub struct OfficeView {
 pub struct MonthGroup<'a> {
     pub month: u32,
     pub label: String,
+    /// Number of reports in the month.
+    pub count: usize,
+    /// Empty on the search page, which only shows the counts.
     pub reports: Vec<&'a ReportCard>,
 }
 
