@@ -177,7 +177,17 @@ impl Shared {
                     state.files.insert(f.path, f.content);
                 }
             } else {
-                state.files = session.files.clone();
+                let mut files = session.files.clone();
+                // The search index of a full rebuild comes later, from the
+                // background; until then the previous one keeps search working.
+                if !files.keys().any(|p| p.starts_with(crate::search::DIR)) {
+                    for (p, c) in &state.files {
+                        if p.starts_with(crate::search::DIR) {
+                            files.insert(p.clone(), c.clone());
+                        }
+                    }
+                }
+                state.files = files;
             }
             state.errors = None;
         } else {
@@ -307,6 +317,7 @@ fn print_report(report: &BuildReport) {
 /// Start the server and the watcher; returns only on a startup failure.
 pub fn serve(opts: ServeOptions) -> Result<()> {
     let mut session = Session::new(opts.build.clone()).map_err(anyhow::Error::msg)?;
+    session.defer_search = true;
     let root = session.root.clone();
     let output = opts
         .build
@@ -332,6 +343,7 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
     print_report(&report);
     eprintln!("{}", report.summary());
     let base = session_base(&session);
+    let first_search = session.search_job();
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
             files: session.files.clone(),
@@ -379,6 +391,35 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
         });
     }
 
+    // The search index is built here, one job at a time, always from the
+    // latest pages: indexing a large site takes far longer than a rebuild.
+    let (search_tx, search_rx) = std::sync::mpsc::channel::<crate::session::SearchJob>();
+    {
+        let shared = Arc::clone(&shared);
+        std::thread::spawn(move || {
+            while let Ok(mut job) = search_rx.recv() {
+                while let Ok(newer) = search_rx.try_recv() {
+                    job = newer;
+                }
+                match job.run() {
+                    Ok(index) => {
+                        let mut state = shared.state.lock().expect("state lock");
+                        state
+                            .files
+                            .retain(|p, _| !p.starts_with(crate::search::DIR));
+                        for f in index {
+                            state.files.insert(f.path, f.content);
+                        }
+                    }
+                    Err(e) => eprintln!("警告：更新搜索索引失败：{e}"),
+                }
+            }
+        });
+    }
+    if let Some(job) = first_search {
+        let _ = search_tx.send(job);
+    }
+
     while let Some(events) = next_batch(&rx) {
         let mut changed: Vec<PathBuf> = events
             .into_iter()
@@ -394,20 +435,10 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
         }
         let (report, files) = session.rebuild(&changed);
         shared.publish(&report, files, &session);
-        // The edited page is on screen; now catch the search index up,
-        // quietly (open pages need no reload for it).
-        match session.refresh_search() {
-            Ok(index) if !index.is_empty() => {
-                let mut state = shared.state.lock().expect("state lock");
-                state
-                    .files
-                    .retain(|p, _| !p.starts_with(crate::search::DIR));
-                for f in index {
-                    state.files.insert(f.path, f.content);
-                }
-            }
-            Ok(_) => {}
-            Err(e) => eprintln!("警告：更新搜索索引失败：{e}"),
+        // The edited page is on screen; the search index catches up in
+        // the background (open pages need no reload for it).
+        if let Some(job) = session.search_job() {
+            let _ = search_tx.send(job);
         }
         print_report(&report);
         let names: Vec<String> = changed

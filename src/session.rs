@@ -28,6 +28,10 @@ pub struct Session {
     last_ok: bool,
     /// An incremental build left the search index behind the pages.
     search_stale: bool,
+    /// Never index during a build; the caller runs [`Session::search_job`]
+    /// itself (`wenming serve` does, in the background, so an edited page
+    /// is shown without waiting for the index).
+    pub defer_search: bool,
     /// The complete output of the last good build, by site-relative path.
     pub files: BTreeMap<String, Content>,
 }
@@ -64,6 +68,7 @@ impl Session {
             order: Vec::new(),
             last_ok: false,
             search_stale: false,
+            defer_search: false,
             files: BTreeMap::new(),
         })
     }
@@ -177,7 +182,7 @@ impl Session {
             render::render_selected(&site, &mut self.cache, selection.as_ref(), sink, &mut diags);
         clock.lap("render");
         // The search index covers every page; it is rebuilt on full renders.
-        if self.opts.search && !partial && !diags.has_errors() {
+        if self.opts.search && !partial && !self.defer_search && !diags.has_errors() {
             // Path order, as refresh_search gives: the index depends on it.
             let mut pages: Vec<(&str, &[u8])> = files
                 .iter()
@@ -215,7 +220,7 @@ impl Session {
             for f in &files {
                 self.files.insert(f.path.clone(), f.content.clone());
             }
-            self.search_stale = partial && self.opts.search;
+            self.search_stale = self.opts.search && (partial || self.defer_search);
             report.files = self.files.len();
         }
         report.diagnostics = diags;
@@ -223,28 +228,37 @@ impl Session {
         (report, files)
     }
 
-    /// Bring the search index up to date with the pages after incremental
-    /// builds (indexing every page takes a while, so `serve` does it after
-    /// the edited page is already shown). Returns the new index files.
-    pub fn refresh_search(&mut self) -> Result<Vec<OutputFile>, String> {
+    /// The pages to index when the search index is behind them (after an
+    /// incremental or deferred build); the index is then taken as caught up.
+    pub fn search_job(&mut self) -> Option<SearchJob> {
         if !self.search_stale {
-            return Ok(Vec::new());
+            return None;
         }
-        let base = match &self.inputs {
-            Some(i) => i.config.base_path().to_string(),
-            None => return Ok(Vec::new()),
+        let base = self.inputs.as_ref()?.config.base_path().to_string();
+        let pages = self
+            .files
+            .iter()
+            .filter_map(|(path, c)| match c {
+                Content::Bytes(b) if path.ends_with(".html") => Some((path.clone(), Arc::clone(b))),
+                _ => None,
+            })
+            .collect();
+        self.search_stale = false;
+        Some(SearchJob { base, pages })
+    }
+
+    /// Bring the search index up to date with the pages, here and now.
+    /// Returns the new index files.
+    pub fn refresh_search(&mut self) -> Result<Vec<OutputFile>, String> {
+        let Some(job) = self.search_job() else {
+            return Ok(Vec::new());
         };
-        let pages = self.files.iter().filter_map(|(path, c)| match c {
-            Content::Bytes(b) if path.ends_with(".html") => Some((path.as_str(), &b[..])),
-            _ => None,
-        });
-        let index = crate::search::index(&base, pages)?;
+        let index = job.run()?;
         self.files
             .retain(|path, _| !path.starts_with(crate::search::DIR));
         for f in &index {
             self.files.insert(f.path.clone(), f.content.clone());
         }
-        self.search_stale = false;
         Ok(index)
     }
 
@@ -257,6 +271,22 @@ impl Session {
                 content: content.clone(),
             })
             .collect()
+    }
+}
+
+/// Indexing the pages of one build: can run on another thread.
+pub struct SearchJob {
+    base: String,
+    /// HTML pages in path order (the index depends on the order).
+    pages: Vec<(String, Arc<[u8]>)>,
+}
+
+impl SearchJob {
+    pub fn run(&self) -> Result<Vec<OutputFile>, String> {
+        crate::search::index(
+            &self.base,
+            self.pages.iter().map(|(p, b)| (p.as_str(), &b[..])),
+        )
     }
 }
 

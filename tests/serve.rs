@@ -340,3 +340,37 @@ fn init_creates_a_site_that_builds_and_never_overwrites() {
         "mine"
     );
 }
+
+/// The search index is built in the background: the site answers first,
+/// the index follows, and an edit brings a new index without a restart.
+#[test]
+fn search_index_follows_in_the_background() {
+    let site = copy_default_site();
+    let root = site.path();
+    let server = start(root);
+    let port = server.port;
+    assert_eq!(text(port, "/wmcj/").0, 200);
+    let entry = |port| get(port, "/wmcj/search/pagefind/pagefind-entry.json");
+    wait_until(|| entry(port).0 == 200, "search index built");
+    let before = entry(port).2;
+
+    let report = root.join("content/reports/2022-09-15-community-service/index.md");
+    let original = std::fs::read_to_string(&report).unwrap();
+    std::fs::write(
+        &report,
+        original.replace("分成三个小组", "分成三个小组，另设饕餮组"),
+    )
+    .unwrap();
+    wait_until(
+        || {
+            text(port, "/wmcj/reports/community-service/")
+                .1
+                .contains("饕餮组")
+        },
+        "edit served",
+    );
+    wait_until(
+        || entry(port).2 != before,
+        "search index updated after the edit",
+    );
+}
