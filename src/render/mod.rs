@@ -229,10 +229,10 @@ struct Renderer<'a> {
     /// Takes each page as it is rendered, when set.
     sink: Option<PageSink<'a>>,
     site: &'a Site,
-    tera: Tera,
+    tera: Arc<Tera>,
     routes: Routes,
     site_view: SiteView,
-    cards: Vec<ReportCard>,
+    cards: Vec<Arc<ReportCard>>,
     bodies: Vec<Arc<Rendered>>,
     page_bodies: Vec<Arc<Rendered>>,
     criteria: BTreeMap<u32, CriterionView>,
@@ -274,7 +274,13 @@ impl<'a> Job<'a> {
 /// path and invalidated by a hash of everything the result depends on.
 #[derive(Default)]
 pub struct Cache {
-    bodies: HashMap<String, (u64, Arc<Rendered>, Diagnostics)>,
+    /// Rendered Markdown by source path.
+    bodies: HashMap<String, BodyEntry>,
+    /// Report cards by source path, reused by incremental builds.
+    cards: HashMap<String, CardEntry>,
+    /// Compiled templates and theme files, reused by incremental builds
+    /// (which only follow edits to reports).
+    theme: Option<(Arc<Tera>, Vec<OutputFile>)>,
     /// Processed photos, remembered across rebuilds of `wenming serve`.
     images: Option<ImageSet>,
     /// Whether photos are processed (not by `wenming check`).
@@ -300,7 +306,12 @@ impl Cache {
         let mut links: Vec<(String, String)> = self
             .bodies
             .iter()
-            .flat_map(|(path, (_, r, _))| r.external.iter().map(move |u| (path.clone(), u.clone())))
+            .flat_map(|(path, e)| {
+                e.rendered
+                    .external
+                    .iter()
+                    .map(move |u| (path.clone(), u.clone()))
+            })
             .collect();
         links.sort();
         links.dedup();
@@ -320,6 +331,42 @@ pub struct Selection {
 /// Everything the site writes, in a fixed order.
 pub fn render(site: &Site, diags: &mut Diagnostics) -> Vec<OutputFile> {
     render_selected(site, &mut Cache::new(true), None, None, diags).0
+}
+
+/// A body as last rendered, with the two ways to know it is still valid.
+#[derive(Clone)]
+struct BodyEntry {
+    /// [`report_body_key`] and the report it was made from (kept, so its
+    /// address cannot be taken by another report): the quick check.
+    same_report: Option<(u64, Arc<Report>)>,
+    /// [`body_key`]: the check when the report was read again.
+    text_key: u64,
+    rendered: Arc<Rendered>,
+    diags: Diagnostics,
+}
+
+/// A report's card as last built: key, card, its assets and diagnostics,
+/// and a hash of what other pages show of the report.
+struct CardEntry {
+    key: u64,
+    card: Arc<ReportCard>,
+    assets: Vec<Asset>,
+    diags: Diagnostics,
+    shown: u64,
+}
+
+fn hash_of(value: impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// The Markdown cache key of a report: the report itself (an unchanged
+/// report keeps its `Arc` between builds, so hashing 50 MB of Markdown on
+/// every edit is not needed), its route and the site's routes.
+fn report_body_key(report: &Arc<Report>, route: &str, routes_hash: u64) -> u64 {
+    hash_of((Arc::as_ptr(report) as usize, route, routes_hash))
 }
 
 fn body_key(body: &crate::content::Body, route: &str, routes_hash: u64) -> u64 {
@@ -350,10 +397,16 @@ pub fn render_selected(
     diags: &mut Diagnostics,
 ) -> (Vec<OutputFile>, bool) {
     let mut clock = crate::timings::Clock::start();
-    let Some(tera) = load_templates(&site.root, &site.config.theme, diags) else {
-        return (vec![], false);
+    let (tera, statics) = match cache.theme.take().filter(|_| selection.is_some()) {
+        Some(theme) => theme,
+        None => {
+            let Some(tera) = load_templates(&site.root, &site.config.theme, diags) else {
+                return (vec![], false);
+            };
+            (Arc::new(tera), theme_static(&site.root, &site.config.theme))
+        }
     };
-    let statics = theme_static(&site.root, &site.config.theme);
+    cache.theme = Some((Arc::clone(&tera), statics.clone()));
     clock.lap("  templates+static");
     let routes = routes(site, &statics);
     let routes_hash = routes.fingerprint();
@@ -367,12 +420,20 @@ pub fn render_selected(
     let images = &image_set;
     let process = cache.process_images;
     let cached = &cache.bodies;
-    let render_body = |body: &crate::content::Body, route: String| {
-        let key = body_key(body, &route, routes_hash);
-        if let Some((k, r, d)) = cached.get(&body.path) {
-            if *k == key {
-                return (key, Arc::clone(r), d.clone());
+    let render_body = |body: &crate::content::Body, route: String, report: Option<&Arc<Report>>| {
+        let old = cached.get(&body.path);
+        let quick = report.map(|r| (report_body_key(r, &route, routes_hash), Arc::clone(r)));
+        if let (Some(old), Some((q, _))) = (old, &quick) {
+            if old.same_report.as_ref().is_some_and(|(k, _)| k == q) {
+                return old.clone();
             }
+        }
+        let text_key = body_key(body, &route, routes_hash);
+        if let Some(old) = old.filter(|o| o.text_key == text_key) {
+            return BodyEntry {
+                same_report: quick,
+                ..old.clone()
+            };
         }
         let mut d = Diagnostics::new();
         let ctx = PageContext {
@@ -383,34 +444,35 @@ pub fn render_selected(
             route: &route,
             first_line: body.first_line,
         };
-        (
-            key,
-            Arc::new(markdown::render(&body.markdown, &ctx, &mut d)),
-            d,
-        )
+        BodyEntry {
+            same_report: quick,
+            text_key,
+            rendered: Arc::new(markdown::render(&body.markdown, &ctx, &mut d)),
+            diags: d,
+        }
     };
-    let report_results: Vec<(u64, Arc<Rendered>, Diagnostics)> = site
+    let report_results: Vec<BodyEntry> = site
         .reports
         .par_iter()
-        .map(|r| render_body(&r.body, Site::report_route(r)))
+        .map(|r| render_body(&r.body, Site::report_route(r), Some(r)))
         .collect();
-    let page_results: Vec<(u64, Arc<Rendered>, Diagnostics)> = site
+    let page_results: Vec<BodyEntry> = site
         .pages
         .par_iter()
-        .map(|p| render_body(&p.body, Site::page_route(p)))
+        .map(|p| render_body(&p.body, Site::page_route(p), None))
         .collect();
     let mut fresh = HashMap::with_capacity(report_results.len() + page_results.len());
     let mut bodies = Vec::with_capacity(report_results.len());
-    for (r, (key, rendered, d)) in site.reports.iter().zip(report_results) {
-        diags.extend(d.clone());
-        fresh.insert(r.body.path.clone(), (key, Arc::clone(&rendered), d));
-        bodies.push(rendered);
+    for (r, e) in site.reports.iter().zip(report_results) {
+        diags.extend(e.diags.clone());
+        bodies.push(Arc::clone(&e.rendered));
+        fresh.insert(r.body.path.clone(), e);
     }
     let mut page_bodies = Vec::with_capacity(page_results.len());
-    for (p, (key, rendered, d)) in site.pages.iter().zip(page_results) {
-        diags.extend(d.clone());
-        fresh.insert(p.body.path.clone(), (key, Arc::clone(&rendered), d));
-        page_bodies.push(rendered);
+    for (p, e) in site.pages.iter().zip(page_results) {
+        diags.extend(e.diags.clone());
+        page_bodies.push(Arc::clone(&e.rendered));
+        fresh.insert(p.body.path.clone(), e);
     }
     cache.bodies = fresh;
     clock.lap("  markdown");
@@ -422,23 +484,67 @@ pub fn render_selected(
     }
     warn_missing_photos(site, &bodies, diags);
 
-    let mut assets: Vec<Asset> = Vec::new();
-    let cards: Vec<ReportCard> = site
+    // Cards, in parallel; an incremental build reuses those of unchanged
+    // reports (same report, same rendered body, same routes).
+    let old_cards = std::mem::take(&mut cache.cards);
+    let reuse = selection.is_some();
+    let entries: Vec<CardEntry> = site
         .reports
-        .iter()
+        .par_iter()
         .zip(&bodies)
         .map(|(r, body)| {
-            report_card(
+            let key = hash_of((
+                Arc::as_ptr(r) as usize,
+                Arc::as_ptr(body) as usize,
+                routes_hash,
+                photo_count,
+            ));
+            if let Some(old) = old_cards
+                .get(&r.body.path)
+                .filter(|e| reuse && e.key == key)
+            {
+                return CardEntry {
+                    key,
+                    card: Arc::clone(&old.card),
+                    assets: old.assets.clone(),
+                    diags: old.diags.clone(),
+                    shown: old.shown,
+                };
+            }
+            let (mut assets, mut d) = (Vec::new(), Diagnostics::new());
+            let card = report_card(
                 site,
                 &routes,
                 process.then_some(images),
                 r,
                 body,
                 &mut assets,
-                diags,
-            )
+                &mut d,
+            );
+            let shown = hash_of((&card, &body.images));
+            CardEntry {
+                key,
+                card: Arc::new(card),
+                assets,
+                diags: d,
+                shown,
+            }
         })
         .collect();
+    drop(old_cards);
+    let mut assets: Vec<Asset> = Vec::new();
+    let mut cards: Vec<Arc<ReportCard>> = Vec::with_capacity(entries.len());
+    let mut shown: HashMap<String, u64> = HashMap::with_capacity(entries.len());
+    for (r, e) in site.reports.iter().zip(entries) {
+        assets.extend(e.assets.iter().cloned());
+        diags.extend(e.diags.clone());
+        cards.push(Arc::clone(&e.card));
+        shown.insert(r.body.path.clone(), e.shown);
+        // A build whose pages go to a sink is not repeated.
+        if sink.is_none() {
+            cache.cards.insert(r.body.path.clone(), e);
+        }
+    }
     clock.lap("  cards");
     let site_view = site_view(site, &routes, has_code, photo_count > 0);
     let frame = {
@@ -461,17 +567,6 @@ pub fn render_selected(
         }
         set
     });
-    let shown: HashMap<String, u64> = site
-        .reports
-        .par_iter()
-        .zip(cards.par_iter().zip(&bodies))
-        .map(|(r, (card, body))| {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            (card, &body.images).hash(&mut h);
-            (r.body.path.clone(), h.finish())
-        })
-        .collect();
     let only_reports = selection.and_then(|sel| {
         let mut only = HashSet::new();
         for path in &sel.reports {
@@ -1283,7 +1378,7 @@ impl Renderer<'_> {
                 (section.to_string(), title.to_string(), Arc::clone(&pages));
             jobs.push(Job::lazy(template, &route.clone(), move || {
                 let cards: Vec<&ReportCard> =
-                    indices[range].iter().map(|&i| &self.cards[i]).collect();
+                    indices[range].iter().map(|&i| &*self.cards[i]).collect();
                 let pagination = self.pagination(&pages, k, indices.len());
                 let page_title = if k == 0 {
                     title.clone()
@@ -1511,7 +1606,10 @@ impl Renderer<'_> {
         let mut ctx = self.context("home", &site.config.title, "");
         ctx.insert("unit_progress", &unit);
         ctx.insert("categories", &categories);
-        ctx.insert("latest", &self.cards.iter().take(8).collect::<Vec<_>>());
+        ctx.insert(
+            "latest",
+            &self.cards.iter().take(8).map(|c| &**c).collect::<Vec<_>>(),
+        );
         ctx.insert("kinds", &kinds);
         ctx.insert("honors", &honors);
         ctx.insert("check_criteria", &check_criteria);
@@ -1564,7 +1662,7 @@ impl Renderer<'_> {
                 let evidence: Vec<&ReportCard> = site
                     .evidence
                     .get(id)
-                    .map(|v| v.iter().map(|&i| &self.cards[i]).collect())
+                    .map(|v| v.iter().map(|&i| &*self.cards[i]).collect())
                     .unwrap_or_default();
                 ctx.insert("evidence", &evidence);
                 ctx.insert(
@@ -1634,7 +1732,7 @@ impl Renderer<'_> {
                 );
                 ctx.insert(
                     "reports",
-                    &reports.iter().map(|&i| &self.cards[i]).collect::<Vec<_>>(),
+                    &reports.iter().map(|&i| &*self.cards[i]).collect::<Vec<_>>(),
                 );
                 ctx
             }));
@@ -1660,7 +1758,7 @@ impl Renderer<'_> {
                         id.to_string(),
                         site.evidence
                             .get(id)
-                            .map(|v| v.iter().map(|&i| &self.cards[i]).collect())
+                            .map(|v| v.iter().map(|&i| &*self.cards[i]).collect())
                             .unwrap_or_default(),
                     )
                 })
@@ -1762,7 +1860,7 @@ impl Renderer<'_> {
         let ctx = self.context("", "页面未找到", "404.html");
         jobs.push(Job::ready("404.html", "404.html", ctx));
         let mut ctx = self.context("", "", "feed.xml");
-        let latest: Vec<&ReportCard> = self.cards.iter().take(20).collect();
+        let latest: Vec<&ReportCard> = self.cards.iter().take(20).map(|c| &**c).collect();
         ctx.insert("reports", &latest);
         ctx.insert(
             "updated",
