@@ -397,6 +397,7 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
     {
         let shared = Arc::clone(&shared);
         std::thread::spawn(move || {
+            lower_priority();
             while let Ok(mut job) = search_rx.recv() {
                 while let Ok(newer) = search_rx.try_recv() {
                     job = newer;
@@ -466,6 +467,16 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Let rebuilds and page requests go first: indexing is the background work.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain system calls on the calling thread's own id.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+    }
 }
 
 /// Changes worth a rebuild: content written, files created, removed or
