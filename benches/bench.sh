@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# wenming benchmarks: full build, no-change rebuild and edit→served latency
-# on synthetic sites of 1,000 / 10,000 / 20,000 reports. See benches/README.md.
+# wenming benchmarks on synthetic sites of 1,000 / 10,000 / 20,000 reports:
+# full build without and with the search index, no-change rebuild,
+# edit→served latency under `wenming serve` (with and without search), Hugo
+# on the same content in the same run (benches/hugo/run.sh), and a site with
+# two phone photos per report against the same site without them.
+# See benches/README.md.
 #
 #   bash benches/bench.sh                     # all sizes
 #   SIZES="1000 10000" bash benches/bench.sh  # some sizes
 #
 # Environment: SIZES, WORK (default /tmp/wenming-bench), SEED (default 1),
-# REPEATS (default 3; sites of 20,000 reports and more always run once),
-# LATENCY_SIZES (default 10000), ROUNDS (default 3), NO_GNU_TIME=1 (use bash's
-# time even if /usr/bin/time exists). Results also go to $WORK/results.txt.
+# REPEATS (default 3; sites of 20,000 reports and more run once, and builds
+# with search of 10,000 and more too), LATENCY_SIZES (default 10000), ROUNDS
+# (default 3), HUGO_SIZES (default "1000 10000"; empty skips Hugo),
+# PHOTO_SIZES (default 1000; empty skips), PHOTO_REPEATS (default 9),
+# NO_GNU_TIME=1 (use bash's time even if /usr/bin/time exists). Results also
+# go to $WORK/results.txt.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,6 +25,9 @@ WORK=${WORK:-/tmp/wenming-bench}
 SEED=${SEED:-1}
 REPEATS=${REPEATS:-3}
 LATENCY_SIZES=${LATENCY_SIZES:-10000}
+HUGO_SIZES=${HUGO_SIZES:-"1000 10000"}
+PHOTO_SIZES=${PHOTO_SIZES:-1000}
+PHOTO_REPEATS=${PHOTO_REPEATS:-9}
 ROUNDS=${ROUNDS:-3}
 
 BIN=target/release/wenming
@@ -81,54 +91,131 @@ add_row() {
     local cpu mb
     cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
     if [[ $rss == NA ]]; then mb=NA; else mb=$(awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }'); fi
-    ROWS+=("$(printf '%7s  %-26s %8s %8s %9s %5s' "$size" "$case" "$wall" "$cpu" "$mb" "${4:-}")")
+    ROWS+=("$(printf '%7s  %-30s %8s %8s %9s %5s' "$size" "$case" "$wall" "$cpu" "$mb" "${4:-}")")
     echo "   $case: wall ${wall}s, cpu ${cpu}s, peak RSS ${mb} MB"
 }
 
 LATENCY_NOTES=()
-for size in $SIZES; do
-    site=$WORK/site-$size
-    stamp=$WORK/site-$size.done
-    if [[ -f $stamp && $(cat "$stamp") == "reports=$size seed=$SEED" ]]; then
-        echo "== site of $size reports: reusing $site"
+FRESH_DIRS=()
+# A fresh output folder that was never used: deleting 10,000 files just
+# before creating as many makes ext4 slow to find free inodes (it avoids
+# recently freed ones), which would measure the disk, not the build. All of
+# them are removed at the end.
+fresh_dir() {
+    local d
+    d=$(mktemp -d "$WORK/fresh-XXXXXX")
+    rmdir "$d"
+    FRESH_DIRS+=("$d")
+    echo "$d"
+}
+
+# ensure_site SIZE [--photos]: generate (or reuse) a synthetic site, print its path.
+ensure_site() {
+    local size=$1 photos=${2:-} site stamp want
+    site=$WORK/site-$size${photos:+p}
+    stamp=$site.done
+    want="reports=$size seed=$SEED${photos:+ $photos}"
+    if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
+        echo "== site of $size reports $photos: reusing $site" >&2
     else
-        echo "== site of $size reports: generating $site"
+        echo "== site of $size reports $photos: generating $site" >&2
         rm -rf "$site" "$stamp"
-        "$SYNTH" --reports "$size" --out "$site" --seed "$SEED"
-        echo "reports=$size seed=$SEED" >"$stamp"
+        "$SYNTH" --reports "$size" --out "$site" --seed "$SEED" $photos >&2
+        echo "$want" >"$stamp"
     fi
+    echo "$site"
+}
+
+for size in $SIZES; do
+    site=$(ensure_site "$size")
     runs=$REPEATS
     ((size >= 20000)) && runs=1
 
-    echo "== $size: full build (x$runs)"
+    echo "== $size: full build without search, into a new folder (x$runs)"
     results=""
     for ((i = 0; i < runs; i++)); do
-        rm -rf "$site/public"
-        results+="$(measure "$BIN" build --root "$site" --output "$site/public")"$'\n'
+        out=$(fresh_dir)
+        results+="$(measure "$BIN" build --root "$site" --output "$out" --no-search)"$'\n'
     done
-    add_row "$size" "full build" "$(median_row "${results%$'\n'}")" "$runs"
+    add_row "$size" "full build --no-search" "$(median_row "${results%$'\n'}")" "$runs"
     tail -n 1 "$LOG" | sed 's/^/   wenming: /'
+    du -sh "$out" | awk '{ print "   output: " $1 }'
 
-    echo "== $size: no-change rebuild (x$runs)"
+    echo "== $size: no-change rebuild without search (x$runs)"
     results=""
     for ((i = 0; i < runs; i++)); do
-        results+="$(measure "$BIN" build --root "$site" --output "$site/public")"$'\n'
+        results+="$(measure "$BIN" build --root "$site" --output "$out" --no-search)"$'\n'
     done
-    add_row "$size" "no-change rebuild" "$(median_row "${results%$'\n'}")" "$runs"
-    du -sh "$site/public" | awk '{ print "   output: " $1 }'
+    add_row "$size" "no-change rebuild --no-search" "$(median_row "${results%$'\n'}")" "$runs"
+
+    search_runs=$runs
+    ((size >= 10000)) && search_runs=1
+    echo "== $size: full build with the search index (x$search_runs)"
+    results=""
+    for ((i = 0; i < search_runs; i++)); do
+        out=$(fresh_dir)
+        results+="$(measure "$BIN" build --root "$site" --output "$out")"$'\n'
+    done
+    add_row "$size" "full build with search" "$(median_row "${results%$'\n'}")" "$search_runs"
 
     if [[ " $LATENCY_SIZES " == *" $size "* ]]; then
-        echo "== $size: edit→served latency ($ROUNDS rounds)"
-        "$LATENCY" --root "$site" --rounds "$ROUNDS" | tee "$WORK/latency-$size.txt" | sed 's/^/   /'
-        line=$(grep '^edit_latency: rounds=' "$WORK/latency-$size.txt")
-        get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
-        median_s=$(awk -v m="$(get median_ms)" 'BEGIN { printf "%.3f", m / 1000 }')
-        rss_mb=$(get serve_peak_rss_mb)
-        ROWS+=("$(printf '%7s  %-26s %8s %8s %9s %5s' "$size" "serve: first build" "$(get startup_s)" "-" "-" 1)")
-        ROWS+=("$(printf '%7s  %-26s %8s %8s %9s %5s' "$size" "serve: edit->served" "$median_s" "-" "$rss_mb" "$ROUNDS")")
-        LATENCY_NOTES+=("$size reports: edit→served min $(get min_ms) ms, median $(get median_ms) ms, max $(get max_ms) ms over $ROUNDS rounds; serve ready after $(get startup_s) s; serve rebuilt $(get rebuilds) times for $(get edits) edits")
+        for variant in search no-search; do
+            echo "== $size: edit→served latency, serve with $variant ($ROUNDS rounds)"
+            if [[ $variant == no-search ]]; then
+                printf '#!/bin/sh\nexec "%s" "$@" --no-search\n' "$BIN" >"$WORK/wenming-no-search"
+                chmod +x "$WORK/wenming-no-search"
+                export WENMING_BIN=$WORK/wenming-no-search
+            else
+                export WENMING_BIN=$BIN
+            fi
+            "$LATENCY" --root "$site" --rounds "$ROUNDS" | tee "$WORK/latency-$size-$variant.txt" | sed 's/^/   /'
+            line=$(grep '^edit_latency: rounds=' "$WORK/latency-$size-$variant.txt")
+            get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
+            median_s=$(awk -v m="$(get median_ms)" 'BEGIN { printf "%.3f", m / 1000 }')
+            rss_mb=$(get serve_peak_rss_mb)
+            ROWS+=("$(printf '%7s  %-30s %8s %8s %9s %5s' "$size" "serve ($variant): first page" "$(get startup_s)" "-" "-" 1)")
+            ROWS+=("$(printf '%7s  %-30s %8s %8s %9s %5s' "$size" "serve ($variant): edit->served" "$median_s" "-" "$rss_mb" "$ROUNDS")")
+            LATENCY_NOTES+=("$size reports, serve with $variant: edit→served min $(get min_ms) ms, median $(get median_ms) ms, max $(get max_ms) ms over $ROUNDS rounds; first page after $(get startup_s) s; $(get rebuilds) rebuilds for $(get edits) edits")
+        done
+        export WENMING_BIN=$BIN
+    fi
+
+    if [[ " $HUGO_SIZES " == *" $size "* ]]; then
+        echo "== $size: Hugo on the same content (benches/hugo/run.sh)"
+        REPEATS=$runs bash benches/hugo/run.sh "$site" "$WORK" | tee "$WORK/hugo-$size.txt" | sed 's/^/   /'
+        while read -r _ _ kind _ wall _ _ cpu _ _ peak _; do
+            ROWS+=("$(printf '%7s  %-30s %8s %8s %9s %5s' "$size" "hugo: ${kind%:}" "$wall" "$cpu" "$peak" "$runs")")
+        done < <(grep -E '^hugo [0-9]+ (full|rebuild):' "$WORK/hugo-$size.txt")
     fi
 done
+
+# Photos (issue: a no-change rebuild with photos within 10 % of one without):
+# the same synthetic site with two distinct phone photos per report.
+for size in $PHOTO_SIZES; do
+    plain=$(ensure_site "$size")
+    photos=$(ensure_site "$size" --photos)
+    out_plain=$(fresh_dir)
+    out_photos=$(fresh_dir)
+    if [[ -d $photos/.wenming-cache ]]; then
+        # Processing 2,000 photos takes minutes; delete the cache to time it.
+        echo "== $size with photos: cache present, first build not timed (rm -rf $photos/.wenming-cache to time it)"
+        measure "$BIN" build --root "$photos" --output "$out_photos" --no-search >/dev/null
+    else
+        echo "== $size with photos: first build (processes $((size * 2)) photos into .wenming-cache)"
+        add_row "$size" "photos: first build" "$(measure "$BIN" build --root "$photos" --output "$out_photos" --no-search)" 1
+    fi
+    measure "$BIN" build --root "$plain" --output "$out_plain" --no-search >/dev/null
+    echo "== $size with and without photos: no-change rebuilds, alternating (x$PHOTO_REPEATS)"
+    with="" without=""
+    for ((i = 0; i < PHOTO_REPEATS; i++)); do
+        with+="$(measure "$BIN" build --root "$photos" --output "$out_photos" --no-search)"$'\n'
+        without+="$(measure "$BIN" build --root "$plain" --output "$out_plain" --no-search)"$'\n'
+    done
+    add_row "$size" "photos: no-change rebuild" "$(median_row "${with%$'\n'}")" "$PHOTO_REPEATS"
+    add_row "$size" "same site without photos" "$(median_row "${without%$'\n'}")" "$PHOTO_REPEATS"
+done
+
+rm -rf "${FRESH_DIRS[@]+"${FRESH_DIRS[@]}"}"
 
 {
     echo
@@ -137,7 +224,7 @@ done
     echo "wenming binary: built $BIN_ID"
     echo "load average (1/5/15 min): at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
-    printf '%7s  %-26s %8s %8s %9s %5s\n' size case "wall s" "CPU s" "RSS MB" runs
+    printf '%7s  %-30s %8s %8s %9s %5s\n' size case "wall s" "CPU s" "RSS MB" runs
     for row in "${ROWS[@]}"; do echo "$row"; done
     for note in "${LATENCY_NOTES[@]+"${LATENCY_NOTES[@]}"}"; do echo "$note"; done
     echo
