@@ -15,6 +15,9 @@ pub struct Routes {
     /// Every route and file the build writes, without base path
     /// (`progress/16/`, `ledger.csv`, `static-file.pdf`).
     pub known: HashSet<String>,
+    /// Folders inside the root already found to be real folders (not
+    /// links), so checking a bundle's photos costs one look at each file.
+    pub real_dirs: std::sync::Mutex<HashSet<PathBuf>>,
 }
 
 /// A file a page refers to that must be copied into the output.
@@ -118,20 +121,56 @@ impl Routes {
             .map(|r| r.to_string_lossy().replace('\\', "/"))
     }
 
+    /// Whether `path` (inside the root) and every folder above it up to the
+    /// root exist and are no symbolic links.
+    /// Returns the file's metadata when so.
+    fn reached_without_links(&self, path: &Path) -> Option<std::fs::Metadata> {
+        let meta = std::fs::symlink_metadata(path)
+            .ok()
+            .filter(|m| !m.file_type().is_symlink())?;
+        let mut checked = Vec::new();
+        let mut dir = path.parent();
+        while let Some(d) = dir.filter(|d| *d != self.root && d.starts_with(&self.root)) {
+            if self.real_dirs.lock().expect("real_dirs").contains(d) {
+                break;
+            }
+            if !std::fs::symlink_metadata(d).is_ok_and(|m| m.is_dir()) {
+                return None;
+            }
+            checked.push(d.to_path_buf());
+            dir = d.parent();
+        }
+        self.real_dirs.lock().expect("real_dirs").extend(checked);
+        Some(meta)
+    }
+
     /// Resolve a file referenced relative to `dir` (a report's folder).
     /// Returns the file on disk and its site-relative path.
     pub fn resolve_file(&self, dir: &Path, target: &str) -> Result<(PathBuf, String), LinkError> {
         let target = decode_url_path(target);
         let joined = join_lexically(dir, &target).ok_or(LinkError::OutsideSite)?;
         let site_rel = self.site_relative(&joined).ok_or(LinkError::OutsideSite)?;
-        let meta = std::fs::metadata(&joined).map_err(|_| LinkError::Missing(site_rel.clone()))?;
+        let link_free = self.reached_without_links(&joined);
+        let meta = match &link_free {
+            Some(m) => m.clone(),
+            None => std::fs::metadata(&joined).map_err(|_| LinkError::Missing(site_rel.clone()))?,
+        };
         if !meta.is_file() {
             return Err(LinkError::NotAFile(site_rel));
         }
-        // A symlink inside the site may still point outside it.
-        if let (Ok(real), Ok(real_root)) = (joined.canonicalize(), self.root.canonicalize()) {
-            if !real.starts_with(&real_root) {
-                return Err(LinkError::OutsideSite);
+        // A symlink inside the site may still point outside it. (The root
+        // is canonical already when it comes from a build; only resolve it
+        // again when it is not.)
+        if link_free.is_none() {
+            if let Ok(real) = joined.canonicalize() {
+                if !real.starts_with(&self.root)
+                    && !self
+                        .root
+                        .canonicalize()
+                        .is_ok_and(|root| real.starts_with(root))
+                {
+                    return Err(LinkError::OutsideSite);
+                }
             }
         }
         Ok((joined, site_rel))

@@ -668,6 +668,7 @@ mod tests {
             base_path: "/".into(),
             by_source: Default::default(),
             known: Default::default(),
+            real_dirs: Default::default(),
         };
         let ctx = PageContext {
             routes: &routes,

@@ -337,10 +337,49 @@ fn up_to_date(target: &Path, content: &Content) -> bool {
         Content::Bytes(b) => {
             m.len() == b.len() as u64 && fs::read(target).is_ok_and(|old| old[..] == b[..])
         }
+        Content::Copy(src) if from_cache(src) && linked_from_cache(src, &m) => true,
         Content::Copy(src) => fs::metadata(src).is_ok_and(|s| {
             same_file(&s, &m) || (s.len() == m.len() && s.modified().ok() == m.modified().ok())
         }),
     }
+}
+
+fn from_cache(src: &Path) -> bool {
+    src.components().any(|c| c.as_os_str() == ".wenming-cache")
+}
+
+/// Whether `target` (metadata `m`) is a hard link to the cache file `src`.
+/// The cache folder is listed once per build (the listing carries each
+/// file's inode), instead of looking up thousands of photos one by one.
+#[cfg(unix)]
+fn linked_from_cache(src: &Path, m: &fs::Metadata) -> bool {
+    use std::os::unix::fs::{DirEntryExt, MetadataExt};
+    use std::sync::OnceLock;
+    type Listing = HashMap<std::ffi::OsString, u64>;
+    static LISTINGS: OnceLock<Mutex<HashMap<PathBuf, std::sync::Arc<Listing>>>> = OnceLock::new();
+    let (Some(dir), Some(name)) = (src.parent(), src.file_name()) else {
+        return false;
+    };
+    let listing = {
+        let mut all = LISTINGS
+            .get_or_init(Default::default)
+            .lock()
+            .expect("listings");
+        std::sync::Arc::clone(all.entry(dir.to_path_buf()).or_insert_with(|| {
+            std::sync::Arc::new(
+                fs::read_dir(dir)
+                    .map(|d| d.flatten().map(|e| (e.file_name(), e.ino())).collect())
+                    .unwrap_or_default(),
+            )
+        }))
+    };
+    // The link count rules out a target that merely reuses a freed inode.
+    m.nlink() > 1 && listing.get(name) == Some(&m.ino())
+}
+
+#[cfg(not(unix))]
+fn linked_from_cache(_: &Path, _: &fs::Metadata) -> bool {
+    false
 }
 
 /// Processed photos in `.wenming-cache` are never changed in place (a new
@@ -348,8 +387,7 @@ fn up_to_date(target: &Path, content: &Content) -> bool {
 /// files are copied with their modification time, which is how the next
 /// build tells they are unchanged.
 fn copy_file(src: &Path, target: &Path) -> std::io::Result<()> {
-    let from_cache = src.components().any(|c| c.as_os_str() == ".wenming-cache");
-    if from_cache && fs::hard_link(src, target).is_ok() {
+    if from_cache(src) && fs::hard_link(src, target).is_ok() {
         return Ok(());
     }
     fs::copy(src, target)?;

@@ -618,7 +618,13 @@ pub fn render_selected(
     {
         assets.push(a.clone());
     }
-    assets.sort();
+    // By output path first: comparing paths component by component is
+    // slow, and outputs are nearly always distinct.
+    assets.sort_by(|a, b| {
+        a.output
+            .cmp(&b.output)
+            .then_with(|| a.source.cmp(&b.source))
+    });
     assets.dedup();
     files.extend(assets.into_iter().map(|a| OutputFile {
         path: a.output,
@@ -711,6 +717,7 @@ fn routes(site: &Site, statics: &[OutputFile]) -> Routes {
         )
         .collect();
     Routes {
+        real_dirs: Default::default(),
         root: site.root.clone(),
         base_path: site.config.base_path().to_string(),
         by_source,
