@@ -116,9 +116,9 @@ ensure_site() {
     stamp=$site.done
     want="reports=$size seed=$SEED${photos:+ $photos}"
     if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
-        echo "== site of $size reports $photos: reusing $site" >&2
+        echo "== site of $size reports${photos:+ $photos}: reusing $site" >&2
     else
-        echo "== site of $size reports $photos: generating $site" >&2
+        echo "== site of $size reports${photos:+ $photos}: generating $site" >&2
         rm -rf "$site" "$stamp"
         "$SYNTH" --reports "$size" --out "$site" --seed "$SEED" $photos >&2
         echo "$want" >"$stamp"

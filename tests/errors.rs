@@ -195,6 +195,14 @@ fn paths_that_leave_the_site() {
                 OK_FRONT.replace("2022-09-01", "2022-09-02").as_str(),
                 "![外链](link.jpg)",
             );
+            // A linked folder leads outside just the same.
+            std::os::unix::fs::symlink(&outside, r.join("content/reports/linked-dir")).unwrap();
+            report(
+                r,
+                "2022-09-03-c.md",
+                OK_FRONT.replace("2022-09-01", "2022-09-03").as_str(),
+                "![外链](linked-dir/x.jpg)",
+            );
         }
     });
     has(&e, &[
@@ -205,7 +213,10 @@ fn paths_that_leave_the_site() {
     #[cfg(unix)]
     has(
         &e,
-        &["content/reports/2022-09-02-b.md:7:1: 错误：路径 “link.jpg” 指向站点文件夹以外"],
+        &[
+            "content/reports/2022-09-02-b.md:7:1: 错误：路径 “link.jpg” 指向站点文件夹以外",
+            "content/reports/2022-09-03-c.md:7:1: 错误：路径 “linked-dir/x.jpg” 指向站点文件夹以外",
+        ],
     );
 }
 
