@@ -1,9 +1,11 @@
-//! Phase 4: writing. Only an error-free build gets here, so a site with
-//! mistakes never touches the published output. The output folder is then
-//! brought up to date in place: a file whose bytes are already there is left
-//! alone, changed and new files are written, files no longer produced are
-//! removed. Rewriting or swapping in 13,000 unchanged files is what made large
-//! builds slow (new inodes and renames are the expensive operations on disk).
+//! Phase 4: writing, overlapped with rendering through [`Writer`]. Only an
+//! error-free build commits, so a site with mistakes never touches the
+//! published output. A new output folder is staged beside its place and
+//! renamed in; an existing one is brought up to date in place: a file whose
+//! bytes are already there is left alone, changed and new files are written,
+//! files no longer produced are removed. Rewriting or swapping in 13,000
+//! unchanged files is what made large builds slow (new inodes and renames
+//! are the expensive operations on disk).
 
 use anyhow::{bail, Context as _, Result};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
