@@ -234,7 +234,7 @@ fn rebuilds_since(log: &Log, since: Instant) -> usize {
 }
 
 /// The server's own report of the rebuild logged after `since`, if any:
-/// `已更新（…）：增量生成 3 个文件，用时 41 毫秒` → "增量生成 3 个文件，用时 41 毫秒".
+/// `已更新（…）：增量生成 1 个页面，用时 41 毫秒` → "增量生成 1 个页面，用时 41 毫秒".
 fn server_note(log: &Log, since: Instant) -> Option<String> {
     let log = log.lock().unwrap();
     log.iter()

@@ -53,7 +53,8 @@ pub struct BuildReport {
     pub files: usize,
     pub unit: progress::UnitProgress,
     pub elapsed: Duration,
-    /// Files produced by this pass (all of them unless incremental).
+    /// Pages (HTML, feed, sitemap) rendered by this pass: all of them
+    /// unless incremental.
     pub rendered: usize,
     /// Whether only the pages touched by an edit were rendered.
     pub incremental: bool,

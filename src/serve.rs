@@ -449,7 +449,7 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
             .collect();
         if report.ok() {
             eprintln!(
-                "已更新（{}）：{}{} 个文件，用时 {} 毫秒",
+                "已更新（{}）：{}{} 个页面，用时 {} 毫秒",
                 names.join("、"),
                 if report.incremental {
                     "增量生成 "

@@ -209,7 +209,10 @@ impl Session {
         report.unit = site.progress.unit.clone();
         report.reports = site.reports.len();
         report.pages = site.pages.len();
-        report.rendered = files.len();
+        report.rendered = files
+            .iter()
+            .filter(|f| f.path.ends_with(".html") || f.path.ends_with(".xml"))
+            .count();
         report.incremental = partial;
         self.last_ok = !diags.has_errors();
         if self.last_ok {
