@@ -370,17 +370,13 @@ fn report_body_key(report: &Arc<Report>, route: &str, routes_hash: u64) -> u64 {
 }
 
 fn body_key(body: &crate::content::Body, route: &str, routes_hash: u64) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (
+    hash_of((
         &body.markdown,
         route,
         &body.dir,
         body.first_line,
         routes_hash,
-    )
-        .hash(&mut h);
-    h.finish()
+    ))
 }
 
 /// Render the site; with a selection, only the pages it touches (plus the
@@ -547,14 +543,7 @@ pub fn render_selected(
     }
     clock.lap("  cards");
     let site_view = site_view(site, &routes, has_code, photo_count > 0);
-    let frame = {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        serde_json::to_string(&site_view)
-            .unwrap_or_default()
-            .hash(&mut h);
-        h.finish()
-    };
+    let frame = hash_of(serde_json::to_string(&site_view).unwrap_or_default());
     let selection = selection.filter(|_| cache.frame == frame);
     cache.frame = frame;
     let dirty = selection.map(|sel| {
@@ -1270,6 +1259,24 @@ impl Renderer<'_> {
         ctx
     }
 
+    /// The cards of the reports cited as evidence for criterion `id`.
+    fn evidence_cards(&self, id: u32) -> Vec<&ReportCard> {
+        self.site
+            .evidence
+            .get(&id)
+            .map(|v| v.iter().map(|&i| &*self.cards[i]).collect())
+            .unwrap_or_default()
+    }
+
+    fn bonus_name(&self) -> String {
+        self.site
+            .table
+            .bonus
+            .as_ref()
+            .map(|b| b.name.clone())
+            .unwrap_or_default()
+    }
+
     /// Hand a page to the sink, or give it back to be returned.
     fn emit(&self, file: OutputFile) -> Option<OutputFile> {
         match self.sink {
@@ -1642,15 +1649,7 @@ impl Renderer<'_> {
         ctx.insert("unit_progress", &unit);
         ctx.insert("categories", &categories);
         ctx.insert("honors", &honors);
-        ctx.insert(
-            "bonus_name",
-            &site
-                .table
-                .bonus
-                .as_ref()
-                .map(|b| b.name.clone())
-                .unwrap_or_default(),
-        );
+        ctx.insert("bonus_name", &self.bonus_name());
         jobs.push(Job::ready("progress.html", "progress/", ctx));
         for (n, id) in ids.iter().enumerate() {
             if self.dirty.is_some() && !self.dirty_criteria.contains(id) {
@@ -1666,12 +1665,7 @@ impl Renderer<'_> {
                     &route,
                 );
                 ctx.insert("criterion", cv);
-                let evidence: Vec<&ReportCard> = site
-                    .evidence
-                    .get(id)
-                    .map(|v| v.iter().map(|&i| &*self.cards[i]).collect())
-                    .unwrap_or_default();
-                ctx.insert("evidence", &evidence);
+                ctx.insert("evidence", &self.evidence_cards(*id));
                 ctx.insert(
                     "prev",
                     &n.checked_sub(1)
@@ -1760,30 +1754,14 @@ impl Renderer<'_> {
             let evidence: BTreeMap<String, Vec<&ReportCard>> = self
                 .criteria
                 .keys()
-                .map(|id| {
-                    (
-                        id.to_string(),
-                        site.evidence
-                            .get(id)
-                            .map(|v| v.iter().map(|&i| &*self.cards[i]).collect())
-                            .unwrap_or_default(),
-                    )
-                })
+                .map(|id| (id.to_string(), self.evidence_cards(*id)))
                 .collect();
             let mut ctx = self.context("dossier", "测评材料汇编", "dossier/");
             ctx.insert("unit_progress", unit);
             ctx.insert("categories", categories);
             ctx.insert("evidence", &evidence);
             ctx.insert("honors", honors);
-            ctx.insert(
-                "bonus_name",
-                &site
-                    .table
-                    .bonus
-                    .as_ref()
-                    .map(|b| b.name.clone())
-                    .unwrap_or_default(),
-            );
+            ctx.insert("bonus_name", &self.bonus_name());
             ctx.insert(
                 "bonus_text",
                 &site.table.bonus.as_ref().and_then(|b| b.text.clone()),
