@@ -183,19 +183,11 @@ impl Session {
         clock.lap("render");
         // The search index covers every page; it is rebuilt on full renders.
         if self.opts.search && !partial && !self.defer_search && !diags.has_errors() {
-            // Path order, as refresh_search gives: the index depends on it.
-            let mut pages: Vec<(&str, &[u8])> = files
-                .iter()
-                .filter_map(|f| match &f.content {
-                    Content::Bytes(b) if f.path.ends_with(".html") => {
-                        Some((f.path.as_str(), &b[..]))
-                    }
-                    _ => None,
-                })
-                .collect();
-            pages.sort_by(|a, b| a.0.cmp(b.0));
-            pages.dedup_by(|a, b| a.0 == b.0);
-            match crate::search::index(site.config.base_path(), pages.into_iter()) {
+            let job = SearchJob::new(
+                site.config.base_path(),
+                files.iter().map(|f| (&f.path, &f.content)),
+            );
+            match job.run() {
                 Ok(index) => files.extend(index),
                 Err(e) => diags.error(
                     "search",
@@ -237,17 +229,9 @@ impl Session {
         if !self.search_stale {
             return None;
         }
-        let base = self.inputs.as_ref()?.config.base_path().to_string();
-        let pages = self
-            .files
-            .iter()
-            .filter_map(|(path, c)| match c {
-                Content::Bytes(b) if path.ends_with(".html") => Some((path.clone(), Arc::clone(b))),
-                _ => None,
-            })
-            .collect();
+        let job = SearchJob::new(self.inputs.as_ref()?.config.base_path(), self.files.iter());
         self.search_stale = false;
-        Some(SearchJob { base, pages })
+        Some(job)
     }
 
     /// Bring the search index up to date with the pages, here and now.
@@ -285,6 +269,23 @@ pub struct SearchJob {
 }
 
 impl SearchJob {
+    /// The HTML pages among `files`, in path order (the first of two files
+    /// at one path is kept).
+    fn new<'a>(base: &str, files: impl Iterator<Item = (&'a String, &'a Content)>) -> SearchJob {
+        let mut pages: Vec<(String, Arc<[u8]>)> = files
+            .filter_map(|(path, c)| match c {
+                Content::Bytes(b) if path.ends_with(".html") => Some((path.clone(), Arc::clone(b))),
+                _ => None,
+            })
+            .collect();
+        pages.sort_by(|a, b| a.0.cmp(&b.0));
+        pages.dedup_by(|a, b| a.0 == b.0);
+        SearchJob {
+            base: base.to_string(),
+            pages,
+        }
+    }
+
     pub fn run(&self) -> Result<Vec<OutputFile>, String> {
         crate::search::index(
             &self.base,
