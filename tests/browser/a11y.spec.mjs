@@ -5,26 +5,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { BASE, launch, openPage } from "./lib.mjs";
+import { BASE, PAGES, WIDTHS, launch, openPage } from "./lib.mjs";
 
 const AXE = fileURLToPath(new URL("./node_modules/axe-core/axe.min.js", import.meta.url));
-
-const PAGES = [
-  ["home", ""],
-  ["progress", "progress/"],
-  ["criterion", "progress/16/"],
-  ["reports", "reports/"],
-  ["reports-page-2", "reports/page/2/"],
-  ["report", "reports/community-service/"],
-  ["kind", "kinds/volunteer/"],
-  ["offices", "offices/"],
-  ["office", "offices/ji-guan-dang-wei/"],
-  ["archive", "archive/"],
-  ["dossier", "dossier/"],
-  ["page", "plan/"],
-  ["404", "404.html"],
-];
-const WIDTHS = [375, 1280];
 
 let browser;
 before(async () => {

@@ -5,6 +5,25 @@ import { chromium } from "playwright-core";
 export const BASE = process.env.WENMING_BASE ?? "http://127.0.0.1:8791/wmcj/";
 export const SCREENSHOTS = process.env.WENMING_SCREENSHOTS ?? "/tmp/wenming-screenshots";
 
+/** One page of every kind the column has: [name, path under BASE]. */
+export const PAGES = [
+  ["home", ""],
+  ["progress", "progress/"],
+  ["criterion", "progress/16/"],
+  ["reports", "reports/"],
+  ["reports-page-2", "reports/page/2/"],
+  ["report", "reports/community-service/"],
+  ["kind", "kinds/volunteer/"],
+  ["offices", "offices/"],
+  ["office", "offices/ji-guan-dang-wei/"],
+  ["archive", "archive/"],
+  ["dossier", "dossier/"],
+  ["page", "plan/"],
+  ["404", "404.html"],
+];
+/** A phone and a desktop width, in CSS pixels. */
+export const WIDTHS = [375, 1280];
+
 export async function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",

@@ -5,25 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BASE, SCREENSHOTS, launch, openPage } from "./lib.mjs";
-
-/** One page of every kind the column has. */
-const PAGES = [
-  ["home", ""],
-  ["progress", "progress/"],
-  ["criterion", "progress/16/"],
-  ["reports", "reports/"],
-  ["reports-page-2", "reports/page/2/"],
-  ["report", "reports/community-service/"],
-  ["kind", "kinds/volunteer/"],
-  ["offices", "offices/"],
-  ["office", "offices/ji-guan-dang-wei/"],
-  ["archive", "archive/"],
-  ["dossier", "dossier/"],
-  ["page", "plan/"],
-  ["404", "404.html"],
-];
-const WIDTHS = [375, 1280];
+import { BASE, PAGES, SCREENSHOTS, WIDTHS, launch, openPage } from "./lib.mjs";
 
 let browser;
 before(async () => {
