@@ -12,21 +12,22 @@
 # Environment: SIZES, WORK (default /tmp/wenming-bench), SEED (default 1),
 # REPEATS (default 3; sites of 20,000 reports and more run once, and builds
 # with search of 10,000 and more too), LATENCY_SIZES (default 10000), ROUNDS
-# (default 3), HUGO_SIZES (default "1000 10000"; empty skips Hugo),
-# PHOTO_SIZES (default 1000; empty skips), PHOTO_REPEATS (default 9),
+# (default 3), HUGO_SIZES (default "1000 10000"), PHOTO_SIZES (default
+# 1000), PHOTO_REPEATS (default 9); an empty SIZES, LATENCY_SIZES,
+# HUGO_SIZES or PHOTO_SIZES skips that part,
 # NO_GNU_TIME=1 (use bash's time even if /usr/bin/time exists). Results also
 # go to $WORK/results.txt.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-SIZES=${SIZES:-"1000 10000 20000"}
+SIZES=${SIZES-"1000 10000 20000"}
 WORK=${WORK:-/tmp/wenming-bench}
 SEED=${SEED:-1}
 REPEATS=${REPEATS:-3}
-LATENCY_SIZES=${LATENCY_SIZES:-10000}
-HUGO_SIZES=${HUGO_SIZES:-"1000 10000"}
-PHOTO_SIZES=${PHOTO_SIZES:-1000}
+LATENCY_SIZES=${LATENCY_SIZES-10000}
+HUGO_SIZES=${HUGO_SIZES-"1000 10000"}
+PHOTO_SIZES=${PHOTO_SIZES-1000}
 PHOTO_REPEATS=${PHOTO_REPEATS:-9}
 ROUNDS=${ROUNDS:-3}
 
@@ -96,17 +97,31 @@ add_row() {
 }
 
 LATENCY_NOTES=()
-FRESH_DIRS=()
 # A fresh output folder that was never used: deleting 10,000 files just
 # before creating as many makes ext4 slow to find free inodes (it avoids
-# recently freed ones), which would measure the disk, not the build. All of
-# them are removed at the end.
+# recently freed ones), which would measure the disk, not the build. They
+# all live under $WORK/fresh, removed at the end (fresh_dir runs in a
+# subshell, so it cannot keep a list).
+rm -rf "$WORK/fresh"
+mkdir -p "$WORK/fresh"
 fresh_dir() {
     local d
-    d=$(mktemp -d "$WORK/fresh-XXXXXX")
+    d=$(mktemp -d "$WORK/fresh/out-XXXXXX")
     rmdir "$d"
-    FRESH_DIRS+=("$d")
     echo "$d"
+}
+
+# time_builds SIZE CASE RUNS SITE new|reuse BUILD-ARGS...: time `wenming
+# build` RUNS times, each into a new folder (new) or into $out (reuse), and
+# add the median row. $out is left at the last output folder.
+time_builds() {
+    local size=$1 case=$2 n=$3 site=$4 into=$5 results="" i
+    shift 5
+    for ((i = 0; i < n; i++)); do
+        [[ $into == new ]] && out=$(fresh_dir)
+        results+="$(measure "$BIN" build --root "$site" --output "$out" "$@")"$'\n'
+    done
+    add_row "$size" "$case" "$(median_row "${results%$'\n'}")" "$n"
 }
 
 # ensure_site SIZE [--photos]: generate (or reuse) a synthetic site, print its path.
@@ -132,31 +147,17 @@ for size in $SIZES; do
     ((size >= 20000)) && runs=1
 
     echo "== $size: full build without search, into a new folder (x$runs)"
-    results=""
-    for ((i = 0; i < runs; i++)); do
-        out=$(fresh_dir)
-        results+="$(measure "$BIN" build --root "$site" --output "$out" --no-search)"$'\n'
-    done
-    add_row "$size" "full build --no-search" "$(median_row "${results%$'\n'}")" "$runs"
+    time_builds "$size" "full build --no-search" "$runs" "$site" new --no-search
     tail -n 1 "$LOG" | sed 's/^/   wenming: /'
     du -sh "$out" | awk '{ print "   output: " $1 }'
 
     echo "== $size: no-change rebuild without search (x$runs)"
-    results=""
-    for ((i = 0; i < runs; i++)); do
-        results+="$(measure "$BIN" build --root "$site" --output "$out" --no-search)"$'\n'
-    done
-    add_row "$size" "no-change rebuild --no-search" "$(median_row "${results%$'\n'}")" "$runs"
+    time_builds "$size" "no-change rebuild --no-search" "$runs" "$site" reuse --no-search
 
     search_runs=$runs
     ((size >= 10000)) && search_runs=1
     echo "== $size: full build with the search index (x$search_runs)"
-    results=""
-    for ((i = 0; i < search_runs; i++)); do
-        out=$(fresh_dir)
-        results+="$(measure "$BIN" build --root "$site" --output "$out")"$'\n'
-    done
-    add_row "$size" "full build with search" "$(median_row "${results%$'\n'}")" "$search_runs"
+    time_builds "$size" "full build with search" "$search_runs" "$site" new
 
     if [[ " $LATENCY_SIZES " == *" $size "* ]]; then
         for variant in search no-search; do
@@ -215,7 +216,7 @@ for size in $PHOTO_SIZES; do
     add_row "$size" "same site without photos" "$(median_row "${without%$'\n'}")" "$PHOTO_REPEATS"
 done
 
-rm -rf "${FRESH_DIRS[@]+"${FRESH_DIRS[@]}"}"
+rm -rf "$WORK/fresh"
 
 {
     echo
