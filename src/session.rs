@@ -79,13 +79,12 @@ impl Session {
     }
 
     /// [`Session::build_all`], handing the rendered pages to `sink` instead
-    /// of returning them (for `wenming build`, which keeps nothing). Only
-    /// without the search index, which needs every page.
+    /// of returning them (for `wenming build`, which keeps nothing). The
+    /// search index is then gathered from the pages as they pass.
     pub fn build_all_into(
         &mut self,
         sink: Option<render::PageSink>,
     ) -> (BuildReport, Vec<OutputFile>) {
-        let sink = sink.filter(|_| !self.opts.search);
         let started = Instant::now();
         let mut diags = Diagnostics::new();
         let mut clock = crate::timings::Clock::start();
@@ -178,16 +177,31 @@ impl Session {
         let order: Vec<String> = site.reports.iter().map(|r| r.body.path.clone()).collect();
         // Partial rendering is only sound when the reports keep their places.
         let selection = selection.filter(|_| self.last_ok && order == self.order);
+        // The search index covers every page; it is made on full renders.
+        // Pages handed to a sink are read for it on their way out.
+        let index_now = self.opts.search && !self.defer_search;
+        let base = site.config.base_path();
+        let collector = crate::search::Collector::default();
+        let through = |file: OutputFile| {
+            if let Content::Bytes(html) = &file.content {
+                collector.take(&base, &file.path, html);
+            }
+            (sink.expect("only with a sink"))(file)
+        };
+        let sink: Option<render::PageSink> = match sink {
+            Some(_) if index_now => Some(&through),
+            other => other,
+        };
         let (mut files, partial) =
             render::render_selected(&site, &mut self.cache, selection.as_ref(), sink, &mut diags);
         clock.lap("render");
-        // The search index covers every page; it is rebuilt on full renders.
-        if self.opts.search && !partial && !self.defer_search && !diags.has_errors() {
-            let job = SearchJob::new(
-                site.config.base_path(),
-                files.iter().map(|f| (&f.path, &f.content)),
-            );
-            match job.run() {
+        if index_now && !partial && !diags.has_errors() {
+            for f in &files {
+                if let Content::Bytes(html) = &f.content {
+                    collector.take(&base, &f.path, html);
+                }
+            }
+            match collector.finish() {
                 Ok(index) => files.extend(index),
                 Err(e) => diags.error(
                     "search",

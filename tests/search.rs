@@ -1,4 +1,4 @@
-//! Full-text search: the Pagefind index of the rendered site, its contents
+//! Full-text search: the index of the rendered site, its contents
 //! (only report and publicity pages, with the filters an assessor uses) and
 //! the search page that loads it from the site itself under the base path.
 //! The queries themselves run in a real browser: tests/browser/search.spec.mjs.
@@ -6,7 +6,6 @@
 mod common;
 use common::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 use std::path::Path;
 use wenming::output::{Content, OutputFile};
 
@@ -53,30 +52,43 @@ fn index_of(pages: &[(String, Vec<u8>)]) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-fn gunzip(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(data)
-        .read_to_end(&mut out)
-        .unwrap();
-    out
-}
-
-/// Pagefind's per-page records (`fragment/*.pf_fragment`: gzip of
-/// `pagefind_dcd` + JSON with url, meta and filters).
+/// The per-page records (`doc/N.json`: url, meta, filters and content),
+/// in page-number order.
 fn fragments(index: &BTreeMap<String, Vec<u8>>) -> Vec<serde_json::Value> {
-    index
-        .iter()
-        .filter(|(p, _)| p.ends_with(".pf_fragment"))
-        .map(|(p, b)| {
-            let raw = gunzip(b);
-            assert!(raw.starts_with(b"pagefind_dcd"), "{p}");
-            serde_json::from_slice(&raw[12..]).unwrap()
+    let n = entry(index)["pages"].as_u64().unwrap();
+    (0..n)
+        .map(|id| {
+            let raw = &index[&format!("search/index/doc/{id}.json")];
+            serde_json::from_slice(raw).unwrap()
         })
         .collect()
 }
 
 fn entry(index: &BTreeMap<String, Vec<u8>>) -> serde_json::Value {
-    serde_json::from_slice(&index["search/pagefind/pagefind-entry.json"]).unwrap()
+    serde_json::from_slice(&index["search/index/meta.json"]).unwrap()
+}
+
+/// The pages listed for `term`, decoded from its bucket as the browser does.
+fn pages_with(index: &BTreeMap<String, Vec<u8>>, term: &str) -> Vec<u64> {
+    let buckets = entry(index)["buckets"].as_u64().unwrap() as u32;
+    let mut h: u32 = 0x811c9dc5;
+    for b in term.bytes() {
+        h = (h ^ b as u32).wrapping_mul(0x01000193);
+    }
+    let bucket: serde_json::Value =
+        serde_json::from_slice(&index[&format!("search/index/t/{}.json", h % buckets)]).unwrap();
+    let Some(list) = bucket.get(term) else {
+        return vec![];
+    };
+    let list = list.as_array().unwrap();
+    let mut id = 0;
+    list.chunks(2)
+        .map(|pair| {
+            id += pair[0].as_u64().unwrap();
+            assert!(pair[1].as_u64().unwrap() >= 1);
+            id
+        })
+        .collect()
 }
 
 #[test]
@@ -88,33 +100,23 @@ fn the_index_covers_exactly_the_reports_and_publicity_pages() {
     for path in index.keys() {
         assert!(path.starts_with(wenming::search::DIR), "{path}");
     }
-    for needed in [
-        "search/pagefind/pagefind.js",
-        "search/pagefind/pagefind-worker.js",
-        "search/pagefind/pagefind-entry.json",
-        "search/pagefind/wasm.unknown.pagefind",
-    ] {
+    for needed in ["search/index/engine.js", "search/index/meta.json"] {
         assert!(index.contains_key(needed), "{needed} missing");
     }
-    for dir in ["index/", "filter/", "fragment/"] {
-        let n = index
-            .keys()
-            .filter(|p| p.starts_with(&format!("search/pagefind/{dir}")))
-            .count();
-        assert!(n > 0, "no {dir}");
+    // Every bucket exists (the browser may ask for any), and nothing else.
+    let meta = entry(&index);
+    let buckets = meta["buckets"].as_u64().unwrap() as usize;
+    let bucket_files = index.keys().filter(|p| p.starts_with("search/index/t/")).count();
+    assert_eq!(bucket_files, buckets);
+    for b in 0..buckets {
+        assert!(index.contains_key(&format!("search/index/t/{b}.json")));
     }
-    // Pagefind's own prebuilt UIs are not shipped: the theme has its own.
-    assert!(!index
-        .keys()
-        .any(|p| p.contains("-ui.") || p.contains("playground")));
 
-    // One language, zh-cn, counting one record per report and publicity page.
-    let entry = entry(&index);
-    let langs = entry["languages"].as_object().unwrap();
-    assert_eq!(langs.keys().collect::<Vec<_>>(), ["zh-cn"]);
+    // One record per report and publicity page.
     let expected = report.reports + report.pages;
+    assert_eq!(meta["pages"].as_u64().unwrap() as usize, expected);
     assert_eq!(
-        langs["zh-cn"]["page_count"].as_u64().unwrap() as usize,
+        index.keys().filter(|p| p.starts_with("search/index/doc/")).count(),
         expected
     );
 
@@ -265,7 +267,7 @@ fn index_takes_only_marked_pages_outside_search_and_404() {
             .iter()
             .map(|f| (f.path.clone(), bytes(f)))
             .collect();
-    assert_eq!(entry(&index)["languages"]["zh-cn"]["page_count"], 1);
+    assert_eq!(entry(&index)["pages"], 1);
     let frags = fragments(&index);
     assert_eq!(frags.len(), 1);
     let f = &frags[0];
@@ -282,9 +284,8 @@ fn index_takes_only_marked_pages_outside_search_and_404() {
 
     // No page at all: an index that finds nothing, not an error.
     let empty = wenming::search::index("/", std::iter::empty()).unwrap();
-    assert!(empty
-        .iter()
-        .any(|f| f.path == "search/pagefind/pagefind.js"));
+    assert!(empty.iter().any(|f| f.path == "search/index/engine.js"));
+    assert!(empty.iter().any(|f| f.path == "search/index/t/0.json"));
 }
 
 /// Every `src`/`href` URL in the tags of `html`.
@@ -345,10 +346,12 @@ fn the_search_page_loads_only_from_the_site_under_its_base_path() {
     }
     assert!(html.contains(&format!("action=\"{BASE}search/\"")));
 
-    // The glue loads Pagefind relative to itself (…/search/pagefind/pagefind.js)
-    // and names no other host.
+    // The glue loads the engine relative to itself (…/search/index/engine.js)
+    // and names no other host; nor does the engine.
     let js = file("search/search.js");
-    assert!(js.contains("new URL(\"pagefind/pagefind.js\", import.meta.url)"));
+    assert!(js.contains("new URL(\"index/engine.js\", import.meta.url)"));
+    let engine = file("search/index/engine.js");
+    assert!(!engine.contains("http://") && !engine.contains("https://"));
     assert!(!js.contains("http://") && !js.contains("https://") && !js.contains("//cdn"));
     let css = file("search/search.css");
     assert!(!css.contains("url("), "search.css loads nothing");
@@ -377,17 +380,49 @@ fn build_writes_the_index_and_no_search_leaves_it_out() {
     let run = build(site.path(), &with, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let entry: serde_json::Value =
-        serde_json::from_str(&read(&with, "search/pagefind/pagefind-entry.json")).unwrap();
-    assert!(entry["languages"]["zh-cn"]["page_count"].as_u64().unwrap() > 0);
-    assert!(with.join("search/pagefind/pagefind.js").is_file());
+        serde_json::from_str(&read(&with, "search/index/meta.json")).unwrap();
+    assert!(entry["pages"].as_u64().unwrap() > 0);
+    assert!(with.join("search/index/engine.js").is_file());
     assert!(with.join("search/search.js").is_file());
 
     let without = out.path().join("without");
     let run = build(site.path(), &without, &["--no-search"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(!Path::new(&without.join("search/pagefind")).exists());
+    assert!(!Path::new(&without.join("search/index")).exists());
     assert!(
         without.join("search/index.html").is_file(),
         "the browse lists stay"
     );
+}
+
+#[test]
+fn a_term_lists_exactly_the_pages_whose_text_holds_it() {
+    let (_site, _report, files) = rendered();
+    let index = index_of(&html_pages(&files));
+    let docs = fragments(&index);
+    for term in ["雷锋", "廉洁", "志愿", "读书", "湘江", "文明", "aed", "markdown", "2022"] {
+        let listed = pages_with(&index, term);
+        let holding: Vec<u64> = docs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                let text = format!("{} {}", d["meta"]["title"], d["content"]).to_lowercase();
+                // A word matches whole: "2022" not inside "20221".
+                text.match_indices(term).any(|(at, _)| {
+                    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+                    !term.is_ascii()
+                        || (!alnum(text[..at].chars().last())
+                            && !alnum(text[at + term.len()..].chars().next()))
+                })
+            })
+            .map(|(id, _)| id as u64)
+            .collect();
+        assert!(!holding.is_empty(), "{term}: no page holds it");
+        assert_eq!(listed, holding, "{term}");
+    }
+    // Pages are numbered newest first; undated publicity pages come last.
+    let dates: Vec<&str> = docs.iter().map(|d| d["meta"]["date"].as_str().unwrap_or("")).collect();
+    let dated: Vec<&str> = dates.iter().copied().take_while(|d| !d.is_empty()).collect();
+    assert!(dated.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+    assert!(dates[dated.len()..].iter().all(|d| d.is_empty()), "{dates:?}");
 }

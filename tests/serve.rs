@@ -350,7 +350,7 @@ fn search_index_follows_in_the_background() {
     let server = start(root);
     let port = server.port;
     assert_eq!(text(port, "/wmcj/").0, 200);
-    let entry = |port| get(port, "/wmcj/search/pagefind/pagefind-entry.json");
+    let entry = |port| get(port, "/wmcj/search/index/meta.json");
     wait_until(|| entry(port).0 == 200, "search index built");
     let before = entry(port).2;
 

@@ -25,4 +25,5 @@ cd "$here"
 export WENMING_BASE="http://127.0.0.1:$port/wmcj/"
 export WENMING_SCREENSHOTS="${WENMING_SCREENSHOTS:-$repo/target/screenshots}"
 mkdir -p "$WENMING_SCREENSHOTS"
-node --test --test-concurrency=1 ./*.spec.mjs
+# SPECS=search.spec.mjs runs one file.
+node --test --test-concurrency=1 ${SPECS:-./*.spec.mjs}

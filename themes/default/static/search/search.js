@@ -1,4 +1,4 @@
-// 站内搜索：在 Pagefind 的检索接口（search/pagefind/pagefind.js，随站点生成，
+// 站内搜索：在 wenming 的检索程序（search/index/engine.js，随索引生成，
 // 不从外部加载）之上的一层界面。索引按需分块下载，只取与查询有关的部分。
 //
 // 地址参数：?q=关键词 预填查询；?filter=criteria:第 23 条（可重复，也可写
@@ -26,7 +26,7 @@ const loosePanel = document.getElementById("search-loose");
 const looseButton = document.getElementById("search-loose-show");
 
 const selected = Object.fromEntries(GROUPS.map((g) => [g.key, new Set()]));
-let pagefind = null;
+let engine = null;
 let results = [];
 let shown = 0;
 let partial = false;
@@ -136,9 +136,8 @@ function updateCounts(counts) {
   clear.hidden = !hasFilters();
 }
 
-// 摘要里只保留 Pagefind 标出的 <mark>，其余一律按文字处理，
-// 以免正文里的尖括号被当作 HTML。
-// 相邻的命中（中文按词切分，“学雷锋”是“学”“雷锋”两段）合成一处标记。
+// 摘要里只保留检索程序标出的 <mark>，其余一律按文字处理，
+// 以免正文里的尖括号被当作 HTML。相邻的命中合成一处标记。
 function excerptNodes(excerpt) {
   const out = document.createDocumentFragment();
   let mark = null;
@@ -157,7 +156,7 @@ function excerptNodes(excerpt) {
   return out;
 }
 
-// 查询拆成词：与 Pagefind 一样用浏览器的 Intl.Segmenter 分词，去掉标点。
+// 查询拆成词：用浏览器的 Intl.Segmenter 分词，去掉标点。
 // 加引号的查询按整句处理。
 function queryTerms(q) {
   const quoted = q.match(/^\s*"(.+)"\s*$/);
@@ -173,9 +172,9 @@ function queryTerms(q) {
   return words.map(clean).filter(Boolean);
 }
 
-// Pagefind 在找不到同时含有全部关键词的页面时会放宽条件（只匹配部分词，
-// 甚至只匹配词的开头几个字），例如“火星探测”会找出含“火”字的报道。
-// 这里逐条核对：页面正文（或标题）里是否确实出现了每个词。
+// 索引按相邻两字检索，“学雷”“雷锋”都出现而“学雷锋”没有连在一起的
+// 页面也会被找出（少见）。这里逐条核对：页面正文（或标题）里是否确实
+// 出现了每个词。
 function matchesAll(data) {
   if (!terms.length) return true;
   const text = `${data.meta?.title || ""} ${data.content || ""}`
@@ -282,18 +281,17 @@ async function searchNow() {
     list.textContent = "";
     more.hidden = true;
     status.textContent = "";
-    updateCounts((await pagefind.filters()) || {});
+    updateCounts(engine.filters());
     return;
   }
   status.textContent = "正在搜索…";
   // 只有筛选没有关键词时，按日期从新到旧列出。
-  const search = q
-    ? await pagefind.search(q, { filters })
-    : await pagefind.search(null, { filters, sort: { date: "desc" } });
+  const search = await engine.search(q, { filters });
   if (seq !== searchSeq || !search) return;
   terms = q ? queryTerms(q) : [];
   let found = search.results;
-  let loose = [];
+  // 没有同时含全部关键词的页面时，检索程序给出只含部分关键词（或部分字）的页面。
+  let loose = search.loose;
   if (terms.length && found.length) {
     // 放宽是全有或全无的：前几条都不含全部关键词，就是放宽后的结果；
     // 都含有，就都是真正的结果。两者混杂时（少见）逐条核对前 200 条。
@@ -301,7 +299,7 @@ async function searchNow() {
     if (seq !== searchSeq) return;
     const ok = head.map(matchesAll);
     if (!ok.some(Boolean)) {
-      loose = found;
+      loose = found.concat(loose);
       found = [];
     } else if (!ok.every(Boolean)) {
       const checked = found.slice(0, 200);
@@ -353,11 +351,10 @@ async function start() {
   app.hidden = false;
   status.textContent = "正在加载搜索…";
   try {
-    pagefind = await import(new URL("pagefind/pagefind.js", import.meta.url).href);
     // 索引里的地址已含站点路径（如 /wmcj/reports/…/），不再另加前缀。
-    await pagefind.options({ baseUrl: "/", excerptLength: 40 });
-    await pagefind.init();
-    buildFilters((await pagefind.filters()) || {});
+    engine = await import(new URL("index/engine.js", import.meta.url).href);
+    await engine.init();
+    buildFilters(engine.filters());
   } catch (e) {
     status.textContent = "搜索暂时不可用，请使用下方的分类浏览。";
     console.error(e);
