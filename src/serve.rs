@@ -398,11 +398,21 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
         let shared = Arc::clone(&shared);
         std::thread::spawn(move || {
             lower_priority();
+            // Indexing runs in parallel on threads of its own, all at low
+            // priority: on the shared pool it would hold up the next edit.
+            let pool = rayon::ThreadPoolBuilder::new()
+                .thread_name(|i| format!("search-{i}"))
+                .start_handler(|_| lower_priority())
+                .build();
             while let Ok(mut job) = search_rx.recv() {
                 while let Ok(newer) = search_rx.try_recv() {
                     job = newer;
                 }
-                match job.run() {
+                let result = match &pool {
+                    Ok(pool) => pool.install(|| job.run()),
+                    Err(_) => job.run(),
+                };
+                match result {
                     Ok(index) => {
                         let mut state = shared.state.lock().expect("state lock");
                         state

@@ -184,7 +184,7 @@ impl Session {
         let collector = crate::search::Collector::default();
         let through = |file: OutputFile| {
             if let Content::Bytes(html) = &file.content {
-                collector.take(&base, &file.path, html);
+                collector.take(base, &file.path, html);
             }
             (sink.expect("only with a sink"))(file)
         };
@@ -198,7 +198,7 @@ impl Session {
         if index_now && !partial && !diags.has_errors() {
             for f in &files {
                 if let Content::Bytes(html) = &f.content {
-                    collector.take(&base, &f.path, html);
+                    collector.take(base, &f.path, html);
                 }
             }
             match collector.finish() {
