@@ -41,6 +41,21 @@ pub struct Rendered {
     pub external: Vec<String>,
 }
 
+impl Rendered {
+    /// Everything but the HTML.
+    pub fn clone_without_html(&self) -> Rendered {
+        Rendered {
+            html: String::new(),
+            summary: self.summary.clone(),
+            reading_minutes: self.reading_minutes,
+            has_code: self.has_code,
+            assets: self.assets.clone(),
+            images: self.images.clone(),
+            external: self.external.clone(),
+        }
+    }
+}
+
 /// A photo shown in a body, for galleries and covers.
 #[derive(Debug, Clone, PartialEq, Hash, serde::Serialize)]
 pub struct Photo {

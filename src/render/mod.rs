@@ -597,7 +597,23 @@ pub fn render_selected(
         });
     }
     clock.lap("  criteria");
-    renderer.pages(&mut files, &mut assets, diags);
+    if renderer.only_reports.is_some() {
+        // Only report text changed: nothing that lists reports differs.
+        renderer.report_pages(&mut files, &mut assets, diags);
+    } else {
+        // Report pages first: the other pages are rendered as jobs that
+        // borrow the renderer.
+        renderer.report_pages(&mut files, &mut assets, diags);
+        clock.lap("    report pages");
+        if renderer.sink.is_some() {
+            // A build that streams its pages keeps nothing for a next
+            // build, and no other page shows a report's body: free the
+            // bodies before the long lists.
+            renderer.release_bodies(cache);
+        }
+        renderer.other_pages(&mut files, diags);
+        clock.lap("    other pages");
+    }
     clock.lap("  pages");
     for a in renderer
         .bodies
@@ -1511,19 +1527,16 @@ impl Renderer<'_> {
         }
     }
 
-    fn pages(&self, files: &mut Vec<OutputFile>, assets: &mut Vec<Asset>, diags: &mut Diagnostics) {
-        if self.only_reports.is_some() {
-            // Only report text changed: nothing that lists reports differs.
-            self.report_pages(files, assets, diags);
-            return;
+    /// Drop the HTML of the report bodies, here and in `cache`, keeping
+    /// what the lists, gallery and link check use.
+    fn release_bodies(&mut self, cache: &mut Cache) {
+        let without_html = |r: &Arc<Rendered>| Arc::new(r.clone_without_html());
+        for b in &mut self.bodies {
+            *b = without_html(b);
         }
-        // Report pages first: the other pages are rendered as jobs that
-        // borrow this function's locals.
-        let mut clock = crate::timings::Clock::start();
-        self.report_pages(files, assets, diags);
-        clock.lap("    report pages");
-        self.other_pages(files, diags);
-        clock.lap("    other pages");
+        for e in cache.bodies.values_mut() {
+            e.rendered = without_html(&e.rendered);
+        }
     }
 
     fn other_pages(&self, files: &mut Vec<OutputFile>, diags: &mut Diagnostics) {
@@ -1751,10 +1764,13 @@ impl Renderer<'_> {
         let (unit_ref, categories_ref, honors_ref) = (&unit, &categories, &honors);
         jobs.push(Job::lazy("dossier.html", "dossier/", move || {
             let (unit, categories, honors) = (unit_ref, categories_ref, honors_ref);
-            let evidence: BTreeMap<String, Vec<&ReportCard>> = self
+            let evidence: BTreeMap<String, Vec<EvidenceCard>> = self
                 .criteria
                 .keys()
-                .map(|id| (id.to_string(), self.evidence_cards(*id)))
+                .map(|id| {
+                    let cards = self.evidence_cards(*id);
+                    (id.to_string(), cards.into_iter().map(EvidenceCard::from).collect())
+                })
                 .collect();
             let mut ctx = self.context("dossier", "测评材料汇编", "dossier/");
             ctx.insert("unit_progress", unit);

@@ -70,6 +70,49 @@ pub struct ReportCard {
     pub draft: bool,
 }
 
+/// A report card as the dossier lists it under each criterion: without
+/// its citations, which the dossier already shows by criterion. A large
+/// dossier repeats each card once per criterion cited, and the citations
+/// (with their criterion texts) were most of its memory.
+#[derive(Serialize)]
+pub struct EvidenceCard<'a> {
+    pub title: &'a str,
+    pub url: &'a str,
+    pub date: &'a str,
+    pub date_zh: &'a str,
+    pub kind: &'a Link,
+    pub kind_id: &'a str,
+    pub summary: &'a str,
+    pub cover: &'a Option<String>,
+    pub cover_alt: &'a str,
+    pub participants: Option<u32>,
+    pub hours: &'a Option<String>,
+    pub location: &'a Option<String>,
+    pub offices: &'a [Link],
+    pub draft: bool,
+}
+
+impl<'a> From<&'a ReportCard> for EvidenceCard<'a> {
+    fn from(c: &'a ReportCard) -> Self {
+        EvidenceCard {
+            title: &c.title,
+            url: &c.url,
+            date: &c.date,
+            date_zh: &c.date_zh,
+            kind: &c.kind,
+            kind_id: &c.kind_id,
+            summary: &c.summary,
+            cover: &c.cover,
+            cover_alt: &c.cover_alt,
+            participants: c.participants,
+            hours: &c.hours,
+            location: &c.location,
+            offices: &c.offices,
+            draft: c.draft,
+        }
+    }
+}
+
 #[derive(Serialize, Clone)]
 pub struct FileView {
     pub name: String,
