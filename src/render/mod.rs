@@ -137,8 +137,14 @@ pub fn load_templates(root: &Path, theme: &str, diags: &mut Diagnostics) -> Opti
 
 /// Render one template; a template mistake (or a panic inside Tera, which
 /// some malformed expressions trigger) becomes a message, not a crash.
-fn render_template(tera: &Tera, template: &str, ctx: &Context) -> Result<String, String> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tera.render(template, ctx))) {
+/// The page's bytes. Rendered straight into a byte buffer: `Tera::render`
+/// would check the whole page is UTF-8 once more to make a `String`.
+fn render_template(tera: &Tera, template: &str, ctx: &Context) -> Result<Vec<u8>, String> {
+    let render = || {
+        let mut html = Vec::with_capacity(32 * 1024);
+        tera.render_to(template, ctx, &mut html).map(|()| html)
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(render)) {
         Ok(Ok(html)) => Ok(html),
         Ok(Err(e)) => Err(error_chain(&e)),
         Err(_) => Err("模板引擎无法处理这个模板表达式（如 extra[\"中文键\"]）；请改用 {% for key, value in report.extra %} 遍历".into()),
@@ -1319,7 +1325,7 @@ impl Renderer<'_> {
                     };
                     self.emit(OutputFile {
                         path,
-                        content: Content::Bytes(html.into_bytes().into()),
+                        content: Content::Bytes(html.into()),
                     })
                 });
                 (job.template, job.route, out)
@@ -1502,7 +1508,7 @@ impl Renderer<'_> {
                 let out = render_template(&self.tera, "report.html", &ctx).map(|html| {
                     self.emit(OutputFile {
                         path: format!("{route}index.html"),
-                        content: Content::Bytes(html.into_bytes().into()),
+                        content: Content::Bytes(html.into()),
                     })
                 });
                 (route, out, local, d)
