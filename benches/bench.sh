@@ -10,8 +10,7 @@
 #   SIZES="1000 10000" bash benches/bench.sh  # some sizes
 #
 # Environment: SIZES, WORK (default /tmp/wenming-bench), SEED (default 1),
-# REPEATS (default 3; sites of 20,000 reports and more run once, and builds
-# with search of 10,000 and more too), LATENCY_SIZES (default 10000), ROUNDS
+# REPEATS (default 3; sites of 20,000 reports and more run once), LATENCY_SIZES (default 10000), ROUNDS
 # (default 3), HUGO_SIZES (default "1000 10000"), PHOTO_SIZES (default
 # 1000), PHOTO_REPEATS (default 9); an empty SIZES, LATENCY_SIZES,
 # HUGO_SIZES or PHOTO_SIZES skips that part,
@@ -154,10 +153,8 @@ for size in $SIZES; do
     echo "== $size: no-change rebuild without search (x$runs)"
     time_builds "$size" "no-change rebuild --no-search" "$runs" "$site" reuse --no-search
 
-    search_runs=$runs
-    ((size >= 10000)) && search_runs=1
-    echo "== $size: full build with the search index (x$search_runs)"
-    time_builds "$size" "full build with search" "$search_runs" "$site" new
+    echo "== $size: full build with the search index (x$runs)"
+    time_builds "$size" "full build with search" "$runs" "$site" new
 
     if [[ " $LATENCY_SIZES " == *" $size "* ]]; then
         for variant in search no-search; do
