@@ -126,7 +126,9 @@ function bucketOf(term) {
 async function postings(term) {
   const n = bucketOf(term);
   if (!buckets.has(n)) buckets.set(n, json(file(`t/${n}.json`)));
-  const list = (await buckets.get(n))[term];
+  const bucket = await buckets.get(n);
+  // Own keys only: a term must never meet Object.prototype's names.
+  const list = Object.prototype.hasOwnProperty.call(bucket, term) ? bucket[term] : null;
   const out = new Map();
   if (!list) return out;
   let id = 0;

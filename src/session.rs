@@ -172,15 +172,21 @@ impl Session {
             return (report, vec![]);
         };
         let mut clock = crate::timings::Clock::start();
-        let site = model::assemble(inputs, self.opts.drafts, &mut diags);
+        let mut site = model::assemble(inputs, self.opts.drafts, &mut diags);
         clock.lap("assemble");
+        if sink.is_some() {
+            // A streaming build is the session's only build: let the site
+            // own its reports, so their Markdown can be freed once rendered.
+            self.inputs = None;
+        }
         let order: Vec<String> = site.reports.iter().map(|r| r.body.path.clone()).collect();
         // Partial rendering is only sound when the reports keep their places.
         let selection = selection.filter(|_| self.last_ok && order == self.order);
         // The search index covers every page; it is made on full renders.
         // Pages handed to a sink are read for it on their way out.
         let index_now = self.opts.search && !self.defer_search;
-        let base = site.config.base_path();
+        let base = site.config.base_path().to_string();
+        let base = base.as_str();
         let collector = crate::search::Collector::default();
         let through = |file: OutputFile| {
             if let Content::Bytes(html) = &file.content {
@@ -193,7 +199,7 @@ impl Session {
             other => other,
         };
         let (mut files, partial) =
-            render::render_selected(&site, &mut self.cache, selection.as_ref(), sink, &mut diags);
+            render::render_selected(&mut site, &mut self.cache, selection.as_ref(), sink, &mut diags);
         clock.lap("render");
         if index_now && !partial && !diags.has_errors() {
             for f in &files {

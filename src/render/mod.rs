@@ -335,7 +335,7 @@ pub struct Selection {
 }
 
 /// Everything the site writes, in a fixed order.
-pub fn render(site: &Site, diags: &mut Diagnostics) -> Vec<OutputFile> {
+pub fn render(site: &mut Site, diags: &mut Diagnostics) -> Vec<OutputFile> {
     render_selected(site, &mut Cache::new(true), None, None, diags).0
 }
 
@@ -392,7 +392,7 @@ fn body_key(body: &crate::content::Body, route: &str, routes_hash: u64) -> u64 {
 pub type PageSink<'a> = &'a (dyn Fn(OutputFile) + Sync);
 
 pub fn render_selected(
-    site: &Site,
+    site: &mut Site,
     cache: &mut Cache,
     selection: Option<&Selection>,
     sink: Option<PageSink>,
@@ -477,6 +477,19 @@ pub fn render_selected(
         fresh.insert(p.body.path.clone(), e);
     }
     cache.bodies = fresh;
+    if sink.is_some() {
+        // A streaming build renders each body once: free the Markdown
+        // sources (a quarter of a large site's memory) for the pages.
+        for e in cache.bodies.values_mut() {
+            e.same_report = None;
+        }
+        for r in &mut site.reports {
+            if let Some(r) = Arc::get_mut(r) {
+                r.body.markdown = String::new();
+            }
+        }
+    }
+    let site: &Site = site;
     clock.lap("  markdown");
     let has_code = bodies.iter().chain(&page_bodies).any(|b| b.has_code);
     let photo_count: usize = bodies.iter().map(|b| b.images.len()).sum();
