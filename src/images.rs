@@ -4,8 +4,10 @@
 //! (no GPS or device data reaches the portal). Results are cached on disk
 //! by content hash and settings, so a rebuild only processes new photos.
 
+use crate::links::FileStamp;
 use image::{DynamicImage, ImageDecoder, ImageReader};
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -57,37 +59,41 @@ pub fn is_raster(path: &Path) -> bool {
         .is_some_and(|e| matches!(e.as_str(), "jpg" | "jpeg" | "png" | "webp"))
 }
 
-/// A photo file as last seen: path, size and modification time.
-type Stamp = (PathBuf, u64, Option<std::time::SystemTime>);
-
 /// Processes each photo once per build (and once per content on disk).
 pub struct ImageSet {
     cache_dir: PathBuf,
-    memo: Mutex<HashMap<Stamp, Arc<Result<Processed, String>>>>,
-    /// Results of earlier builds by stamp, from the cache's index file: an
-    /// unchanged photo is then neither read nor hashed again (reading 2,000
-    /// phone photos to hash them took longer than building the pages).
-    known: HashMap<Stamp, Processed>,
-    /// Names of the files in the cache folder when the build started (one
-    /// folder read instead of a check per variant).
-    cached_files: std::collections::HashSet<std::ffi::OsString>,
+    /// This build's results by source path. Maps here are keyed by the
+    /// path's bytes: hashing a `Path` walks its components, which showed in
+    /// profiles of sites with thousands of photos.
+    memo: Mutex<FxHashMap<OsString, (FileStamp, Arc<Result<Processed, String>>)>>,
+    /// Results of earlier builds whose files are still in the cache, from
+    /// the cache's index file: an unchanged photo is then neither read nor
+    /// hashed again (reading 2,000 phone photos to hash them took longer
+    /// than building the pages).
+    known: FxHashMap<OsString, (FileStamp, Processed)>,
     /// Whether `memo` holds results the index file lacks.
     dirty: std::sync::atomic::AtomicBool,
+    root: PathBuf,
 }
 
 /// The index file's record of one processed photo.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct IndexEntry {
-    path: PathBuf,
+    /// The original, relative to the site root, with `/` (a site moved to
+    /// another folder keeps its index).
+    path: String,
     len: u64,
     modified_ns: u128,
     ext: String,
     original_bytes: u64,
-    /// (file, suffix, width, height) of large, display and thumbnail.
-    variants: Vec<(PathBuf, String, u32, u32)>,
+    /// (cache file name, or "" for the original itself; suffix; width;
+    /// height) of large, display and thumbnail.
+    variants: Vec<(String, String, u32, u32)>,
 }
 
-const INDEX_FILE: &str = "index-v1.json";
+const INDEX_FILE: &str = "index-v2.json";
+/// Index files of earlier versions, removed when the current one is written.
+const OLD_INDEX_FILES: &[&str] = &["index-v1.json"];
 
 fn nanos(t: Option<std::time::SystemTime>) -> Option<u128> {
     t?.duration_since(std::time::UNIX_EPOCH)
@@ -100,26 +106,62 @@ fn static_str(s: &str, choices: &[&'static str]) -> Option<&'static str> {
 }
 
 impl IndexEntry {
-    fn new(stamp: &Stamp, p: &Processed) -> Option<IndexEntry> {
+    fn new(
+        root: &Path,
+        cache_dir: &Path,
+        source: &OsStr,
+        stamp: &FileStamp,
+        p: &Processed,
+    ) -> Option<IndexEntry> {
+        let source = Path::new(source);
+        let path = source
+            .strip_prefix(root)
+            .ok()?
+            .components()
+            .map(|c| c.as_os_str().to_str())
+            .collect::<Option<Vec<_>>>()?
+            .join("/");
+        let name = |v: &Variant| -> Option<String> {
+            if v.file == source {
+                return Some(String::new());
+            }
+            (v.file.parent()? == cache_dir)
+                .then(|| v.file.file_name()?.to_str().map(str::to_string))?
+        };
         Some(IndexEntry {
-            path: stamp.0.clone(),
-            len: stamp.1,
-            modified_ns: nanos(stamp.2)?,
+            path,
+            len: stamp.0,
+            modified_ns: nanos(stamp.1)?,
             ext: p.ext.to_string(),
             original_bytes: p.original_bytes,
             variants: [&p.large, &p.display, &p.thumb]
-                .iter()
-                .map(|v| (v.file.clone(), v.suffix.to_string(), v.width, v.height))
-                .collect(),
+                .into_iter()
+                .map(|v| Some((name(v)?, v.suffix.to_string(), v.width, v.height)))
+                .collect::<Option<_>>()?,
         })
     }
 
-    /// The stamp's time is rebuilt from nanoseconds, which is how it is
-    /// compared: equal files give equal stamps.
-    fn into_known(self) -> Option<(Stamp, Processed)> {
+    /// The photo's path, stamp and result, when every cache file it names
+    /// is still in `cached_files`. The stamp's time is rebuilt from
+    /// nanoseconds, which is how it is compared: equal files give equal stamps.
+    fn into_known(
+        self,
+        root: &Path,
+        cache_dir: &Path,
+        cached_files: &FxHashSet<OsString>,
+    ) -> Option<(OsString, (FileStamp, Processed))> {
         let time = std::time::UNIX_EPOCH
             + std::time::Duration::from_nanos(u64::try_from(self.modified_ns).ok()?);
-        let variant = |(file, suffix, width, height): (PathBuf, String, u32, u32)| {
+        let mut source = root.to_path_buf();
+        source.extend(self.path.split('/'));
+        let variant = |(name, suffix, width, height): (String, String, u32, u32)| {
+            let file = if name.is_empty() {
+                source.clone()
+            } else if cached_files.contains(OsStr::new(&name)) {
+                cache_dir.join(name)
+            } else {
+                return None;
+            };
             Some(Variant {
                 file,
                 suffix: static_str(&suffix, &["", ".w960", ".w400"])?,
@@ -135,7 +177,7 @@ impl IndexEntry {
             thumb: variant(v.next()?)?,
             original_bytes: self.original_bytes,
         };
-        Some(((self.path, self.len, Some(time)), processed))
+        Some((source.into_os_string(), ((self.len, Some(time)), processed)))
     }
 }
 
@@ -169,47 +211,48 @@ fn scaled(w: u32, h: u32, max_w: u32) -> (u32, u32) {
 }
 
 impl ImageSet {
+    /// The photo cache of the site at `root` (its index file read, its
+    /// folder listed once).
     pub fn new(root: &Path) -> ImageSet {
         let cache_dir = root.join(".wenming-cache/images");
+        let cached_files: FxHashSet<OsString> = std::fs::read_dir(&cache_dir)
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
         // A missing or unreadable index only means photos are read again.
         let known = std::fs::read(cache_dir.join(INDEX_FILE))
             .ok()
             .and_then(|b| serde_json::from_slice::<Vec<IndexEntry>>(&b).ok())
             .unwrap_or_default()
             .into_iter()
-            .filter_map(IndexEntry::into_known)
+            .filter_map(|e| e.into_known(root, &cache_dir, &cached_files))
             .collect();
-        let cached_files = std::fs::read_dir(&cache_dir)
-            .map(|d| d.flatten().map(|e| e.file_name()).collect())
-            .unwrap_or_default();
         ImageSet {
             cache_dir,
-            memo: Mutex::new(HashMap::new()),
+            memo: Mutex::new(FxHashMap::default()),
             known,
-            cached_files,
             dirty: std::sync::atomic::AtomicBool::new(false),
+            root: root.to_path_buf(),
         }
     }
 
-    pub fn process(&self, source: &Path) -> Arc<Result<Processed, String>> {
-        let meta = std::fs::metadata(source).ok();
-        let key = (
-            source.to_path_buf(),
-            meta.as_ref().map_or(0, |m| m.len()),
-            meta.and_then(|m| m.modified().ok()),
-        );
-        if let Some(done) = self.memo.lock().expect("memo").get(&key) {
-            return Arc::clone(done);
-        }
-        let result = match self.known.get(&key) {
-            // Trust an earlier result while its files are still there.
-            Some(p)
-                if [&p.large, &p.display, &p.thumb]
-                    .iter()
-                    .all(|v| self.still_there(&v.file)) =>
-            {
-                Arc::new(Ok(p.clone()))
+    /// The processed variants of the photo `source`; `stamp` is its size and
+    /// time as just looked up (looked up here when not given).
+    pub fn process(
+        &self,
+        source: &Path,
+        stamp: Option<FileStamp>,
+    ) -> Arc<Result<Processed, String>> {
+        let stamp = stamp.unwrap_or_else(|| {
+            std::fs::metadata(source).map_or((0, None), |m| crate::links::stamp_of(&m))
+        });
+        let key = source.as_os_str();
+        if let Some((seen, done)) = self.memo.lock().expect("memo").get(key) {
+            if *seen == stamp {
+                return Arc::clone(done);
             }
+        }
+        let result = match self.known.get(key) {
+            Some((seen, p)) if *seen == stamp => Arc::new(Ok(p.clone())),
             _ => {
                 self.dirty.store(true, std::sync::atomic::Ordering::Relaxed);
                 Arc::new(self.process_uncached(source))
@@ -218,18 +261,8 @@ impl ImageSet {
         self.memo
             .lock()
             .expect("memo")
-            .insert(key, Arc::clone(&result));
+            .insert(key.to_owned(), (stamp, Arc::clone(&result)));
         result
-    }
-
-    /// Whether a file an earlier build published is still there: cache
-    /// files are looked up in the folder listing, originals (small photos
-    /// passed through) on disk.
-    fn still_there(&self, file: &Path) -> bool {
-        match (file.parent(), file.file_name()) {
-            (Some(dir), Some(name)) if dir == self.cache_dir => self.cached_files.contains(name),
-            _ => file.is_file(),
-        }
     }
 
     /// Record this build's photos in the cache's index file (only when some
@@ -242,7 +275,15 @@ impl ImageSet {
         let memo = self.memo.lock().expect("memo");
         let mut entries: Vec<IndexEntry> = memo
             .iter()
-            .filter_map(|(stamp, r)| IndexEntry::new(stamp, r.as_ref().as_ref().ok()?))
+            .filter_map(|(source, (stamp, r))| {
+                IndexEntry::new(
+                    &self.root,
+                    &self.cache_dir,
+                    source,
+                    stamp,
+                    r.as_ref().as_ref().ok()?,
+                )
+            })
             .collect();
         entries.sort_by(|a, b| a.path.cmp(&b.path));
         let Ok(json) = serde_json::to_vec(&entries) else {
@@ -253,6 +294,9 @@ impl ImageSet {
             .join(format!("{INDEX_FILE}.tmp{}", std::process::id()));
         if std::fs::create_dir_all(&self.cache_dir).is_ok() && std::fs::write(&tmp, json).is_ok() {
             let _ = std::fs::rename(&tmp, self.cache_dir.join(INDEX_FILE));
+            for old in OLD_INDEX_FILES {
+                let _ = std::fs::remove_file(self.cache_dir.join(old));
+            }
         }
     }
 

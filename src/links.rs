@@ -3,6 +3,7 @@
 //! lexically and must stay inside the site root (SPEC §7, §11).
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
 /// Everything a page needs to resolve its links; built once per build.
@@ -17,7 +18,24 @@ pub struct Routes {
     pub known: HashSet<String>,
     /// Folders inside the root already found to be real folders (not
     /// links), so checking a bundle's photos costs one look at each file.
-    pub real_dirs: std::sync::Mutex<HashSet<PathBuf>>,
+    /// (Keyed by the path's bytes: hashing a `Path` walks its components.)
+    pub real_dirs: std::sync::Mutex<rustc_hash::FxHashSet<OsString>>,
+}
+
+/// Size and modification time of a file when it was looked up: how the
+/// photo cache tells an unchanged photo without looking again.
+pub type FileStamp = (u64, Option<std::time::SystemTime>);
+
+pub fn stamp_of(m: &std::fs::Metadata) -> FileStamp {
+    (m.len(), m.modified().ok())
+}
+
+/// A file a link or image refers to, found on disk.
+pub struct Resolved {
+    pub file: PathBuf,
+    /// Site-relative path (`content/reports/a/photo1.jpg`).
+    pub site_rel: String,
+    pub stamp: FileStamp,
 }
 
 /// A file a page refers to that must be copied into the output.
@@ -26,6 +44,8 @@ pub struct Asset {
     pub source: PathBuf,
     /// Output path, site-relative (`reports/slug/photo1.jpg`).
     pub output: String,
+    /// The source's size and time when resolved (none for processed copies).
+    pub stamp: Option<FileStamp>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -130,14 +150,21 @@ impl Routes {
             .filter(|m| !m.file_type().is_symlink())?;
         let mut checked = Vec::new();
         let mut dir = path.parent();
-        while let Some(d) = dir.filter(|d| *d != self.root && d.starts_with(&self.root)) {
-            if self.real_dirs.lock().expect("real_dirs").contains(d) {
+        while let Some(d) = dir {
+            if self
+                .real_dirs
+                .lock()
+                .expect("real_dirs")
+                .contains(d.as_os_str())
+                || d.as_os_str() == self.root.as_os_str()
+                || !d.starts_with(&self.root)
+            {
                 break;
             }
             if !std::fs::symlink_metadata(d).is_ok_and(|m| m.is_dir()) {
                 return None;
             }
-            checked.push(d.to_path_buf());
+            checked.push(d.as_os_str().to_owned());
             dir = d.parent();
         }
         self.real_dirs.lock().expect("real_dirs").extend(checked);
@@ -146,7 +173,7 @@ impl Routes {
 
     /// Resolve a file referenced relative to `dir` (a report's folder).
     /// Returns the file on disk and its site-relative path.
-    pub fn resolve_file(&self, dir: &Path, target: &str) -> Result<(PathBuf, String), LinkError> {
+    pub fn resolve_file(&self, dir: &Path, target: &str) -> Result<Resolved, LinkError> {
         let target = decode_url_path(target);
         let joined = join_lexically(dir, &target).ok_or(LinkError::OutsideSite)?;
         let site_rel = self.site_relative(&joined).ok_or(LinkError::OutsideSite)?;
@@ -173,7 +200,11 @@ impl Routes {
                 }
             }
         }
-        Ok((joined, site_rel))
+        Ok(Resolved {
+            stamp: stamp_of(&meta),
+            file: joined,
+            site_rel,
+        })
     }
 
     /// Where an asset of the page at `route` (whose source lives in `dir`)
@@ -192,7 +223,11 @@ impl Routes {
                 Err(e) => Err(e),
             };
         }
-        let (file, site_rel) = self.resolve_file(dir, target)?;
+        let Resolved {
+            file,
+            site_rel,
+            stamp,
+        } = self.resolve_file(dir, target)?;
         if let Some(under_static) = site_rel.strip_prefix("static/") {
             // static/ is copied whole; link to it where it lands.
             return Ok((self.url(under_static), None));
@@ -211,13 +246,14 @@ impl Routes {
             Some(Asset {
                 source: file,
                 output,
+                stamp: Some(stamp),
             }),
         ))
     }
 
     /// Resolve a relative link to another Markdown file to its page URL.
     pub fn markdown_link(&self, dir: &Path, target: &str) -> Result<String, LinkError> {
-        let (_, site_rel) = self.resolve_file(dir, target)?;
+        let site_rel = self.resolve_file(dir, target)?.site_rel;
         self.by_source
             .get(&site_rel)
             .map(|route| self.url(route))

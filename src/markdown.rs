@@ -501,7 +501,7 @@ fn image_html(
         .map_err(|e| e.describe(target))?;
     let processed = match (&asset, ctx.images) {
         (Some(a), Some(images)) if crate::images::is_raster(&a.source) => {
-            Some(images.process(&a.source))
+            Some(images.process(&a.source, a.stamp))
         }
         _ => None,
     };
@@ -550,6 +550,7 @@ fn image_html(
         out.assets.push(crate::links::Asset {
             source: v.file.clone(),
             output: output.clone(),
+            stamp: None,
         });
         ctx.routes.url(&output)
     };

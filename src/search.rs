@@ -42,8 +42,8 @@ use crate::output::{Content, OutputFile};
 use lol_html::html_content::{Element, TextType};
 use lol_html::{doc_text, element, end_tag, HtmlRewriter, Settings};
 use rayon::prelude::*;
-use std::cell::RefCell;
 use rustc_hash::FxHashMap;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
@@ -76,7 +76,6 @@ const TITLE_WEIGHT: u16 = 5;
 /// characters then downloads a few buckets of tens of kilobytes.
 const CHARS_PER_BUCKET: usize = 6_000;
 const MAX_BUCKETS: usize = 4_096;
-
 
 /// Whether the page at `path` (site-relative file path, e.g.
 /// `reports/a/index.html`) goes into the index.
@@ -205,7 +204,9 @@ fn parse(html: &[u8]) -> Result<Record, String> {
                         return Ok(());
                     }
                     flush(&mut s);
-                    let names = el.get_attribute("data-pagefind-index-attrs").unwrap_or_default();
+                    let names = el
+                        .get_attribute("data-pagefind-index-attrs")
+                        .unwrap_or_default();
                     for name in names.split(',') {
                         if let Some(value) = el.get_attribute(name.trim()) {
                             separate_text(&mut s.record.text);
@@ -807,7 +808,9 @@ mod tests {
 <span data-pagefind-ignore data-pagefind-index-attrs="data-kind" data-kind="志愿服务">类别</span>
 <ul><li>第一</li><li>第二</li></ul><p>正文<strong>重点</strong>。</p>
 </article><footer>主办单位</footer></body></html>"#;
-        let r = extract("/s/", "reports/a/index.html", html.as_bytes()).unwrap().unwrap();
+        let r = extract("/s/", "reports/a/index.html", html.as_bytes())
+            .unwrap()
+            .unwrap();
         assert_eq!(r.url, "/s/reports/a/");
         assert_eq!(r.meta["title"], "学雷锋 & 志愿");
         assert_eq!(r.meta["kind"], "志愿服务");
@@ -816,7 +819,9 @@ mod tests {
         assert_eq!(r.filters["year"], ["2022"]);
         assert_eq!(r.filters["kind"], ["志愿服务"]);
         assert_eq!(r.text, "学雷锋 & 志愿 志愿服务 第一 第二 正文重点。");
-        assert!(extract("/", "reports/index.html", b"<p>x</p>").unwrap().is_none());
+        assert!(extract("/", "reports/index.html", b"<p>x</p>")
+            .unwrap()
+            .is_none());
     }
 
     #[test]

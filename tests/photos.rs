@@ -164,6 +164,44 @@ fn second_build_reuses_the_cache_and_a_changed_photo_is_processed_again() {
 }
 
 #[test]
+fn a_site_moved_to_another_folder_keeps_its_photo_index() {
+    let holder = tempfile::tempdir().unwrap();
+    let site = site_with_photo(&phone_jpeg(2000, 1500, 3), "a.jpg");
+    let before = holder.path().join("before");
+    copy_tree(site.path(), &before);
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(build(&before, out.path(), &[]).code, 0);
+    let index = |site: &Path| site.join(".wenming-cache/images/index-v2.json");
+    let written = std::fs::read_to_string(index(&before)).unwrap();
+    assert!(
+        written.contains("\"content/reports/2022-11-20-visit/a.jpg\"")
+            && !written.contains(&*before.to_string_lossy()),
+        "index records site-relative paths: {written}"
+    );
+    let modified = std::fs::metadata(index(&before))
+        .unwrap()
+        .modified()
+        .unwrap();
+    // The office copies its site folder to a new computer or drive.
+    let after = holder.path().join("after");
+    std::fs::rename(&before, &after).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let run = build(&after, out.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // An index entry that no longer matched would mean the photo was read
+    // and hashed again, and the index rewritten.
+    assert_eq!(
+        std::fs::metadata(index(&after))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        modified,
+        "photo index rewritten after the move"
+    );
+    assert!(out.path().join("reports/visit/a.w960.jpg").is_file());
+}
+
+#[test]
 fn gallery_lists_every_photo_linked_to_its_report() {
     let site = copy_default_site();
     let out = tempfile::tempdir().unwrap();

@@ -106,7 +106,10 @@ fn the_index_covers_exactly_the_reports_and_publicity_pages() {
     // Every bucket exists (the browser may ask for any), and nothing else.
     let meta = entry(&index);
     let buckets = meta["buckets"].as_u64().unwrap() as usize;
-    let bucket_files = index.keys().filter(|p| p.starts_with("search/index/t/")).count();
+    let bucket_files = index
+        .keys()
+        .filter(|p| p.starts_with("search/index/t/"))
+        .count();
     assert_eq!(bucket_files, buckets);
     for b in 0..buckets {
         assert!(index.contains_key(&format!("search/index/t/{b}.json")));
@@ -116,7 +119,10 @@ fn the_index_covers_exactly_the_reports_and_publicity_pages() {
     let expected = report.reports + report.pages;
     assert_eq!(meta["pages"].as_u64().unwrap() as usize, expected);
     assert_eq!(
-        index.keys().filter(|p| p.starts_with("search/index/doc/")).count(),
+        index
+            .keys()
+            .filter(|p| p.starts_with("search/index/doc/"))
+            .count(),
         expected
     );
 
@@ -400,7 +406,9 @@ fn a_term_lists_exactly_the_pages_whose_text_holds_it() {
     let (_site, _report, files) = rendered();
     let index = index_of(&html_pages(&files));
     let docs = fragments(&index);
-    for term in ["雷锋", "廉洁", "志愿", "读书", "湘江", "文明", "aed", "markdown", "2022"] {
+    for term in [
+        "雷锋", "廉洁", "志愿", "读书", "湘江", "文明", "aed", "markdown", "2022",
+    ] {
         let listed = pages_with(&index, term);
         let holding: Vec<u64> = docs
             .iter()
@@ -421,8 +429,18 @@ fn a_term_lists_exactly_the_pages_whose_text_holds_it() {
         assert_eq!(listed, holding, "{term}");
     }
     // Pages are numbered newest first; undated publicity pages come last.
-    let dates: Vec<&str> = docs.iter().map(|d| d["meta"]["date"].as_str().unwrap_or("")).collect();
-    let dated: Vec<&str> = dates.iter().copied().take_while(|d| !d.is_empty()).collect();
+    let dates: Vec<&str> = docs
+        .iter()
+        .map(|d| d["meta"]["date"].as_str().unwrap_or(""))
+        .collect();
+    let dated: Vec<&str> = dates
+        .iter()
+        .copied()
+        .take_while(|d| !d.is_empty())
+        .collect();
     assert!(dated.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
-    assert!(dates[dated.len()..].iter().all(|d| d.is_empty()), "{dates:?}");
+    assert!(
+        dates[dated.len()..].iter().all(|d| d.is_empty()),
+        "{dates:?}"
+    );
 }

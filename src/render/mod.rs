@@ -307,6 +307,16 @@ impl Cache {
         }
     }
 
+    /// Whether the next render will read the photo cache's index (which
+    /// [`Cache::set_images`] can provide, read ahead on another thread).
+    pub fn needs_image_index(&self) -> bool {
+        self.process_images && self.images.is_none()
+    }
+
+    pub fn set_images(&mut self, images: ImageSet) {
+        self.images = Some(images);
+    }
+
     /// Every link to another site, by source file, sorted.
     pub fn external_links(&self) -> Vec<(String, String)> {
         let mut links: Vec<(String, String)> = self
@@ -419,6 +429,7 @@ pub fn render_selected(
         .images
         .take()
         .unwrap_or_else(|| ImageSet::new(&site.root));
+    clock.lap("  photo index");
     let images = &image_set;
     let process = cache.process_images;
     let cached = &cache.bodies;
@@ -897,13 +908,11 @@ fn file_view(
 ) -> Option<FileView> {
     match routes.asset(dir, route, target) {
         Ok((url, asset)) => {
-            let size = asset
-                .as_ref()
-                .map(|a| a.source.clone())
-                .or_else(|| routes.resolve_file(dir, target).ok().map(|(p, _)| p))
-                .and_then(|p| std::fs::metadata(p).ok())
-                .map(|m| m.len())
-                .unwrap_or(0);
+            let size = match &asset {
+                Some(a) => a.stamp.map(|(len, _)| len),
+                None => routes.resolve_file(dir, target).ok().map(|r| r.stamp.0),
+            }
+            .unwrap_or(0);
             assets.extend(asset);
             let name = Path::new(target)
                 .file_name()
@@ -1009,12 +1018,13 @@ fn cover_thumb(
     if !crate::images::is_raster(&asset.source) {
         return None;
     }
-    let processed = images.process(&asset.source);
+    let processed = images.process(&asset.source, asset.stamp);
     let p = processed.as_ref().as_ref().ok()?;
     let output = p.output_path(&asset.output, &p.thumb);
     assets.push(Asset {
         source: p.thumb.file.clone(),
         output: output.clone(),
+        stamp: None,
     });
     Some(routes.url(&output))
 }
@@ -1788,7 +1798,10 @@ impl Renderer<'_> {
                 .keys()
                 .map(|id| {
                     let cards = self.evidence_cards(*id);
-                    (id.to_string(), cards.into_iter().map(EvidenceCard::from).collect())
+                    (
+                        id.to_string(),
+                        cards.into_iter().map(EvidenceCard::from).collect(),
+                    )
                 })
                 .collect();
             let mut ctx = self.context("dossier", "测评材料汇编", "dossier/");
