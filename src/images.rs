@@ -59,13 +59,16 @@ pub fn is_raster(path: &Path) -> bool {
         .is_some_and(|e| matches!(e.as_str(), "jpg" | "jpeg" | "png" | "webp"))
 }
 
+/// What became of one photo: its variants, or why it could not be processed.
+pub type Outcome = Arc<Result<Processed, String>>;
+
 /// Processes each photo once per build (and once per content on disk).
 pub struct ImageSet {
     cache_dir: PathBuf,
     /// This build's results by source path. Maps here are keyed by the
     /// path's bytes: hashing a `Path` walks its components, which showed in
     /// profiles of sites with thousands of photos.
-    memo: Mutex<FxHashMap<OsString, (FileStamp, Arc<Result<Processed, String>>)>>,
+    memo: Mutex<FxHashMap<OsString, (FileStamp, Outcome)>>,
     /// Results of earlier builds whose files are still in the cache, from
     /// the cache's index file: an unchanged photo is then neither read nor
     /// hashed again (reading 2,000 phone photos to hash them took longer
