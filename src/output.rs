@@ -80,6 +80,95 @@ pub struct Writer {
     unchanged: AtomicUsize,
     /// The first failure writing to staging, reported at commit.
     failure: Mutex<Option<anyhow::Error>>,
+    /// What the output folder held when the build began (second case),
+    /// read on another thread while the site renders.
+    listing: std::sync::OnceLock<Listing>,
+    walker: Mutex<Option<std::thread::JoinHandle<Listing>>>,
+}
+
+/// One walk of the output folder: every entry's kind and inode, as the
+/// folder listing gives them without a look at each file. It lets the
+/// writer skip thousands of per-file checks (processed photos are hard
+/// links, recognised by inode) and find stale files without a second walk.
+#[derive(Default)]
+struct Listing {
+    entries: rustc_hash::FxHashMap<String, Listed>,
+    /// Device of the output folder (inodes compare only on one device).
+    dev: Option<u64>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    File,
+    Dir,
+    /// A link or anything else: looked at closely before use.
+    Other,
+}
+
+#[derive(Clone, Copy)]
+struct Listed {
+    kind: Kind,
+    ino: u64,
+}
+
+impl Listing {
+    fn of(out: &Path) -> Listing {
+        let mut entries = rustc_hash::FxHashMap::default();
+        // Top-level dot entries (.git, .well-known) belong to the office.
+        let walk = walkdir::WalkDir::new(out)
+            .min_depth(1)
+            .into_iter()
+            .filter_entry(|e| e.depth() != 1 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walk.flatten() {
+            let Ok(rel) = entry.path().strip_prefix(out) else {
+                continue;
+            };
+            let kind = if entry.file_type().is_dir() {
+                Kind::Dir
+            } else if entry.file_type().is_file() {
+                Kind::File
+            } else {
+                Kind::Other
+            };
+            entries.insert(
+                rel.to_string_lossy().replace('\\', "/"),
+                Listed {
+                    kind,
+                    ino: entry_ino(&entry),
+                },
+            );
+        }
+        Listing {
+            entries,
+            dev: device(out),
+        }
+    }
+
+    fn get(&self, rel: &str) -> Option<Listed> {
+        self.entries.get(rel).copied()
+    }
+}
+
+#[cfg(unix)]
+fn entry_ino(e: &walkdir::DirEntry) -> u64 {
+    use walkdir::DirEntryExt;
+    e.ino()
+}
+
+#[cfg(not(unix))]
+fn entry_ino(_: &walkdir::DirEntry) -> u64 {
+    0
+}
+
+#[cfg(unix)]
+fn device(p: &Path) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(p).ok().map(|m| m.dev())
+}
+
+#[cfg(not(unix))]
+fn device(_: &Path) -> Option<u64> {
+    None
 }
 
 impl Writer {
@@ -101,6 +190,10 @@ impl Writer {
         } else {
             None
         };
+        let walker = staging.is_none().then(|| {
+            let out = out.to_path_buf();
+            std::thread::spawn(move || Listing::of(&out))
+        });
         Ok(Writer {
             out: out.to_path_buf(),
             staging,
@@ -109,6 +202,16 @@ impl Writer {
             written: AtomicUsize::new(0),
             unchanged: AtomicUsize::new(0),
             failure: Mutex::new(None),
+            listing: std::sync::OnceLock::new(),
+            walker: Mutex::new(walker),
+        })
+    }
+
+    /// The output folder's listing (waiting for the walk if need be).
+    fn listing(&self) -> &Listing {
+        self.listing.get_or_init(|| {
+            let walker = self.walker.lock().expect("walker").take();
+            walker.and_then(|w| w.join().ok()).unwrap_or_default()
         })
     }
 
@@ -136,7 +239,8 @@ impl Writer {
             }
             None => {
                 let target = self.out.join(&file.path);
-                if up_to_date(&target, &file.content) {
+                let listed = self.listing().get(&file.path);
+                if up_to_date(&target, &file.content, listed, self.listing().dev) {
                     self.unchanged.fetch_add(1, Ordering::Relaxed);
                 } else {
                     self.pending.lock().expect("pending").push(file.clone());
@@ -149,6 +253,9 @@ impl Writer {
     /// Publish: the pages taken, plus `rest` (files not passed to `put`; a
     /// page taken earlier wins over a file of `rest` at the same path).
     pub fn commit(self, rest: &[OutputFile]) -> Result<WriteStats> {
+        if self.staging.is_none() {
+            self.listing();
+        }
         let failure = self.failure.lock().expect("failure").take();
         if let Some(e) = failure {
             self.abort();
@@ -163,26 +270,24 @@ impl Writer {
         let (written, unchanged) = (self.written.into_inner(), self.unchanged.into_inner());
         match self.staging {
             Some(staging) => {
-                let result = write_files(&staging, &dedup(&rest), |rel| taken.contains(rel))
-                    .and_then(|stats| {
-                        swap_in(&staging, &self.out)?;
-                        Ok(stats)
-                    });
+                let result = write_files(&staging, &dedup(&rest)).and_then(|written| {
+                    swap_in(&staging, &self.out)?;
+                    Ok(written)
+                });
                 if result.is_err() {
                     let _ = fs::remove_dir_all(&staging);
                 }
-                let stats = result?;
                 Ok(WriteStats {
-                    written: written + stats.written,
+                    written: written + result?,
                     unchanged: 0,
                     removed: 0,
                 })
             }
             None => {
+                let listing = self.listing.into_inner().unwrap_or_default();
                 let mut files = self.pending.into_inner().expect("pending");
                 files.extend(dedup(&rest));
-                let keep: HashSet<String> = taken;
-                let stats = write_files(&self.out, &files, |rel| keep.contains(rel))?;
+                let stats = update_files(&self.out, &files, &taken, &listing)?;
                 Ok(WriteStats {
                     written: stats.written,
                     unchanged: unchanged + stats.unchanged,
@@ -236,25 +341,49 @@ fn dedup(files: &[OutputFile]) -> Vec<OutputFile> {
     unique.into_values().cloned().collect()
 }
 
-/// Bring `out` up to date with `files` (paths unique); files for which
-/// `also_keep` holds are not removed as stale.
-fn write_files(
+/// Write `files` (paths unique) into the new staging folder `staging`,
+/// which holds nothing else.
+fn write_files(staging: &Path, files: &[OutputFile]) -> Result<usize> {
+    use rayon::prelude::*;
+    let mut unique: Vec<&OutputFile> = files.iter().collect();
+    unique.sort_by(|a, b| a.path.cmp(&b.path));
+    make_folders(staging, &unique, None)?;
+    unique
+        .par_iter()
+        .try_for_each(|f| replace(&staging.join(&f.path), &f.content))?;
+    Ok(unique.len())
+}
+
+/// Bring the existing output folder `out`, as `listing` found it, up to date
+/// with `files` (paths unique); the paths in `taken` were handled already
+/// and are kept.
+fn update_files(
     out: &Path,
     files: &[OutputFile],
-    also_keep: impl Fn(&str) -> bool,
+    taken: &HashSet<String>,
+    listing: &Listing,
 ) -> Result<WriteStats> {
     use rayon::prelude::*;
     let mut unique: Vec<&OutputFile> = files.iter().collect();
     unique.sort_by(|a, b| a.path.cmp(&b.path));
-
-    make_folders(out, &unique)?;
+    make_folders(out, &unique, Some(listing))?;
     let outcomes: Vec<bool> = unique
         .par_iter()
-        .map(|f| write_if_changed(&out.join(&f.path), &f.content))
+        .map(|f| {
+            let target = out.join(&f.path);
+            if up_to_date(&target, &f.content, listing.get(&f.path), listing.dev) {
+                Ok(false)
+            } else {
+                replace(&target, &f.content).map(|()| true)
+            }
+        })
         .collect::<Result<_>>()?;
     let written = outcomes.iter().filter(|&&w| w).count();
-    let keep: HashSet<&str> = unique.iter().map(|f| f.path.as_str()).collect();
-    let removed = remove_stale(out, |rel| keep.contains(rel) || also_keep(rel))?;
+    let kept = unique
+        .iter()
+        .map(|f| f.path.as_str())
+        .chain(taken.iter().map(String::as_str));
+    let removed = remove_listed_stale(out, listing, kept)?;
     Ok(WriteStats {
         written,
         unchanged: outcomes.len() - written,
@@ -262,9 +391,63 @@ fn write_files(
     })
 }
 
+/// Remove the files `listing` found that are not `kept`, then the folders
+/// that hold nothing kept. Returns the number of files removed.
+fn remove_listed_stale<'a>(
+    out: &Path,
+    listing: &Listing,
+    kept: impl Iterator<Item = &'a str>,
+) -> Result<usize> {
+    let mut kept_files: HashSet<&str> = HashSet::new();
+    let mut live_dirs: HashSet<&str> = HashSet::new();
+    for path in kept {
+        kept_files.insert(path);
+        let mut p = path;
+        while let Some((parent, _)) = p.rsplit_once('/') {
+            if !live_dirs.insert(parent) {
+                break;
+            }
+            p = parent;
+        }
+    }
+    let mut removed = 0;
+    let mut dirs = Vec::new();
+    for (rel, listed) in &listing.entries {
+        if listed.kind == Kind::Dir {
+            if !live_dirs.contains(rel.as_str()) {
+                dirs.push(rel.as_str());
+            }
+            continue;
+        }
+        // (A file where a kept folder now is was replaced already.)
+        if kept_files.contains(rel.as_str()) || live_dirs.contains(rel.as_str()) {
+            continue;
+        }
+        let path = out.join(rel);
+        match fs::remove_file(&path) {
+            Ok(()) => removed += 1,
+            // Gone with a folder a kept file replaced.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) => {}
+            Err(e) => return Err(e).with_context(|| format!("无法删除旧文件 {}", path.display())),
+        }
+    }
+    // Deepest first; a folder that still holds something (a file the
+    // listing missed) stays.
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.matches('/').count()));
+    for d in dirs {
+        let _ = fs::remove_dir(out.join(d));
+    }
+    Ok(removed)
+}
+
 /// Create every folder the files need, parents first; level by level in
-/// parallel, since a site has a folder per report.
-fn make_folders(out: &Path, files: &[&OutputFile]) -> Result<()> {
+/// parallel, since a site has a folder per report. Folders `listing` found
+/// are there already.
+fn make_folders(out: &Path, files: &[&OutputFile], listing: Option<&Listing>) -> Result<()> {
     use rayon::prelude::*;
     let mut dirs: BTreeSet<&str> = BTreeSet::new();
     for f in files {
@@ -278,6 +461,12 @@ fn make_folders(out: &Path, files: &[&OutputFile]) -> Result<()> {
     }
     let mut by_depth: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
     for d in dirs {
+        if listing
+            .and_then(|l| l.get(d))
+            .is_some_and(|l| l.kind == Kind::Dir)
+        {
+            continue;
+        }
         by_depth.entry(d.matches('/').count()).or_default().push(d);
     }
     for level in by_depth.values() {
@@ -302,11 +491,8 @@ fn make_folders(out: &Path, files: &[&OutputFile]) -> Result<()> {
     Ok(())
 }
 
-/// Bring one file up to date; `true` when it had to be written.
-fn write_if_changed(target: &Path, content: &Content) -> Result<bool> {
-    if up_to_date(target, content) {
-        return Ok(false);
-    }
+/// Write `content` at `target`, in place of whatever is there.
+fn replace(target: &Path, content: &Content) -> Result<()> {
     let existing = fs::symlink_metadata(target).ok();
     if let Some(m) = &existing {
         // Never write through a link, and make room where a folder was.
@@ -324,11 +510,24 @@ fn write_if_changed(target: &Path, content: &Content) -> Result<bool> {
         Content::Copy(src) => copy_file(src, target)
             .with_context(|| format!("无法复制 {} 到 {}", src.display(), target.display()))?,
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Whether `target` already holds `content` (a plain file, not a link).
-fn up_to_date(target: &Path, content: &Content) -> bool {
+/// `listed` is what the output folder's listing found there, on device
+/// `dev`: a plain file there saves a look at it.
+fn up_to_date(target: &Path, content: &Content, listed: Option<Listed>, dev: Option<u64>) -> bool {
+    if let Some(listed) = listed.filter(|l| l.kind == Kind::File) {
+        match content {
+            Content::Copy(src) if from_cache(src) => {
+                if dev.is_some() && cache_inode(src) == dev.map(|d| (d, listed.ino)) {
+                    return true;
+                }
+            }
+            Content::Bytes(b) => return holds(target, b),
+            Content::Copy(_) => {}
+        }
+    }
     let Ok(m) = fs::symlink_metadata(target) else {
         return false;
     };
@@ -346,42 +545,84 @@ fn up_to_date(target: &Path, content: &Content) -> bool {
     }
 }
 
+/// Whether the file at `target` holds exactly `bytes`.
+fn holds(target: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(mut file) = fs::File::open(target) else {
+        return false;
+    };
+    if !file.metadata().is_ok_and(|m| m.len() == bytes.len() as u64) {
+        return false;
+    }
+    let mut old = Vec::with_capacity(bytes.len());
+    file.read_to_end(&mut old).is_ok() && old[..] == bytes[..]
+}
+
 fn from_cache(src: &Path) -> bool {
     src.components().any(|c| c.as_os_str() == ".wenming-cache")
 }
 
 /// Whether `target` (metadata `m`) is a hard link to the cache file `src`.
-/// The cache folder is listed once per build (the listing carries each
-/// file's inode), instead of looking up thousands of photos one by one.
-#[cfg(unix)]
 fn linked_from_cache(src: &Path, m: &fs::Metadata) -> bool {
+    // The link count rules out a target that merely reuses a freed inode.
+    cache_inode(src).is_some() && cache_inode(src) == file_id(m) && link_count(m) > 1
+}
+
+/// Device and inode of the cache file `src`. The cache folder is listed
+/// once per build (the listing carries each file's inode), instead of
+/// looking up thousands of photos one by one.
+#[cfg(unix)]
+fn cache_inode(src: &Path) -> Option<(u64, u64)> {
     use std::os::unix::fs::{DirEntryExt, MetadataExt};
     use std::sync::OnceLock;
-    type Listing = HashMap<std::ffi::OsString, u64>;
-    static LISTINGS: OnceLock<Mutex<HashMap<PathBuf, std::sync::Arc<Listing>>>> = OnceLock::new();
-    let (Some(dir), Some(name)) = (src.parent(), src.file_name()) else {
-        return false;
-    };
-    let listing = {
-        let mut all = LISTINGS
+    struct Folder {
+        dev: Option<u64>,
+        inodes: HashMap<std::ffi::OsString, u64>,
+    }
+    static FOLDERS: OnceLock<Mutex<HashMap<PathBuf, std::sync::Arc<Folder>>>> = OnceLock::new();
+    let (dir, name) = (src.parent()?, src.file_name()?);
+    let folder = {
+        let mut all = FOLDERS
             .get_or_init(Default::default)
             .lock()
-            .expect("listings");
+            .expect("folders");
         std::sync::Arc::clone(all.entry(dir.to_path_buf()).or_insert_with(|| {
-            std::sync::Arc::new(
-                fs::read_dir(dir)
+            std::sync::Arc::new(Folder {
+                dev: fs::metadata(dir).ok().map(|m| m.dev()),
+                inodes: fs::read_dir(dir)
                     .map(|d| d.flatten().map(|e| (e.file_name(), e.ino())).collect())
                     .unwrap_or_default(),
-            )
+            })
         }))
     };
-    // The link count rules out a target that merely reuses a freed inode.
-    m.nlink() > 1 && listing.get(name) == Some(&m.ino())
+    Some((folder.dev?, *folder.inodes.get(name)?))
 }
 
 #[cfg(not(unix))]
-fn linked_from_cache(_: &Path, _: &fs::Metadata) -> bool {
-    false
+fn cache_inode(_: &Path) -> Option<(u64, u64)> {
+    None
+}
+
+#[cfg(unix)]
+fn file_id(m: &fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+#[cfg(unix)]
+fn link_count(m: &fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    m.nlink()
+}
+
+#[cfg(not(unix))]
+fn link_count(_: &fs::Metadata) -> u64 {
+    1
 }
 
 /// Processed photos in `.wenming-cache` are never changed in place (a new
@@ -409,37 +650,6 @@ fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
 #[cfg(not(unix))]
 fn same_file(_: &fs::Metadata, _: &fs::Metadata) -> bool {
     false
-}
-
-/// Remove what an earlier build wrote and this one does not; folders left
-/// empty go too. Returns the number of files removed.
-fn remove_stale(out: &Path, keep: impl Fn(&str) -> bool) -> Result<usize> {
-    let mut removed = 0;
-    let walk = walkdir::WalkDir::new(out)
-        .min_depth(1)
-        .contents_first(true)
-        .into_iter();
-    for entry in walk {
-        let entry = entry.with_context(|| format!("无法读取 {}", out.display()))?;
-        let rel = entry.path().strip_prefix(out).unwrap_or(entry.path());
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        // (filter_entry cannot skip these: with contents_first a folder's
-        // files come before the folder itself.)
-        if rel.starts_with('.') {
-            continue;
-        }
-        if entry.file_type().is_dir() {
-            // Only empty folders: read_dir fails or yields nothing.
-            if fs::read_dir(entry.path()).is_ok_and(|mut d| d.next().is_none()) {
-                let _ = fs::remove_dir(entry.path());
-            }
-        } else if !keep(&rel) {
-            fs::remove_file(entry.path())
-                .with_context(|| format!("无法删除旧文件 {}", entry.path().display()))?;
-            removed += 1;
-        }
-    }
-    Ok(removed)
 }
 
 /// Staging folders of builds that were killed before they could clean up.

@@ -146,9 +146,27 @@ fn second_build_reuses_the_cache_and_a_changed_photo_is_processed_again() {
     let first = stamp(&cache);
     assert_eq!(first.len(), 3);
     let first_output = std::fs::read(out.path().join("reports/visit/a.jpg")).unwrap();
+    let published = |rel: &str| {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(out.path().join(rel)).unwrap();
+        (m.ino(), m.mtime_nsec())
+    };
+    let variants = [
+        "reports/visit/a.jpg",
+        "reports/visit/a.w960.jpg",
+        "reports/visit/a.w400.jpg",
+    ];
+    let first_published: Vec<_> = variants.iter().map(|v| published(v)).collect();
     std::thread::sleep(std::time::Duration::from_millis(20));
-    assert_eq!(build(site.path(), out.path(), &[]).code, 0);
+    let again = build(site.path(), out.path(), &[]);
+    assert_eq!(again.code, 0);
     assert_eq!(stamp(&cache), first, "cache files rewritten");
+    // The published photos are recognised as they are, not linked again.
+    assert!(again.stderr.contains("都与上次相同"), "{}", again.stderr);
+    assert_eq!(
+        variants.iter().map(|v| published(v)).collect::<Vec<_>>(),
+        first_published
+    );
     // A different photo under the same name gives a different output.
     std::fs::write(
         site.path().join("content/reports/2022-11-20-visit/a.jpg"),

@@ -98,3 +98,35 @@ fn updating_an_output_in_place_equals_a_fresh_build() {
     assert!(fresh.contains_key("reports/new/index.html"));
     assert_same(&tree(&kept), &fresh);
 }
+
+/// An existing output in any shape (a file where a folder goes, a folder
+/// where a file goes, stale folders, a link where a page goes) ends up
+/// exactly as a fresh build, and nothing outside it is written through.
+#[test]
+fn an_output_left_in_any_shape_is_brought_up_to_date() {
+    let site = copy_default_site();
+    let out = tempfile::tempdir().unwrap();
+    let kept = out.path().join("kept");
+    build_with(site.path(), &kept, "2");
+    let outside = out.path().join("outside.html");
+    std::fs::write(&outside, "not the site's").unwrap();
+    // A file where the folder progress/1/ goes.
+    std::fs::remove_dir_all(kept.join("progress/1")).unwrap();
+    std::fs::write(kept.join("progress/1"), "a file").unwrap();
+    // A folder where style.css goes.
+    std::fs::remove_file(kept.join("style.css")).unwrap();
+    std::fs::create_dir_all(kept.join("style.css/inner")).unwrap();
+    std::fs::write(kept.join("style.css/inner/x.txt"), "x").unwrap();
+    // Stale nested folders, and a link in place of a page.
+    std::fs::create_dir_all(kept.join("old/deep")).unwrap();
+    std::fs::write(kept.join("old/deep/x.html"), "stale").unwrap();
+    std::fs::remove_file(kept.join("about/index.html")).unwrap();
+    std::os::unix::fs::symlink(&outside, kept.join("about/index.html")).unwrap();
+
+    build_with(site.path(), &kept, "2");
+    build_with(site.path(), &out.path().join("fresh"), "2");
+    assert_same(&tree(&kept), &tree(&out.path().join("fresh")));
+    assert!(!kept.join("old").exists(), "stale folders removed");
+    assert!(!kept.join("about/index.html").is_symlink());
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "not the site's");
+}
