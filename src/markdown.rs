@@ -321,7 +321,7 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
                         in_photo_row,
                         &mut out,
                         diags,
-                        pos(),
+                        &pos,
                     ) {
                         Ok(html) => html,
                         Err((m, h)) => {
@@ -492,7 +492,8 @@ fn image_html(
     in_photo_row: bool,
     out: &mut Rendered,
     diags: &mut Diagnostics,
-    pos: Pos,
+    // Where the image is, worked out only for a warning (it scans the text).
+    pos: &dyn Fn() -> Pos,
 ) -> Result<String, (String, String)> {
     let (path_part, _) = target.split_once('#').unwrap_or((target, ""));
     let (url, asset) = ctx
@@ -530,7 +531,7 @@ fn image_html(
         Err(e) => {
             diags.warning(
                 ctx.path,
-                pos,
+                pos(),
                 format!("图片 “{target}” 无法处理（{e}），按原样发布"),
             );
             out.assets.push(asset.clone());
@@ -540,7 +541,7 @@ fn image_html(
     if p.original_bytes > HUGE_ORIGINAL {
         diags.warning_hint(
             ctx.path,
-            pos,
+            pos(),
             format!("图片 “{target}” 原图有 {:.0} MB", p.original_bytes as f64 / 1024.0 / 1024.0),
             "网页上发布的是自动缩小的版本；原图过大会拖慢生成和上传，可用手机或电脑的“压缩图片”功能缩小后再放入",
         );

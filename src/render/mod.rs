@@ -660,7 +660,7 @@ pub fn render_selected(
             .cmp(&b.output)
             .then_with(|| a.source.cmp(&b.source))
     });
-    assets.dedup();
+    assets.dedup_by(|a, b| a.output == b.output && a.source.as_os_str() == b.source.as_os_str());
     files.extend(assets.into_iter().map(|a| OutputFile {
         path: a.output,
         content: Content::Copy(a.source),
