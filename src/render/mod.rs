@@ -944,9 +944,16 @@ fn report_card(
 ) -> ReportCard {
     let route = Site::report_route(r);
     let kind = site.config.kind(&r.kind);
+    // The cover shows as a thumbnail: the body's own processed copy when the
+    // photo is also in the text (found there already), else processed here.
+    let in_body = r
+        .cover
+        .as_deref()
+        .and_then(|c| body.images.iter().find(|p| p.written == c));
     let cover = r
         .cover
         .as_deref()
+        .filter(|_| in_body.is_none())
         .and_then(|c| match routes.asset(&r.body.dir, &route, c) {
             Ok((url, asset)) => {
                 // Photos are published only as processed copies (no GPS).
@@ -964,12 +971,6 @@ fn report_card(
                 None
             }
         });
-    // The cover shows as a thumbnail: the body's own processed copy when the
-    // photo is also in the text, else processed here.
-    let in_body = r
-        .cover
-        .as_deref()
-        .and_then(|c| body.images.iter().find(|p| p.written == c));
     let (cover, cover_alt) = match (in_body, &cover) {
         (Some(p), _) => (Some(p.thumb.clone()), p.alt.clone()),
         (None, Some(url)) => (
