@@ -12,7 +12,8 @@
 # Environment: SIZES, WORK (default /tmp/wenming-bench), SEED (default 1),
 # REPEATS (default 3; sites of 20,000 reports and more run once), LATENCY_SIZES (default 10000), ROUNDS
 # (default 3), HUGO_SIZES (default "1000 10000"), PHOTO_SIZES (default
-# 1000), PHOTO_REPEATS (default 9); an empty SIZES, LATENCY_SIZES,
+# 1000), PHOTO_REPEATS (default 9), PHOTO_INSTRUCTIONS (default 1: count
+# instructions with valgrind, if installed); an empty SIZES, LATENCY_SIZES,
 # HUGO_SIZES or PHOTO_SIZES skips that part,
 # NO_GNU_TIME=1 (use bash's time even if /usr/bin/time exists). Results also
 # go to $WORK/results.txt.
@@ -96,6 +97,14 @@ add_row() {
 }
 
 LATENCY_NOTES=()
+
+# instructions SITE OUT: user-space instructions of one `wenming build`
+# (valgrind --tool=callgrind), with the two threads the timed runs have.
+instructions() {
+    RAYON_NUM_THREADS=2 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        "$BIN" build --root "$1" --output "$2" --no-search 2>&1 >/dev/null |
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
 # A fresh output folder that was never used: deleting 10,000 files just
 # before creating as many makes ext4 slow to find free inodes (it avoids
 # recently freed ones), which would measure the disk, not the build. They
@@ -211,6 +220,15 @@ for size in $PHOTO_SIZES; do
     done
     add_row "$size" "photos: no-change rebuild" "$(median_row "${with%$'\n'}")" "$PHOTO_REPEATS"
     add_row "$size" "same site without photos" "$(median_row "${without%$'\n'}")" "$PHOTO_REPEATS"
+    # Wall and CPU times of sub-second builds vary by ±15 % on a shared VM;
+    # instructions executed (valgrind) repeat to within a fraction of a percent.
+    if [[ ${PHOTO_INSTRUCTIONS:-1} != 0 ]] && command -v valgrind >/dev/null; then
+        echo "== $size with and without photos: instructions of one no-change rebuild (valgrind)"
+        ir_with=$(instructions "$photos" "$out_photos")
+        ir_without=$(instructions "$plain" "$out_plain")
+        LATENCY_NOTES+=("$(printf '%7s  instructions of a no-change rebuild: with photos %s, without %s (%+.1f %%)' \
+            "$size" "$ir_with" "$ir_without" "$(awk -v a="$ir_with" -v b="$ir_without" 'BEGIN { print (a / b - 1) * 100 }')")")
+    fi
 done
 
 rm -rf "$WORK/fresh"
