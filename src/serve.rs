@@ -505,7 +505,9 @@ fn is_change(kind: &notify::EventKind) -> bool {
 }
 
 /// Wait for the next change, then gather the burst it belongs to (an
-/// editor's save is several events) until 30 ms pass quietly.
+/// editor's save is several events, within a few milliseconds) until 15 ms
+/// pass quietly. The wait adds to every edit's latency; a save spread wider
+/// only costs a second rebuild.
 fn next_batch(
     rx: &std::sync::mpsc::Receiver<notify::Result<notify::Event>>,
 ) -> Option<Vec<PathBuf>> {
@@ -519,8 +521,8 @@ fn next_batch(
             }
         }
     }
-    // Quiet means no *change* for 30 ms (reads keep arriving meanwhile).
-    let quiet = Duration::from_millis(30);
+    // Quiet means no *change* for 15 ms (reads keep arriving meanwhile).
+    let quiet = Duration::from_millis(15);
     let mut last_change = std::time::Instant::now();
     loop {
         let left = quiet.saturating_sub(last_change.elapsed());
