@@ -279,16 +279,21 @@ impl Routes {
     }
 
     /// A hash of every route and source mapping: rendered Markdown stays
-    /// valid while this is unchanged.
+    /// valid while this is unchanged. Order-independent (the sum of each
+    /// entry's own hash), so nothing is sorted: sorting 20,000 routes took
+    /// milliseconds of every edit's rebuild on a large site.
     pub fn fingerprint(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut known: Vec<&String> = self.known.iter().collect();
-        known.sort();
-        let mut sources: Vec<(&String, &String)> = self.by_source.iter().collect();
-        sources.sort();
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (&self.base_path, known, sources).hash(&mut h);
-        h.finish()
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        let entry = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
+        let known = self
+            .known
+            .iter()
+            .fold(0u64, |sum, k| sum.wrapping_add(entry.hash_one((0u8, k))));
+        let sources = self
+            .by_source
+            .iter()
+            .fold(0u64, |sum, s| sum.wrapping_add(entry.hash_one((1u8, s))));
+        entry.hash_one((&self.base_path, known, sources))
     }
 
     pub fn url(&self, route: &str) -> String {

@@ -180,3 +180,37 @@ fn data_and_template_changes_rebuild_everything() {
     assert!(r.ok() && !r.incremental);
     assert_same_as_full(&mut s, &root);
 }
+
+#[test]
+fn photos_added_and_removed_by_an_edit_match_a_full_build() {
+    let site = copy_default_site();
+    let root = site.path().canonicalize().unwrap();
+    let mut s = session(&root);
+    let gallery_pages = |s: &Session| {
+        s.files
+            .keys()
+            .filter(|p| p.starts_with("gallery/") && p.ends_with("index.html"))
+            .count()
+    };
+    let before = gallery_pages(&s);
+    let path = root.join("content/reports/2022-09-15-community-service/index.md");
+    let original = std::fs::read_to_string(&path).unwrap();
+    // Enough photos for more gallery pages than before.
+    let more: String = (1..=45)
+        .map(|i| format!("\n![社区服务现场第 {i} 张（示例图片）](photo1.jpg)\n"))
+        .collect();
+    std::fs::write(&path, format!("{original}{more}")).unwrap();
+    let (r, _) = s.rebuild(&[path.clone()]);
+    assert!(r.ok(), "{:?}", r.diagnostics.sorted());
+    assert_same_as_full(&mut s, &root);
+    assert!(
+        gallery_pages(&s) > before,
+        "{} gallery pages",
+        gallery_pages(&s)
+    );
+    std::fs::write(&path, &original).unwrap();
+    let (r, _) = s.rebuild(&[path]);
+    assert!(r.ok());
+    assert_same_as_full(&mut s, &root);
+    assert_eq!(gallery_pages(&s), before);
+}
