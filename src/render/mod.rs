@@ -8,6 +8,8 @@ use crate::content::{Page, Report};
 use crate::data::{fmt_points, Status, ALL_OFFICES};
 use crate::diagnostic::{Diagnostics, Pos};
 use crate::images::ImageSet;
+// Fx hashing for the caches keyed by source path, looked up for every
+// report on each of serve's rebuilds.
 use crate::links::{Asset, Routes};
 use crate::markdown::{self, PageContext, Rendered};
 use crate::model::Site;
@@ -16,6 +18,7 @@ use crate::progress::{CheckResult, Tally};
 use chrono::{Datelike, NaiveDate};
 use include_dir::{include_dir, Dir};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -281,9 +284,9 @@ impl<'a> Job<'a> {
 #[derive(Default)]
 pub struct Cache {
     /// Rendered Markdown by source path.
-    bodies: HashMap<String, BodyEntry>,
+    bodies: FxHashMap<String, BodyEntry>,
     /// Report cards by source path, reused by incremental builds.
-    cards: HashMap<String, CardEntry>,
+    cards: FxHashMap<String, CardEntry>,
     /// Compiled templates and theme files, reused by incremental builds
     /// (which only follow edits to reports).
     theme: Option<(Arc<Tera>, Vec<OutputFile>)>,
@@ -296,7 +299,7 @@ pub struct Cache {
     pub process_images: bool,
     /// What lists show of each report (card and photos), by source path.
     /// A hash of each report's card and photos: what other pages show of it.
-    shown: HashMap<String, u64>,
+    shown: FxHashMap<String, u64>,
     /// Hash of what every page shows in its frame (navigation, head): when it
     /// changes, no page can be skipped.
     frame: u64,
@@ -490,7 +493,10 @@ pub fn render_selected(
         .par_iter()
         .map(|p| render_body(&p.body, Site::page_route(p), None))
         .collect();
-    let mut fresh = HashMap::with_capacity(report_results.len() + page_results.len());
+    let mut fresh = FxHashMap::with_capacity_and_hasher(
+        report_results.len() + page_results.len(),
+        Default::default(),
+    );
     let mut bodies = Vec::with_capacity(report_results.len());
     for (r, e) in site.reports.iter().zip(report_results) {
         diags.extend(e.diags.clone());
@@ -581,7 +587,11 @@ pub fn render_selected(
     drop(old_cards);
     let mut assets: Vec<Asset> = Vec::new();
     let mut cards: Vec<Arc<ReportCard>> = Vec::with_capacity(entries.len());
-    let mut shown: HashMap<String, u64> = HashMap::with_capacity(entries.len());
+    let mut shown: FxHashMap<String, u64> =
+        FxHashMap::with_capacity_and_hasher(entries.len(), Default::default());
+    if sink.is_none() {
+        cache.cards.reserve(entries.len());
+    }
     for (r, e) in site.reports.iter().zip(entries) {
         assets.extend(e.assets.iter().cloned());
         diags.extend(e.diags.clone());
