@@ -458,7 +458,14 @@ fn remove_listed_stale<'a>(
 fn make_folders(out: &Path, files: &[&OutputFile], listing: Option<&Listing>) -> Result<()> {
     use rayon::prelude::*;
     let mut dirs: BTreeSet<&str> = BTreeSet::new();
+    // Files come sorted: most share the folder of the one before.
+    let mut last_parent = None;
     for f in files {
+        let parent = f.path.rsplit_once('/').map(|(p, _)| p);
+        if parent == last_parent {
+            continue;
+        }
+        last_parent = parent;
         let mut p = f.path.as_str();
         while let Some((parent, _)) = p.rsplit_once('/') {
             if !dirs.insert(parent) {
