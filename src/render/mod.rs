@@ -1879,24 +1879,34 @@ impl Renderer<'_> {
                 })
             })
             .collect();
-        let pages = paginate("gallery/", photos.len(), gallery_per_page(site));
-        for (k, (route, range)) in pages.iter().enumerate() {
-            let shown = &photos[range.clone()];
+        let pages = Arc::new(paginate("gallery/", photos.len(), gallery_per_page(site)));
+        let photos = Arc::new(photos);
+        for k in 0..pages.len() {
+            let (route, range) = pages[k].clone();
             if self.dirty.is_some()
-                && !self.wants(&shown.iter().map(|p| p.report_index).collect::<Vec<_>>())
+                && !self.wants(
+                    &photos[range.clone()]
+                        .iter()
+                        .map(|p| p.report_index)
+                        .collect::<Vec<_>>(),
+                )
             {
                 continue;
             }
-            let pagination = self.pagination(&pages, k, photos.len());
-            let title = if k == 0 {
-                "文明风采".to_string()
-            } else {
-                format!("文明风采（第 {} 页）", k + 1)
-            };
-            let mut ctx = self.context("gallery", &title, route);
-            ctx.insert("photos", shown);
-            ctx.insert("pagination", &pagination);
-            jobs.push(Job::ready("gallery.html", route, ctx));
+            // Built in the page's own job, in parallel with the others.
+            let (pages, photos) = (Arc::clone(&pages), Arc::clone(&photos));
+            jobs.push(Job::lazy("gallery.html", &route.clone(), move || {
+                let pagination = self.pagination(&pages, k, photos.len());
+                let title = if k == 0 {
+                    "文明风采".to_string()
+                } else {
+                    format!("文明风采（第 {} 页）", k + 1)
+                };
+                let mut ctx = self.context("gallery", &title, &route);
+                ctx.insert("photos", &photos[range]);
+                ctx.insert("pagination", &pagination);
+                ctx
+            }));
         }
 
         // Search: the index is built after rendering (crate::search); this
