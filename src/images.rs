@@ -240,11 +240,7 @@ impl ImageSet {
 
     /// The processed variants of the photo `source`; `stamp` is its size and
     /// time as just looked up (looked up here when not given).
-    pub fn process(
-        &self,
-        source: &Path,
-        stamp: Option<FileStamp>,
-    ) -> Arc<Result<Processed, String>> {
+    pub fn process(&self, source: &Path, stamp: Option<FileStamp>) -> Outcome {
         let stamp = stamp.unwrap_or_else(|| {
             std::fs::metadata(source).map_or((0, None), |m| crate::links::stamp_of(&m))
         });

@@ -8,8 +8,6 @@ use crate::content::{Page, Report};
 use crate::data::{fmt_points, Status, ALL_OFFICES};
 use crate::diagnostic::{Diagnostics, Pos};
 use crate::images::ImageSet;
-// Fx hashing for the caches keyed by source path, looked up for every
-// report on each of serve's rebuilds.
 use crate::links::{Asset, Routes};
 use crate::markdown::{self, PageContext, Rendered};
 use crate::model::Site;
@@ -18,6 +16,8 @@ use crate::progress::{CheckResult, Tally};
 use chrono::{Datelike, NaiveDate};
 use include_dir::{include_dir, Dir};
 use rayon::prelude::*;
+// Fx hashing for the caches keyed by source path, looked up for every
+// report on each of serve's rebuilds.
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -444,13 +444,15 @@ pub fn render_selected(
     clock.lap("  routes");
 
     // Markdown bodies, in parallel; diagnostics gathered in source order.
-    let image_set = cache
-        .images
-        .take()
-        .unwrap_or_else(|| ImageSet::new(&site.root));
+    // `wenming check` processes no photos, so it needs no photo index.
+    let image_set = cache.process_images.then(|| {
+        cache
+            .images
+            .take()
+            .unwrap_or_else(|| ImageSet::new(&site.root))
+    });
     clock.lap("  photo index");
-    let images = &image_set;
-    let process = cache.process_images;
+    let images = image_set.as_ref();
     let cached = &cache.bodies;
     let render_body = |body: &crate::content::Body, route: String, report: Option<&Arc<Report>>| {
         let old = cached.get(&body.path);
@@ -470,7 +472,7 @@ pub fn render_selected(
         let mut d = Diagnostics::new();
         let ctx = PageContext {
             routes: &routes,
-            images: process.then_some(images),
+            images,
             path: &body.path,
             dir: &body.dir,
             route: &route,
@@ -565,15 +567,7 @@ pub fn render_selected(
                 };
             }
             let (mut assets, mut d) = (Vec::new(), Diagnostics::new());
-            let card = report_card(
-                site,
-                &routes,
-                process.then_some(images),
-                r,
-                body,
-                &mut assets,
-                &mut d,
-            );
+            let card = report_card(site, &routes, images, r, body, &mut assets, &mut d);
             let shown = hash_of((&card, &body.images));
             CardEntry {
                 key,
@@ -704,10 +698,10 @@ pub fn render_selected(
     let partial = renderer.dirty.is_some();
     let streamed = renderer.sink.is_some();
     let mut routes = renderer.routes;
-    if process {
-        image_set.save_index();
+    if let Some(set) = &image_set {
+        set.save_index();
     }
-    cache.images = Some(image_set);
+    cache.images = image_set;
     // A build whose pages go to a sink is not repeated.
     if !streamed {
         for route in &gallery_routes {
