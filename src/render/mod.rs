@@ -532,7 +532,9 @@ pub fn render_selected(
     // (Removed again before the routes are kept: the next build may have
     // another number of photos.)
     let mut gallery_routes = Vec::new();
-    for (route, _) in paginate("gallery/", photo_count, gallery_per_page(site)) {
+    let gallery_pages = paginate("gallery/", photo_count, gallery_per_page(site));
+    let gallery_page_count = gallery_pages.len();
+    for (route, _) in gallery_pages {
         if routes.known.insert(route.clone()) {
             gallery_routes.push(route);
         }
@@ -602,7 +604,7 @@ pub fn render_selected(
     // (an edit that takes photos out must not leave an old last page).
     let frame = hash_of((
         serde_json::to_string(&site_view).unwrap_or_default(),
-        photo_count.div_ceil(gallery_per_page(site).max(1)),
+        gallery_page_count,
     ));
     let selection = selection.filter(|_| cache.frame == frame);
     cache.frame = frame;
