@@ -95,7 +95,7 @@ pub struct Writer {
 /// links, recognised by inode) and find stale files without a second walk.
 #[derive(Default)]
 struct Listing {
-    entries: rustc_hash::FxHashMap<String, Listed>,
+    entries: HashMap<String, Listed>,
     /// Device of the output folder (inodes compare only on one device).
     dev: Option<u64>,
 }
@@ -116,7 +116,7 @@ struct Listed {
 
 impl Listing {
     fn of(out: &Path) -> Listing {
-        let mut entries = rustc_hash::FxHashMap::default();
+        let mut entries = HashMap::default();
         // Top-level dot entries (.git, .well-known) belong to the office.
         let walk = walkdir::WalkDir::new(out)
             .min_depth(1)
@@ -246,8 +246,8 @@ impl Writer {
             }
             None => {
                 let target = self.out.join(&file.path);
-                let listed = self.listing().get(&file.path);
-                if up_to_date(&target, &file.content, listed, self.listing().dev) {
+                let listing = self.listing();
+                if up_to_date(&target, &file.content, listing.get(&file.path), listing.dev) {
                     self.unchanged.fetch_add(1, Ordering::Relaxed);
                 } else {
                     self.pending.lock().expect("pending").push(file.clone());
@@ -260,9 +260,6 @@ impl Writer {
     /// Publish: the pages taken, plus `rest` (files not passed to `put`; a
     /// page taken earlier wins over a file of `rest` at the same path).
     pub fn commit(self, rest: &[OutputFile]) -> Result<WriteStats> {
-        if self.staging.is_none() {
-            self.listing();
-        }
         let failure = self.failure.lock().expect("failure").take();
         if let Some(e) = failure {
             self.abort();
@@ -291,10 +288,13 @@ impl Writer {
                 })
             }
             None => {
-                let listing = self.listing.into_inner().unwrap_or_default();
-                let mut files = self.pending.into_inner().expect("pending");
-                files.extend(dedup(&rest));
-                let stats = update_files(&self.out, &files, &taken, &listing)?;
+                // (No page was put: the walk has not been waited for yet.)
+                let listing = self.listing.into_inner().unwrap_or_else(|| {
+                    let walker = self.walker.into_inner().expect("walker");
+                    walker.and_then(|w| w.join().ok()).unwrap_or_default()
+                });
+                let changed = self.pending.into_inner().expect("pending");
+                let stats = update_files(&self.out, &changed, &dedup(&rest), &taken, &listing)?;
                 Ok(WriteStats {
                     written: stats.written,
                     unchanged: unchanged + stats.unchanged,
@@ -362,24 +362,31 @@ fn write_files(staging: &Path, files: &[OutputFile]) -> Result<usize> {
     Ok(unique.len())
 }
 
-/// Bring the existing output folder `out`, as `listing` found it, up to date
-/// with `files` (paths unique); the paths in `taken` were handled already
-/// and are kept.
+/// Bring the existing output folder `out`, as `listing` found it, up to date:
+/// `changed` are known to differ from what is there, `files` (paths unique)
+/// are yet to be compared; the paths in `taken` were handled already and
+/// are kept.
 fn update_files(
     out: &Path,
+    changed: &[OutputFile],
     files: &[OutputFile],
     taken: &HashSet<String>,
     listing: &Listing,
 ) -> Result<WriteStats> {
     use rayon::prelude::*;
-    let mut unique: Vec<&OutputFile> = files.iter().collect();
-    unique.sort_by(|a, b| a.path.cmp(&b.path));
-    make_folders(out, &unique, Some(listing))?;
+    let mut unique: Vec<(&OutputFile, bool)> = changed
+        .iter()
+        .map(|f| (f, true))
+        .chain(files.iter().map(|f| (f, false)))
+        .collect();
+    unique.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    let sorted: Vec<&OutputFile> = unique.iter().map(|&(f, _)| f).collect();
+    make_folders(out, &sorted, Some(listing))?;
     let outcomes: Vec<bool> = unique
         .par_iter()
-        .map(|f| {
+        .map(|&(f, known_changed)| {
             let target = out.join(&f.path);
-            if up_to_date(&target, &f.content, listing.get(&f.path), listing.dev) {
+            if !known_changed && up_to_date(&target, &f.content, listing.get(&f.path), listing.dev) {
                 Ok(false)
             } else {
                 replace(&target, &f.content).map(|()| true)
@@ -387,7 +394,7 @@ fn update_files(
         })
         .collect::<Result<_>>()?;
     let written = outcomes.iter().filter(|&&w| w).count();
-    let kept = unique
+    let kept = sorted
         .iter()
         .map(|f| f.path.as_str())
         .chain(taken.iter().map(String::as_str));
@@ -535,7 +542,7 @@ fn up_to_date(target: &Path, content: &Content, listed: Option<Listed>, dev: Opt
     if let Some(listed) = listed.filter(|l| l.kind == Kind::File) {
         match content {
             Content::Copy(src) if from_cache(src) => {
-                if dev.is_some() && cache_inode(src) == dev.map(|d| (d, listed.ino)) {
+                if dev.is_some_and(|d| cache_inode(src) == Some((d, listed.ino))) {
                     return true;
                 }
             }
@@ -592,7 +599,7 @@ fn is_sep(b: u8) -> bool {
 /// Whether `target` (metadata `m`) is a hard link to the cache file `src`.
 fn linked_from_cache(src: &Path, m: &fs::Metadata) -> bool {
     // The link count rules out a target that merely reuses a freed inode.
-    cache_inode(src).is_some() && cache_inode(src) == file_id(m) && link_count(m) > 1
+    cache_inode(src).is_some_and(|id| Some(id) == file_id(m)) && link_count(m) > 1
 }
 
 /// Device and inode of the cache file `src`. The cache folder is listed
