@@ -386,7 +386,8 @@ fn update_files(
         .par_iter()
         .map(|&(f, known_changed)| {
             let target = out.join(&f.path);
-            if !known_changed && up_to_date(&target, &f.content, listing.get(&f.path), listing.dev) {
+            if !known_changed && up_to_date(&target, &f.content, listing.get(&f.path), listing.dev)
+            {
                 Ok(false)
             } else {
                 replace(&target, &f.content).map(|()| true)

@@ -69,15 +69,29 @@ fn two_builds_and_a_one_thread_build_are_identical() {
     assert_same(&a, &tree(&out.path().join("one")));
 }
 
+/// A copy of the default site built once into `out/kept`.
+fn built_into_kept() -> (tempfile::TempDir, tempfile::TempDir, std::path::PathBuf) {
+    let site = copy_default_site();
+    let out = tempfile::tempdir().unwrap();
+    let kept = out.path().join("kept");
+    build_with(site.path(), &kept, "2");
+    (site, out, kept)
+}
+
+/// Build `site` again into `kept`, and into the new folder `out/fresh`;
+/// returns the fresh tree.
+fn rebuild_and_build_fresh(site: &Path, out: &Path, kept: &Path) -> BTreeMap<String, Vec<u8>> {
+    build_with(site, kept, "2");
+    build_with(site, &out.join("fresh"), "2");
+    tree(&out.join("fresh"))
+}
+
 /// A build into an existing output (files compared and updated in place)
 /// leaves exactly what a build into an empty folder writes, after edits
 /// that add, change and remove pages.
 #[test]
 fn updating_an_output_in_place_equals_a_fresh_build() {
-    let site = copy_default_site();
-    let out = tempfile::tempdir().unwrap();
-    let kept = out.path().join("kept");
-    build_with(site.path(), &kept, "2");
+    let (site, out, kept) = built_into_kept();
     let reports = site.path().join("content/reports");
     let first = std::fs::read_dir(&reports)
         .unwrap()
@@ -92,9 +106,7 @@ fn updating_an_output_in_place_equals_a_fresh_build() {
         "title: 新增的报道\ndate: 2022-11-29\nkind: news\ncriteria: [1]",
         "新增报道的正文。",
     );
-    build_with(site.path(), &kept, "2");
-    build_with(site.path(), &out.path().join("fresh"), "2");
-    let fresh = tree(&out.path().join("fresh"));
+    let fresh = rebuild_and_build_fresh(site.path(), out.path(), &kept);
     assert!(fresh.contains_key("reports/new/index.html"));
     assert_same(&tree(&kept), &fresh);
 }
@@ -104,10 +116,7 @@ fn updating_an_output_in_place_equals_a_fresh_build() {
 /// exactly as a fresh build, and nothing outside it is written through.
 #[test]
 fn an_output_left_in_any_shape_is_brought_up_to_date() {
-    let site = copy_default_site();
-    let out = tempfile::tempdir().unwrap();
-    let kept = out.path().join("kept");
-    build_with(site.path(), &kept, "2");
+    let (site, out, kept) = built_into_kept();
     let outside = out.path().join("outside.html");
     std::fs::write(&outside, "not the site's").unwrap();
     // A file where the folder progress/1/ goes.
@@ -123,9 +132,8 @@ fn an_output_left_in_any_shape_is_brought_up_to_date() {
     std::fs::remove_file(kept.join("about/index.html")).unwrap();
     std::os::unix::fs::symlink(&outside, kept.join("about/index.html")).unwrap();
 
-    build_with(site.path(), &kept, "2");
-    build_with(site.path(), &out.path().join("fresh"), "2");
-    assert_same(&tree(&kept), &tree(&out.path().join("fresh")));
+    let fresh = rebuild_and_build_fresh(site.path(), out.path(), &kept);
+    assert_same(&tree(&kept), &fresh);
     assert!(!kept.join("old").exists(), "stale folders removed");
     assert!(!kept.join("about/index.html").is_symlink());
     assert_eq!(std::fs::read_to_string(&outside).unwrap(), "not the site's");
