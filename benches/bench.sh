@@ -96,7 +96,7 @@ add_row() {
     echo "   $case: wall ${wall}s, cpu ${cpu}s, peak RSS ${mb} MB"
 }
 
-LATENCY_NOTES=()
+NOTES=()
 
 # instructions SITE OUT: user-space instructions of one `wenming build`
 # (valgrind --tool=callgrind), with the two threads the timed runs have.
@@ -182,7 +182,7 @@ for size in $SIZES; do
             rss_mb=$(get serve_peak_rss_mb)
             ROWS+=("$(printf '%7s  %-30s %8s %8s %9s %5s' "$size" "serve ($variant): first page" "$(get startup_s)" "-" "-" 1)")
             ROWS+=("$(printf '%7s  %-30s %8s %8s %9s %5s' "$size" "serve ($variant): edit->served" "$median_s" "-" "$rss_mb" "$ROUNDS")")
-            LATENCY_NOTES+=("$size reports, serve with $variant: edit→served min $(get min_ms) ms, median $(get median_ms) ms, max $(get max_ms) ms over $ROUNDS rounds; first page after $(get startup_s) s; $(get rebuilds) rebuilds for $(get edits) edits")
+            NOTES+=("$size reports, serve with $variant: edit→served min $(get min_ms) ms, median $(get median_ms) ms, max $(get max_ms) ms over $ROUNDS rounds; first page after $(get startup_s) s; $(get rebuilds) rebuilds for $(get edits) edits")
         done
         export WENMING_BIN=$BIN
     fi
@@ -226,7 +226,7 @@ for size in $PHOTO_SIZES; do
         echo "== $size with and without photos: instructions of one no-change rebuild (valgrind)"
         ir_with=$(instructions "$photos" "$out_photos")
         ir_without=$(instructions "$plain" "$out_plain")
-        LATENCY_NOTES+=("$(printf '%7s  instructions of a no-change rebuild: with photos %s, without %s (%+.1f %%)' \
+        NOTES+=("$(printf '%7s  instructions of a no-change rebuild: with photos %s, without %s (%+.1f %%)' \
             "$size" "$ir_with" "$ir_without" "$(awk -v a="$ir_with" -v b="$ir_without" 'BEGIN { print (a / b - 1) * 100 }')")")
     fi
 done
@@ -242,7 +242,7 @@ rm -rf "$WORK/fresh"
     echo
     printf '%7s  %-30s %8s %8s %9s %5s\n' size case "wall s" "CPU s" "RSS MB" runs
     for row in "${ROWS[@]}"; do echo "$row"; done
-    for note in "${LATENCY_NOTES[@]+"${LATENCY_NOTES[@]}"}"; do echo "$note"; done
+    for note in "${NOTES[@]+"${NOTES[@]}"}"; do echo "$note"; done
     echo
     echo "wall, CPU (user+sys) and peak RSS: the run with the median wall time."
     echo "serve rows: wall = seconds until the first page answered / median edit→served;"
