@@ -6,7 +6,7 @@
 
 use crate::links::FileStamp;
 use image::{DynamicImage, ImageDecoder, ImageReader};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -151,7 +151,7 @@ impl IndexEntry {
         self,
         root: &Path,
         cache_dir: &Path,
-        cached_files: &FxHashSet<OsString>,
+        cached_files: &FxHashMap<OsString, u64>,
     ) -> Option<(OsString, (FileStamp, Processed))> {
         let time = std::time::UNIX_EPOCH
             + std::time::Duration::from_nanos(u64::try_from(self.modified_ns).ok()?);
@@ -160,7 +160,7 @@ impl IndexEntry {
         let variant = |(name, suffix, width, height): (String, String, u32, u32)| {
             let file = if name.is_empty() {
                 source.clone()
-            } else if cached_files.contains(OsStr::new(&name)) {
+            } else if cached_files.contains_key(OsStr::new(&name)) {
                 cache_dir.join(name)
             } else {
                 return None;
@@ -218,9 +218,8 @@ impl ImageSet {
     /// folder listed once).
     pub fn new(root: &Path) -> ImageSet {
         let cache_dir = root.join(".wenming-cache/images");
-        let cached_files: FxHashSet<OsString> = std::fs::read_dir(&cache_dir)
-            .map(|d| d.flatten().map(|e| e.file_name()).collect())
-            .unwrap_or_default();
+        // (With each file's inode, which the writer needs too.)
+        let cached_files = crate::output::list_inodes(&cache_dir);
         // A missing or unreadable index only means photos are read again.
         let known = std::fs::read(cache_dir.join(INDEX_FILE))
             .ok()
@@ -229,6 +228,7 @@ impl ImageSet {
             .into_iter()
             .filter_map(|e| e.into_known(root, &cache_dir, &cached_files))
             .collect();
+        crate::output::remember_cache_folder(&cache_dir, cached_files);
         ImageSet {
             cache_dir,
             memo: Mutex::new(FxHashMap::default()),

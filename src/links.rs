@@ -120,6 +120,11 @@ pub fn decode_url_path(s: &str) -> String {
 
 /// Percent-encode what must not appear raw in an href (spaces, quotes).
 pub fn encode_url_path(s: &str) -> String {
+    // Nearly every path needs nothing: a byte scan is exact here, as UTF-8
+    // never uses ASCII bytes inside a multi-byte character.
+    if !s.bytes().any(|b| matches!(b, b' ' | b'"' | b'#' | b'?')) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

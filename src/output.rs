@@ -117,33 +117,41 @@ struct Listed {
 impl Listing {
     fn of(out: &Path) -> Listing {
         let mut entries = HashMap::default();
-        // Top-level dot entries (.git, .well-known) belong to the office.
-        let walk = walkdir::WalkDir::new(out)
-            .min_depth(1)
-            .into_iter()
-            .filter_entry(|e| e.depth() != 1 || !e.file_name().to_string_lossy().starts_with('.'));
-        for entry in walk.flatten() {
-            let Ok(rel) = entry.path().strip_prefix(out) else {
+        // Read by hand rather than with walkdir: each entry's relative
+        // path is built once, without a full path to strip again.
+        let mut folders = vec![(out.to_path_buf(), String::new())];
+        while let Some((dir, rel)) = folders.pop() {
+            let Ok(read) = fs::read_dir(&dir) else {
                 continue;
             };
-            let kind = if entry.file_type().is_dir() {
-                Kind::Dir
-            } else if entry.file_type().is_file() {
-                Kind::File
-            } else {
-                Kind::Other
-            };
-            let rel = match rel.to_str() {
-                Some(rel) if std::path::MAIN_SEPARATOR == '/' => rel.to_string(),
-                _ => rel.to_string_lossy().replace('\\', "/"),
-            };
-            entries.insert(
-                rel,
-                Listed {
-                    kind,
-                    ino: entry_ino(&entry),
-                },
-            );
+            for entry in read.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                // Top-level dot entries (.git, .well-known) belong to the office.
+                if rel.is_empty() && name.starts_with('.') {
+                    continue;
+                }
+                let Ok(file_type) = entry.file_type() else {
+                    continue;
+                };
+                let kind = if file_type.is_dir() {
+                    Kind::Dir
+                } else if file_type.is_file() {
+                    Kind::File
+                } else {
+                    Kind::Other
+                };
+                let path = if rel.is_empty() {
+                    name.into_owned()
+                } else {
+                    format!("{rel}/{name}")
+                };
+                let ino = entry_ino(&entry);
+                if kind == Kind::Dir {
+                    folders.push((entry.path(), path.clone()));
+                }
+                entries.insert(path, Listed { kind, ino });
+            }
         }
         Listing {
             entries,
@@ -157,13 +165,13 @@ impl Listing {
 }
 
 #[cfg(unix)]
-fn entry_ino(e: &walkdir::DirEntry) -> u64 {
-    use walkdir::DirEntryExt;
+fn entry_ino(e: &fs::DirEntry) -> u64 {
+    use std::os::unix::fs::DirEntryExt;
     e.ino()
 }
 
 #[cfg(not(unix))]
-fn entry_ino(_: &walkdir::DirEntry) -> u64 {
+fn entry_ino(_: &fs::DirEntry) -> u64 {
     0
 }
 
@@ -266,15 +274,11 @@ impl Writer {
             return Err(e);
         }
         let taken = self.taken.into_inner().expect("taken");
-        let rest: Vec<OutputFile> = rest
-            .iter()
-            .filter(|f| !taken.contains(&f.path))
-            .cloned()
-            .collect();
+        let rest = dedup(rest.iter().filter(|f| !taken.contains(&f.path)));
         let (written, unchanged) = (self.written.into_inner(), self.unchanged.into_inner());
         match self.staging {
             Some(staging) => {
-                let result = write_files(&staging, &dedup(&rest)).and_then(|written| {
+                let result = write_files(&staging, rest).and_then(|written| {
                     swap_in(&staging, &self.out)?;
                     Ok(written)
                 });
@@ -294,7 +298,7 @@ impl Writer {
                     walker.and_then(|w| w.join().ok()).unwrap_or_default()
                 });
                 let changed = self.pending.into_inner().expect("pending");
-                let stats = update_files(&self.out, &changed, &dedup(&rest), &taken, &listing)?;
+                let stats = update_files(&self.out, &changed, rest, &taken, &listing)?;
                 Ok(WriteStats {
                     written: stats.written,
                     unchanged: unchanged + stats.unchanged,
@@ -340,20 +344,18 @@ pub struct WriteStats {
 }
 
 /// One file per path; a later entry wins, as it would written in order.
-fn dedup(files: &[OutputFile]) -> Vec<OutputFile> {
-    let mut unique: HashMap<&str, &OutputFile> =
-        HashMap::with_capacity_and_hasher(files.len(), Default::default());
+fn dedup<'a>(files: impl Iterator<Item = &'a OutputFile>) -> Vec<&'a OutputFile> {
+    let mut unique: HashMap<&str, &OutputFile> = HashMap::default();
     for f in files {
         unique.insert(f.path.as_str(), f);
     }
-    unique.into_values().cloned().collect()
+    unique.into_values().collect()
 }
 
 /// Write `files` (paths unique) into the new staging folder `staging`,
 /// which holds nothing else.
-fn write_files(staging: &Path, files: &[OutputFile]) -> Result<usize> {
+fn write_files(staging: &Path, mut unique: Vec<&OutputFile>) -> Result<usize> {
     use rayon::prelude::*;
-    let mut unique: Vec<&OutputFile> = files.iter().collect();
     unique.sort_by(|a, b| a.path.cmp(&b.path));
     make_folders(staging, &unique, None)?;
     unique
@@ -369,7 +371,7 @@ fn write_files(staging: &Path, files: &[OutputFile]) -> Result<usize> {
 fn update_files(
     out: &Path,
     changed: &[OutputFile],
-    files: &[OutputFile],
+    files: Vec<&OutputFile>,
     taken: &HashSet<String>,
     listing: &Listing,
 ) -> Result<WriteStats> {
@@ -377,7 +379,7 @@ fn update_files(
     let mut unique: Vec<(&OutputFile, bool)> = changed
         .iter()
         .map(|f| (f, true))
-        .chain(files.iter().map(|f| (f, false)))
+        .chain(files.into_iter().map(|f| (f, false)))
         .collect();
     unique.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     let sorted: Vec<&OutputFile> = unique.iter().map(|&(f, _)| f).collect();
@@ -583,11 +585,14 @@ fn holds(target: &Path, bytes: &[u8]) -> bool {
 
 fn from_cache(src: &Path) -> bool {
     // A byte search: walking the path's components showed in profiles.
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    let finder = FINDER.get_or_init(|| memchr::memmem::Finder::new(CACHE_FOLDER));
     let bytes = src.as_os_str().as_encoded_bytes();
-    bytes.windows(CACHE_FOLDER.len() + 2).any(|w| {
-        w[1..=CACHE_FOLDER.len()] == *CACHE_FOLDER
-            && is_sep(w[0])
-            && is_sep(w[CACHE_FOLDER.len() + 1])
+    finder.find_iter(bytes).any(|at| {
+        at > 0
+            && is_sep(bytes[at - 1])
+            && bytes.get(at + CACHE_FOLDER.len()).copied().is_some_and(is_sep)
     })
 }
 
@@ -603,46 +608,89 @@ fn linked_from_cache(src: &Path, m: &fs::Metadata) -> bool {
     cache_inode(src).is_some_and(|id| Some(id) == file_id(m)) && link_count(m) > 1
 }
 
-/// Device and inode of the cache file `src`. The cache folder is listed
-/// once per build (the listing carries each file's inode), instead of
-/// looking up thousands of photos one by one.
-#[cfg(unix)]
-fn cache_inode(src: &Path) -> Option<(u64, u64)> {
-    use std::os::unix::fs::{DirEntryExt, MetadataExt};
-    use std::sync::OnceLock;
-    struct Folder {
-        dev: Option<u64>,
-        inodes: HashMap<std::ffi::OsString, u64>,
-    }
-    static FOLDERS: OnceLock<Mutex<HashMap<std::ffi::OsString, std::sync::Arc<Folder>>>> =
-        OnceLock::new();
-    let (dir, name) = (src.parent()?, src.file_name()?);
-    let folder = {
-        let mut all = FOLDERS
-            .get_or_init(Default::default)
-            .lock()
-            .expect("folders");
-        match all.get(dir.as_os_str()) {
-            Some(folder) => std::sync::Arc::clone(folder),
-            None => {
-                let folder = std::sync::Arc::new(Folder {
-                    dev: fs::metadata(dir).ok().map(|m| m.dev()),
-                    inodes: fs::read_dir(dir)
-                        .map(|d| d.flatten().map(|e| (e.file_name(), e.ino())).collect())
-                        .unwrap_or_default(),
-                });
-                all.insert(dir.as_os_str().to_owned(), std::sync::Arc::clone(&folder));
-                folder
-            }
-        }
-    };
-    Some((folder.dev?, *folder.inodes.get(name)?))
+/// A listed cache folder: its device and each file's inode.
+struct CacheFolder {
+    dev: Option<u64>,
+    inodes: HashMap<std::ffi::OsString, u64>,
 }
 
-#[cfg(not(unix))]
-fn cache_inode(_: &Path) -> Option<(u64, u64)> {
-    None
+/// Cache folders listed so far in this process, by path.
+fn cache_folders() -> &'static Mutex<HashMap<std::ffi::OsString, std::sync::Arc<CacheFolder>>> {
+    static FOLDERS: std::sync::OnceLock<
+        Mutex<HashMap<std::ffi::OsString, std::sync::Arc<CacheFolder>>>,
+    > = std::sync::OnceLock::new();
+    FOLDERS.get_or_init(Default::default)
 }
+
+/// Take the listing of the cache folder `dir` (file name → inode) made
+/// where the folder is read anyway (the photo cache), so that the writer
+/// does not list its thousands of files a second time.
+pub fn remember_cache_folder(dir: &Path, inodes: HashMap<std::ffi::OsString, u64>) {
+    let folder = std::sync::Arc::new(CacheFolder {
+        dev: device(dir),
+        inodes,
+    });
+    cache_folders()
+        .lock()
+        .expect("folders")
+        .insert(dir.as_os_str().to_owned(), folder);
+}
+
+/// Device and inode of the cache file `src`. Each cache folder is listed
+/// once per process (the listing carries each file's inode), instead of
+/// looking up thousands of photos one by one.
+fn cache_inode(src: &Path) -> Option<(u64, u64)> {
+    #[cfg(not(unix))]
+    {
+        let _ = src;
+        None
+    }
+    #[cfg(unix)]
+    {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        // Split at the last `/` by hand: `Path::parent` and `file_name`
+        // parse the whole path, for each of thousands of photos.
+        let bytes = src.as_os_str().as_bytes();
+        let cut = bytes.iter().rposition(|&b| b == b'/')?;
+        let (dir, name) = (
+            OsStr::from_bytes(&bytes[..cut]),
+            OsStr::from_bytes(&bytes[cut + 1..]),
+        );
+        let folder = {
+            let mut all = cache_folders().lock().expect("folders");
+            match all.get(dir) {
+                Some(folder) => std::sync::Arc::clone(folder),
+                None => {
+                    let folder = std::sync::Arc::new(CacheFolder {
+                        dev: device(Path::new(dir)),
+                        inodes: list_inodes(Path::new(dir)),
+                    });
+                    all.insert(dir.to_owned(), std::sync::Arc::clone(&folder));
+                    folder
+                }
+            }
+        };
+        Some((folder.dev?, *folder.inodes.get(name)?))
+    }
+}
+
+/// Each file's inode, as the folder listing gives it (no look at the files).
+pub fn list_inodes(dir: &Path) -> HashMap<std::ffi::OsString, u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirEntryExt;
+        fs::read_dir(dir)
+            .map(|d| d.flatten().map(|e| (e.file_name(), e.ino())).collect())
+            .unwrap_or_default()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        HashMap::default()
+    }
+}
+
 
 #[cfg(unix)]
 fn file_id(m: &fs::Metadata) -> Option<(u64, u64)> {
