@@ -79,6 +79,16 @@ impl LinkError {
 /// `dir` joined with `rel`, `.` and `..` folded, without touching the disk.
 /// `None` when it climbs above the filesystem root.
 pub fn join_lexically(dir: &Path, rel: &str) -> Option<PathBuf> {
+    // The common case, a plain name or `a/b.jpg` (every segment a name),
+    // needs no rebuilding. Paths on Windows always take the long way.
+    if cfg!(unix)
+        && !rel.is_empty()
+        && rel
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !seg.contains('\\'))
+    {
+        return Some(dir.join(rel));
+    }
     let mut out = PathBuf::new();
     let rel = rel.replace('\\', "/");
     let rel_path = Path::new(&rel);
@@ -97,6 +107,27 @@ pub fn join_lexically(dir: &Path, rel: &str) -> Option<PathBuf> {
         }
     }
     Some(out)
+}
+
+/// `path` below `dir`, as text with `/`, by comparing bytes (on Unix, for
+/// paths without `.` or `..` segments): `Path::strip_prefix` compares
+/// component by component, thousands of times per build. `None` means
+/// "not this way", not "not below": callers then use `strip_prefix`.
+fn strip_dir<'a>(path: &'a Path, dir: &Path) -> Option<std::borrow::Cow<'a, str>> {
+    if !cfg!(unix) {
+        return None;
+    }
+    let rest = path
+        .as_os_str()
+        .as_encoded_bytes()
+        .strip_prefix(dir.as_os_str().as_encoded_bytes())?
+        .strip_prefix(b"/")?;
+    let rest = std::str::from_utf8(rest).ok()?;
+    let plain = !rest.is_empty()
+        && rest
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..");
+    plain.then_some(std::borrow::Cow::Borrowed(rest))
 }
 
 pub fn decode_url_path(s: &str) -> String {
@@ -141,6 +172,9 @@ pub fn encode_url_path(s: &str) -> String {
 impl Routes {
     /// Site-relative form of an absolute path inside the root.
     pub fn site_relative(&self, p: &Path) -> Option<String> {
+        if let Some(rel) = strip_dir(p, &self.root) {
+            return Some(rel.to_string());
+        }
         p.strip_prefix(&self.root)
             .ok()
             .map(|r| r.to_string_lossy().replace('\\', "/"))
@@ -237,9 +271,15 @@ impl Routes {
             // static/ is copied whole; link to it where it lands.
             return Ok((self.url(under_static), None));
         }
-        let output = match file.strip_prefix(dir) {
-            Ok(inside) => format!("{route}{}", inside.to_string_lossy().replace('\\', "/")),
-            Err(_) => format!(
+        let inside = strip_dir(&file, dir).map(Ok).unwrap_or_else(|| {
+            file.strip_prefix(dir)
+                .map(|inside| inside.to_string_lossy().replace('\\', "/"))
+                .map(std::borrow::Cow::Owned)
+                .map_err(|_| ())
+        });
+        let output = match inside {
+            Ok(inside) => format!("{route}{inside}"),
+            Err(()) => format!(
                 "{route}{}",
                 file.file_name()
                     .map(|n| n.to_string_lossy().into_owned())
@@ -311,6 +351,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn strip_dir_takes_only_plain_paths_below() {
+        let p = Path::new("/s/a/b/照片.jpg");
+        assert_eq!(
+            strip_dir(p, Path::new("/s/a")).as_deref(),
+            Some("b/照片.jpg")
+        );
+        assert_eq!(strip_dir(p, Path::new("/s/a/b/照片.jpg")), None);
+        assert_eq!(strip_dir(Path::new("/s/ab/c"), Path::new("/s/a")), None);
+        assert_eq!(strip_dir(Path::new("/s/a/../c"), Path::new("/s/a")), None);
+    }
+
+    #[test]
     fn lexical_join_stays_inside() {
         assert_eq!(
             join_lexically(Path::new("/s/content/reports"), "../pages/plan.md").unwrap(),
@@ -321,6 +373,14 @@ mod tests {
             .unwrap()
             .starts_with("/s"));
         assert!(join_lexically(Path::new("/s"), "/etc/passwd").is_none());
+        assert_eq!(
+            join_lexically(Path::new("/s/a"), "b/照片.jpg").unwrap(),
+            PathBuf::from("/s/a/b/照片.jpg")
+        );
+        assert_eq!(
+            join_lexically(Path::new("/s/a"), "./b//c.jpg").unwrap(),
+            PathBuf::from("/s/a/b/c.jpg")
+        );
         assert_eq!(
             decode_url_path("%E7%AD%BE%E5%88%B0%E8%A1%A8.pdf"),
             "签到表.pdf"

@@ -592,7 +592,10 @@ fn from_cache(src: &Path) -> bool {
     finder.find_iter(bytes).any(|at| {
         at > 0
             && is_sep(bytes[at - 1])
-            && bytes.get(at + CACHE_FOLDER.len()).copied().is_some_and(is_sep)
+            && bytes
+                .get(at + CACHE_FOLDER.len())
+                .copied()
+                .is_some_and(is_sep)
     })
 }
 
@@ -690,7 +693,6 @@ pub fn list_inodes(dir: &Path) -> HashMap<std::ffi::OsString, u64> {
         HashMap::default()
     }
 }
-
 
 #[cfg(unix)]
 fn file_id(m: &fs::Metadata) -> Option<(u64, u64)> {

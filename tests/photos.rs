@@ -189,10 +189,10 @@ fn a_site_moved_to_another_folder_keeps_its_photo_index() {
     copy_tree(site.path(), &before);
     let out = tempfile::tempdir().unwrap();
     assert_eq!(build(&before, out.path(), &[]).code, 0);
-    let index = |site: &Path| site.join(".wenming-cache/images/index-v2.json");
+    let index = |site: &Path| site.join(".wenming-cache/images/index-v3.tsv");
     let written = std::fs::read_to_string(index(&before)).unwrap();
     assert!(
-        written.contains("\"content/reports/2022-11-20-visit/a.jpg\"")
+        written.contains("\ncontent/reports/2022-11-20-visit/a.jpg\t")
             && !written.contains(&*before.to_string_lossy()),
         "index records site-relative paths: {written}"
     );
@@ -282,4 +282,68 @@ fn check_processes_nothing_and_writes_nothing() {
     let run = wenming(&["check", "--root", site.path().to_str().unwrap()]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("找不到 “a.jpg”"), "{}", run.stderr);
+}
+
+/// An index written by the previous version (JSON) is still used, then
+/// replaced by the current one: upgrading does not read every photo again.
+#[test]
+fn an_index_of_the_previous_version_is_used_and_upgraded() {
+    let site = site_with_photo(&phone_jpeg(2000, 1500, 3), "a.jpg");
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(build(site.path(), out.path(), &[]).code, 0);
+    let cache = site.path().join(".wenming-cache/images");
+    let v3 = std::fs::read_to_string(cache.join("index-v3.tsv")).unwrap();
+    let f: Vec<&str> = v3.lines().nth(1).unwrap().split('\t').collect();
+    assert_eq!(f.len(), 17, "{v3}");
+    let variants: Vec<serde_json::Value> = f[5..]
+        .chunks(4)
+        .map(|v| {
+            serde_json::json!([
+                v[0],
+                v[1],
+                v[2].parse::<u32>().unwrap(),
+                v[3].parse::<u32>().unwrap()
+            ])
+        })
+        .collect();
+    let v2 = serde_json::json!([{
+        "path": f[0], "len": f[1].parse::<u64>().unwrap(),
+        "modified_ns": f[2].parse::<u128>().unwrap(), "ext": f[3],
+        "original_bytes": f[4].parse::<u64>().unwrap(), "variants": variants,
+    }]);
+    std::fs::remove_file(cache.join("index-v3.tsv")).unwrap();
+    std::fs::write(cache.join("index-v2.json"), v2.to_string()).unwrap();
+    // Same size and time, other bytes: only a photo read again would show it.
+    let photo = site.path().join("content/reports/2022-11-20-visit/a.jpg");
+    let modified = std::fs::metadata(&photo).unwrap().modified().unwrap();
+    let mut bytes = std::fs::read(&photo).unwrap();
+    let at = bytes.len() - 10;
+    bytes[at] ^= 0x55;
+    std::fs::write(&photo, &bytes).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&photo)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let cached = |dir: &Path| {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| {
+                !e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("index")
+            })
+            .count()
+    };
+    assert_eq!(cached(&cache), 3);
+
+    let run = build(site.path(), out.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(cached(&cache), 3, "photo processed again");
+    assert!(!cache.join("index-v2.json").exists());
+    let rewritten = std::fs::read_to_string(cache.join("index-v3.tsv")).unwrap();
+    assert_eq!(rewritten, v3);
 }
