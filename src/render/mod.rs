@@ -1861,17 +1861,22 @@ impl Renderer<'_> {
         // Gallery (文明风采): every photo, newest first, linked to its report.
         let photos: Vec<GalleryPhoto> = self
             .bodies
-            .iter()
+            .par_iter()
             .enumerate()
-            .flat_map(|(i, b)| {
-                b.images.iter().map(move |p| GalleryPhoto {
-                    photo: p.clone(),
-                    report: Link {
+            .flat_map_iter(|(i, b)| {
+                b.images.iter().map(move |p| {
+                    let report = Link {
                         title: self.cards[i].title.clone(),
                         url: self.cards[i].url.clone(),
-                    },
-                    date: self.cards[i].date.clone(),
-                    report_index: i,
+                    };
+                    let date = self.cards[i].date.clone();
+                    GalleryPhoto {
+                        html: GalleryPhoto::figure_html(p, &report, &date),
+                        photo: p.clone(),
+                        report,
+                        date,
+                        report_index: i,
+                    }
                 })
             })
             .collect();
