@@ -126,8 +126,14 @@ impl<'a> EntryView<'a> {
     ) -> Option<(OsString, (FileStamp, Processed))> {
         let time = std::time::UNIX_EPOCH
             + std::time::Duration::from_nanos(u64::try_from(self.modified_ns).ok()?);
-        let mut source = root.to_path_buf();
-        source.extend(self.path.split('/'));
+        let mut source = PathBuf::with_capacity(root.as_os_str().len() + self.path.len() + 1);
+        source.push(root);
+        if cfg!(unix) {
+            // As `Routes::asset` joins a report's folder and a plain name.
+            source.push(self.path);
+        } else {
+            source.extend(self.path.split('/'));
+        }
         let variant = |(name, suffix, width, height): (&str, &str, u32, u32)| {
             let file = if name.is_empty() {
                 source.clone()
@@ -310,6 +316,7 @@ impl ImageSet {
         if let Ok(text) = std::fs::read_to_string(cache_dir.join(INDEX_FILE)) {
             let mut lines = text.lines();
             if lines.next() == Some(INDEX_HEADER) {
+                known.reserve(text.len() / 300);
                 known.extend(
                     lines
                         .filter_map(EntryView::parse)
