@@ -62,6 +62,10 @@ pub struct ReportCard {
     pub summary: String,
     pub cover: Option<String>,
     pub cover_alt: String,
+    /// The cover as the default theme's card shows it (or empty), made
+    /// here: a list page shows twenty covers, and four template
+    /// expressions each made covers a tenth of a photo site's templates.
+    pub cover_html: String,
     pub participants: Option<u32>,
     pub hours: Option<String>,
     pub location: Option<String>,
@@ -85,6 +89,7 @@ pub struct EvidenceCard<'a> {
     pub summary: &'a str,
     pub cover: &'a Option<String>,
     pub cover_alt: &'a str,
+    pub cover_html: &'a str,
     pub participants: Option<u32>,
     pub hours: &'a Option<String>,
     pub location: &'a Option<String>,
@@ -104,6 +109,7 @@ impl<'a> From<&'a ReportCard> for EvidenceCard<'a> {
             summary: &c.summary,
             cover: &c.cover,
             cover_alt: &c.cover_alt,
+            cover_html: &c.cover_html,
             participants: c.participants,
             hours: &c.hours,
             location: &c.location,
