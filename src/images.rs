@@ -73,7 +73,7 @@ pub struct ImageSet {
     /// the cache's index file: an unchanged photo is then neither read nor
     /// hashed again (reading 2,000 phone photos to hash them took longer
     /// than building the pages).
-    known: FxHashMap<OsString, (FileStamp, Processed)>,
+    known: FxHashMap<OsString, (FileStamp, Outcome)>,
     /// Whether `memo` holds results the index file lacks.
     dirty: std::sync::atomic::AtomicBool,
     root: PathBuf,
@@ -123,7 +123,7 @@ impl<'a> EntryView<'a> {
         root: &Path,
         cache_dir: &Path,
         cached_files: &FxHashMap<OsString, u64>,
-    ) -> Option<(OsString, (FileStamp, Processed))> {
+    ) -> Option<(OsString, (FileStamp, Outcome))> {
         let time = std::time::UNIX_EPOCH
             + std::time::Duration::from_nanos(u64::try_from(self.modified_ns).ok()?);
         let mut source = PathBuf::with_capacity(root.as_os_str().len() + self.path.len() + 1);
@@ -157,7 +157,10 @@ impl<'a> EntryView<'a> {
             thumb: variant(thumb)?,
             original_bytes: self.original_bytes,
         };
-        Some((source.into_os_string(), ((self.len, Some(time)), processed)))
+        Some((
+            source.into_os_string(),
+            ((self.len, Some(time)), Arc::new(Ok(processed))),
+        ))
     }
 
     /// A line of the v3 index.
@@ -357,7 +360,7 @@ impl ImageSet {
             }
         }
         let result = match self.known.get(key) {
-            Some((seen, p)) if *seen == stamp => Arc::new(Ok(p.clone())),
+            Some((seen, known)) if *seen == stamp => Arc::clone(known),
             _ => {
                 self.dirty.store(true, std::sync::atomic::Ordering::Relaxed);
                 Arc::new(self.process_uncached(source))

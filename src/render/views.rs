@@ -320,8 +320,6 @@ pub struct GalleryPhoto {
     /// forty figures of nine template expressions each made a gallery page
     /// cost several times an ordinary page.
     pub html: String,
-    #[serde(skip)]
-    pub report_index: usize,
 }
 
 impl GalleryPhoto {
