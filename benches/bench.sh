@@ -57,15 +57,19 @@ else
 fi
 
 # measure CMD... : run CMD once, print "wall user sys rss_kb" (rss NA without GNU time).
+# Wall time in milliseconds from the clock around the command: GNU time
+# gives only hundredths, too coarse for builds of 0.2 s.
 measure() {
-    local out=$WORK/time.out
+    local out=$WORK/time.out start end
     if ((GNU_TIME)); then
+        start=$(date +%s%N)
         if ! /usr/bin/time -f '%e %U %S %M' -o "$out" "$@" >"$LOG" 2>&1; then
             echo "command failed: $*" >&2
             tail -n 20 "$LOG" >&2
             exit 1
         fi
-        tail -n 1 "$out"
+        end=$(date +%s%N)
+        tail -n 1 "$out" | awk -v ns=$((end - start)) '{ printf "%.3f %s %s %s\n", ns / 1e9, $2, $3, $4 }'
     else
         local TIMEFORMAT='%R %U %S'
         if ! { time "$@" >"$LOG" 2>&1; } 2>"$out"; then
@@ -220,6 +224,20 @@ for size in $PHOTO_SIZES; do
     done
     add_row "$size" "photos: no-change rebuild" "$(median_row "${with%$'\n'}")" "$PHOTO_REPEATS"
     add_row "$size" "same site without photos" "$(median_row "${without%$'\n'}")" "$PHOTO_REPEATS"
+    # Medians of wall and of CPU time, each over its own column.
+    NOTES+=("$(printf '%s\n' "${with%$'\n'}" | awk -v other="${without%$'\n'}" -v size="$size" '
+        function median(a, n,   i, j, t) {
+            for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        }
+        { w[NR] = $1; c[NR] = $2 + $3 }
+        END {
+            n = split(other, lines, "\n")
+            for (i = 1; i <= n; i++) { split(lines[i], f, " "); ow[i] = f[1]; oc[i] = f[2] + f[3] }
+            mw = median(w, NR); mc = median(c, NR); nw = median(ow, n); nc = median(oc, n)
+            printf "%7s  photos against none, medians of %d runs each: wall %.3f / %.3f s (%+.1f %%), CPU %.2f / %.2f s (%+.1f %%)",
+                size, NR, mw, nw, (mw / nw - 1) * 100, mc, nc, (mc / nc - 1) * 100
+        }')")
     # Wall and CPU times of sub-second builds vary by ±15 % on a shared VM;
     # instructions executed (valgrind) repeat to within a fraction of a percent.
     if [[ ${PHOTO_INSTRUCTIONS:-1} != 0 ]] && command -v valgrind >/dev/null; then
