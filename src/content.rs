@@ -221,6 +221,35 @@ fn strip_date_prefix(stem: &str) -> &str {
 
 /// Markdown sources under `dir`, sorted, each with whether it is a bundle
 /// (`<name>/index.md`). Other files in a bundle are its assets.
+/// The Markdown files under `dir`, depth first in name order, as
+/// `(path, is a bundle's index.md)`. Read with `read_dir` rather than
+/// walkdir, which looks up the metadata of every folder it starts from.
+fn walk_sorted(
+    dir: &Path,
+    is_markdown: &dyn Fn(&Path, &std::ffi::OsStr) -> bool,
+    found: &mut Vec<(PathBuf, bool)>,
+) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<std::fs::DirEntry> = read.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
+        let name = entry.file_name();
+        if file_type.is_dir() {
+            walk_sorted(&entry.path(), is_markdown, found);
+        } else if file_type.is_file() {
+            let path = entry.path();
+            if is_markdown(&path, &name) {
+                found.push((path, name == "index.md"));
+            }
+        }
+    }
+}
+
 fn markdown_files(dir: &Path) -> Vec<(PathBuf, bool)> {
     use rayon::prelude::*;
     let is_markdown = |path: &Path, name: &std::ffi::OsStr| {
@@ -254,19 +283,10 @@ fn markdown_files(dir: &Path) -> Vec<(PathBuf, bool)> {
                 // A link: not followed, as walkdir does not.
                 return Vec::new();
             }
-            walkdir::WalkDir::new(&path)
-                .min_depth(1)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_file())
-                .filter(|e| is_markdown(e.path(), e.file_name()))
-                .map(|e| {
-                    // Below the top level, so an index.md is a bundle's.
-                    let bundle = e.file_name() == "index.md";
-                    (e.into_path(), bundle)
-                })
-                .collect()
+            // Below the top level, so an index.md is a bundle's.
+            let mut found = Vec::new();
+            walk_sorted(&path, &is_markdown, &mut found);
+            found
         })
         .collect();
     // A `.md` inside a bundle other than index.md is an asset of that bundle.
