@@ -219,8 +219,6 @@ fn strip_date_prefix(stem: &str) -> &str {
     }
 }
 
-/// Markdown sources under `dir`, sorted, each with whether it is a bundle
-/// (`<name>/index.md`). Other files in a bundle are its assets.
 /// The Markdown files under `dir`, depth first in name order, as
 /// `(path, is a bundle's index.md)`. Read with `read_dir` rather than
 /// walkdir, which looks up the metadata of every folder it starts from.
@@ -250,10 +248,13 @@ fn walk_sorted(
     }
 }
 
+/// Markdown sources under `dir`, sorted, each with whether it is a bundle
+/// (`<name>/index.md`). Other files in a bundle are its assets.
 fn markdown_files(dir: &Path) -> Vec<(PathBuf, bool)> {
     use rayon::prelude::*;
     let is_markdown = |path: &Path, name: &std::ffi::OsStr| {
-        path.extension().is_some_and(|x| x.eq_ignore_ascii_case("md"))
+        path.extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("md"))
             && !name.to_string_lossy().starts_with(['.', '~', '_'])
     };
     // The top level is listed here, and each folder below it (a bundle,

@@ -203,6 +203,16 @@ fn paths_that_leave_the_site() {
                 OK_FRONT.replace("2022-09-01", "2022-09-03").as_str(),
                 "![外链](linked-dir/x.jpg)",
             );
+            // So does a linked folder inside a bundle (whose own folder a
+            // one-shot build takes as checked by the walk that found it).
+            report(
+                r,
+                "2022-09-04-d/index.md",
+                OK_FRONT.replace("2022-09-01", "2022-09-04").as_str(),
+                "![外链](pics/x.jpg)",
+            );
+            std::os::unix::fs::symlink(&outside, r.join("content/reports/2022-09-04-d/pics"))
+                .unwrap();
         }
     });
     has(&e, &[
@@ -216,6 +226,7 @@ fn paths_that_leave_the_site() {
         &[
             "content/reports/2022-09-02-b.md:7:1: 错误：路径 “link.jpg” 指向站点文件夹以外",
             "content/reports/2022-09-03-c.md:7:1: 错误：路径 “linked-dir/x.jpg” 指向站点文件夹以外",
+            "content/reports/2022-09-04-d/index.md:7:1: 错误：路径 “pics/x.jpg” 指向站点文件夹以外",
         ],
     );
 }

@@ -437,6 +437,17 @@ pub fn render_selected(
         }
         None => {
             let routes = routes(site, &statics);
+            if sink.is_some() {
+                // A one-shot build walked the sources moments ago without
+                // following links, so each bundle's folder is a real one:
+                // no need to look at it again for each of its photos.
+                routes.real_dirs.lock().expect("real_dirs").extend(
+                    site.reports
+                        .iter()
+                        .filter(|r| r.bundle)
+                        .map(|r| r.body.dir.as_os_str().to_owned()),
+                );
+            }
             let hash = routes.fingerprint();
             (routes, hash)
         }
