@@ -23,6 +23,7 @@ pub mod search;
 pub mod serve;
 pub mod session;
 pub mod source;
+pub mod threads;
 
 use diagnostic::Diagnostics;
 use std::path::PathBuf;

@@ -207,7 +207,11 @@ impl Writer {
         };
         let walker = staging.is_none().then(|| {
             let out = out.to_path_buf();
-            std::thread::spawn(move || Listing::of(&out))
+            std::thread::spawn(move || {
+                // Loading the sources (on every core) goes first.
+                crate::threads::lower_priority(false);
+                Listing::of(&out)
+            })
         });
         Ok(Writer {
             out: out.to_path_buf(),
@@ -376,35 +380,41 @@ fn update_files(
     listing: &Listing,
 ) -> Result<WriteStats> {
     use rayon::prelude::*;
-    let mut unique: Vec<(&OutputFile, bool)> = changed
+    // Compared first, in parallel: only what differs needs its folders
+    // made and sorted for that (in a no-change build, nothing).
+    let mut to_write: Vec<&OutputFile> = changed
         .iter()
-        .map(|f| (f, true))
-        .chain(files.into_iter().map(|f| (f, false)))
+        .chain(
+            files
+                .par_iter()
+                .copied()
+                .filter(|f| {
+                    !up_to_date(
+                        &out.join(&f.path),
+                        &f.content,
+                        listing.get(&f.path),
+                        listing.dev,
+                    )
+                })
+                .collect::<Vec<_>>(),
+        )
         .collect();
-    unique.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-    let sorted: Vec<&OutputFile> = unique.iter().map(|&(f, _)| f).collect();
-    make_folders(out, &sorted, Some(listing))?;
-    let outcomes: Vec<bool> = unique
+    to_write.sort_by(|a, b| a.path.cmp(&b.path));
+    make_folders(out, &to_write, Some(listing))?;
+    to_write
         .par_iter()
-        .map(|&(f, known_changed)| {
-            let target = out.join(&f.path);
-            if !known_changed && up_to_date(&target, &f.content, listing.get(&f.path), listing.dev)
-            {
-                Ok(false)
-            } else {
-                replace(&target, &f.content).map(|()| true)
-            }
-        })
-        .collect::<Result<_>>()?;
-    let written = outcomes.iter().filter(|&&w| w).count();
-    let kept = sorted
+        .try_for_each(|f| replace(&out.join(&f.path), &f.content))?;
+    let written = to_write.len();
+    let total = changed.len() + files.len();
+    let kept = changed
         .iter()
+        .chain(files.iter().copied())
         .map(|f| f.path.as_str())
         .chain(taken.iter().map(String::as_str));
     let removed = remove_listed_stale(out, listing, kept)?;
     Ok(WriteStats {
         written,
-        unchanged: outcomes.len() - written,
+        unchanged: total - written,
         removed,
     })
 }

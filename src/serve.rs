@@ -480,20 +480,8 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
 }
 
 /// Let rebuilds and page requests go first: indexing is the background work.
-/// On Linux the thread joins the idle class (it runs only on a core nothing
-/// else wants: at nice 10 it still took a tenth of a core from each edit's
-/// render), else it gets the lowest nice level.
 fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: plain system calls on the calling thread's own id, with a
-    // parameter struct that lives across the call.
-    unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::pid_t;
-        let param = libc::sched_param { sched_priority: 0 };
-        if libc::sched_setscheduler(tid, libc::SCHED_IDLE, &param) != 0 {
-            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
-        }
-    }
+    crate::threads::lower_priority(true);
 }
 
 /// Changes worth a rebuild: content written, files created, removed or

@@ -88,17 +88,11 @@ impl Session {
         let started = Instant::now();
         let mut diags = Diagnostics::new();
         let mut clock = crate::timings::Clock::start();
-        // The photo index (a JSON file and a folder listing) is read while
-        // the sources load: it took a tenth of a no-change rebuild at 2,000
-        // photos.
-        let photo_index = self.cache.needs_image_index().then(|| {
-            let root = self.root.clone();
-            std::thread::spawn(move || crate::images::ImageSet::new(&root))
-        });
         self.inputs = model::load(&self.root, &self.opts.overrides, &mut diags);
-        if let Some(images) = photo_index.and_then(|t| t.join().ok()) {
-            self.cache.set_images(images);
-        }
+        // The photo index (an index file and a folder listing) is read
+        // while the templates load, on the core that leaves idle; during
+        // the sources' load, which uses both, it only slowed them down.
+        self.cache.read_image_index_ahead(&self.root);
         clock.lap("load");
         self.load_diags = diags;
         self.finish(None, started, sink)

@@ -292,6 +292,8 @@ pub struct Cache {
     theme: Option<(Arc<Tera>, Vec<OutputFile>)>,
     /// Processed photos, remembered across rebuilds of `wenming serve`.
     images: Option<ImageSet>,
+    /// The photo cache's index being read on another thread.
+    images_loading: Option<std::thread::JoinHandle<ImageSet>>,
     /// The last build's routes (without its gallery pages) and their
     /// fingerprint, reused by partial builds.
     routes: Option<(Routes, u64)>,
@@ -313,14 +315,17 @@ impl Cache {
         }
     }
 
-    /// Whether the next render will read the photo cache's index (which
-    /// [`Cache::set_images`] can provide, read ahead on another thread).
-    pub fn needs_image_index(&self) -> bool {
-        self.process_images && self.images.is_none()
-    }
-
-    pub fn set_images(&mut self, images: ImageSet) {
-        self.images = Some(images);
+    /// Start reading the photo cache's index of the site at `root` on
+    /// another thread, if the next render needs it.
+    pub fn read_image_index_ahead(&mut self, root: &std::path::Path) {
+        if self.process_images && self.images.is_none() && self.images_loading.is_none() {
+            let root = root.to_path_buf();
+            self.images_loading = Some(std::thread::spawn(move || {
+                // The sources' load and the templates go first.
+                crate::threads::lower_priority(false);
+                ImageSet::new(&root)
+            }));
+        }
     }
 
     /// Every link to another site, by source file, sorted.
@@ -460,6 +465,7 @@ pub fn render_selected(
         cache
             .images
             .take()
+            .or_else(|| cache.images_loading.take().and_then(|t| t.join().ok()))
             .unwrap_or_else(|| ImageSet::new(&site.root))
     });
     clock.lap("  photo index");
