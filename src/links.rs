@@ -151,12 +151,19 @@ pub fn decode_url_path(s: &str) -> String {
 
 /// Percent-encode what must not appear raw in an href (spaces, quotes).
 pub fn encode_url_path(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_url_path(&mut out, s);
+    out
+}
+
+/// [`encode_url_path`], appended to `out`.
+fn push_url_path(out: &mut String, s: &str) {
     // Nearly every path needs nothing: a byte scan is exact here, as UTF-8
     // never uses ASCII bytes inside a multi-byte character.
     if !s.bytes().any(|b| matches!(b, b' ' | b'"' | b'#' | b'?')) {
-        return s.to_string();
+        out.push_str(s);
+        return;
     }
-    let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             ' ' => out.push_str("%20"),
@@ -166,7 +173,6 @@ pub fn encode_url_path(s: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
 }
 
 impl Routes {
@@ -342,7 +348,10 @@ impl Routes {
     }
 
     pub fn url(&self, route: &str) -> String {
-        format!("{}{}", self.base_path, encode_url_path(route))
+        let mut url = String::with_capacity(self.base_path.len() + route.len());
+        url.push_str(&self.base_path);
+        push_url_path(&mut url, route);
+        url
     }
 }
 

@@ -461,20 +461,35 @@ fn only_images(events: &[(Event, std::ops::Range<usize>)], start: usize) -> bool
 }
 
 fn img_tag(src: &str, alt: &str, title: &str, size: Option<(u32, u32)>) -> String {
-    let mut tag = format!(
-        "<img src=\"{}\" alt=\"{}\"",
-        escape_attr(src),
-        escape_attr(alt)
-    );
-    if let Some((w, h)) = size {
-        tag.push_str(&format!(" width=\"{w}\" height=\"{h}\""));
-    }
-    tag.push_str(" loading=\"lazy\"");
-    if !title.is_empty() {
-        tag.push_str(&format!(" title=\"{}\"", escape_attr(title)));
-    }
-    tag.push('>');
+    let mut tag = String::with_capacity(64 + src.len() + alt.len() + title.len());
+    push_img_tag(&mut tag, src, alt, title, size);
     tag
+}
+
+/// [`img_tag`], appended to `out` (one buffer for a photo's whole markup:
+/// a page of 2,000 photos made a dozen strings for each).
+fn push_img_tag(out: &mut String, src: &str, alt: &str, title: &str, size: Option<(u32, u32)>) {
+    use std::fmt::Write as _;
+    out.push_str("<img src=\"");
+    push_escaped(out, src);
+    out.push_str("\" alt=\"");
+    push_escaped(out, alt);
+    out.push('"');
+    if let Some((w, h)) = size {
+        let _ = write!(out, " width=\"{w}\" height=\"{h}\"");
+    }
+    out.push_str(" loading=\"lazy\"");
+    if !title.is_empty() {
+        out.push_str(" title=\"");
+        push_escaped(out, title);
+        out.push('"');
+    }
+    out.push('>');
+}
+
+/// `s` escaped for HTML text or a quoted attribute, appended to `out`.
+pub fn push_escaped(out: &mut String, s: &str) {
+    pulldown_cmark_escape::escape_html(&mut *out, s).ok();
 }
 
 /// Originals above this size get a warning: they slow the office's builds
@@ -548,43 +563,47 @@ fn image_html(
     }
     let mut publish = |v: &crate::images::Variant| -> String {
         let output = p.output_path(&asset.output, v);
+        let url = ctx.routes.url(&output);
         out.assets.push(crate::links::Asset {
             source: v.file.clone(),
-            output: output.clone(),
+            output,
             stamp: None,
         });
-        ctx.routes.url(&output)
+        url
     };
     let large = publish(&p.large);
     let display = publish(&p.display);
     let thumb = publish(&p.thumb);
-    out.images.push(Photo {
-        written: path_part.to_string(),
-        url: large.clone(),
-        display: display.clone(),
-        thumb,
-        thumb_width: p.thumb.width,
-        thumb_height: p.thumb.height,
-        alt: alt.to_string(),
-    });
-    let img = img_tag(
+    let mut html = String::with_capacity(160 + large.len() + display.len() + 2 * alt.len());
+    if in_photo_row {
+        html.push_str("<figure class=\"photo\">");
+    }
+    html.push_str("<a class=\"photo-link\" href=\"");
+    push_escaped(&mut html, &large);
+    html.push_str("\">");
+    push_img_tag(
+        &mut html,
         &display,
         alt,
         title,
         Some((p.display.width, p.display.height)),
     );
-    let linked = format!(
-        "<a class=\"photo-link\" href=\"{}\">{img}</a>",
-        escape_attr(&large)
-    );
-    Ok(if in_photo_row {
-        format!(
-            "<figure class=\"photo\">{linked}<figcaption>{}</figcaption></figure>\n",
-            escape_attr(alt)
-        )
-    } else {
-        linked
-    })
+    html.push_str("</a>");
+    if in_photo_row {
+        html.push_str("<figcaption>");
+        push_escaped(&mut html, alt);
+        html.push_str("</figcaption></figure>\n");
+    }
+    out.images.push(Photo {
+        written: path_part.to_string(),
+        url: large,
+        display,
+        thumb,
+        thumb_width: p.thumb.width,
+        thumb_height: p.thumb.height,
+        alt: alt.to_string(),
+    });
+    Ok(html)
 }
 
 fn rewrite_link(

@@ -1475,17 +1475,17 @@ impl Renderer<'_> {
 
     /// Whether a page showing these reports must be rendered again.
     /// Photo `p` of report `i` as the gallery lists it.
-    fn gallery_photo(&self, i: usize, p: &markdown::Photo) -> GalleryPhoto {
+    fn gallery_photo<'s>(&'s self, i: usize, p: &'s markdown::Photo) -> GalleryPhoto<'s> {
         let card = &self.cards[i];
-        let report = Link {
-            title: card.title.clone(),
-            url: card.url.clone(),
+        let report = LinkRef {
+            title: &card.title,
+            url: &card.url,
         };
         GalleryPhoto {
             html: GalleryPhoto::figure_html(p, &report, &card.date),
-            photo: p.clone(),
+            photo: p,
             report,
-            date: card.date.clone(),
+            date: &card.date,
         }
     }
 

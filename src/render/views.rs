@@ -311,32 +311,52 @@ pub struct MonthCount {
     pub count: usize,
 }
 
-#[derive(Serialize, Clone)]
-pub struct GalleryPhoto {
-    pub photo: crate::markdown::Photo,
-    pub report: Link,
-    pub date: String,
+#[derive(Serialize)]
+pub struct GalleryPhoto<'a> {
+    pub photo: &'a crate::markdown::Photo,
+    pub report: LinkRef<'a>,
+    pub date: &'a str,
     /// The photo's `<figure>` as the default theme shows it, made here:
     /// forty figures of nine template expressions each made a gallery page
     /// cost several times an ordinary page.
     pub html: String,
 }
 
-impl GalleryPhoto {
-    pub fn figure_html(photo: &crate::markdown::Photo, report: &Link, date: &str) -> String {
-        use crate::markdown::escape_attr as esc;
-        format!(
-            "<figure class=\"photo\">\n  <a class=\"photo-link\" href=\"{}\"><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\"></a>\n  <figcaption>{}<br><a href=\"{}\">{}</a> <time datetime=\"{}\">{}</time></figcaption>\n</figure>\n",
-            esc(&photo.url),
-            esc(&photo.thumb),
-            esc(&photo.alt),
-            photo.thumb_width,
-            photo.thumb_height,
-            esc(&photo.alt),
-            esc(&report.url),
-            esc(&report.title),
-            esc(date),
-            esc(date),
-        )
+/// A [`Link`] borrowed from where it is kept.
+#[derive(Serialize)]
+pub struct LinkRef<'a> {
+    pub title: &'a str,
+    pub url: &'a str,
+}
+
+impl GalleryPhoto<'_> {
+    pub fn figure_html(photo: &crate::markdown::Photo, report: &LinkRef, date: &str) -> String {
+        use crate::markdown::push_escaped as esc;
+        use std::fmt::Write as _;
+        let mut html = String::with_capacity(
+            300 + photo.url.len() + photo.thumb.len() + 2 * photo.alt.len() + report.url.len(),
+        );
+        html.push_str("<figure class=\"photo\">\n  <a class=\"photo-link\" href=\"");
+        esc(&mut html, &photo.url);
+        html.push_str("\"><img src=\"");
+        esc(&mut html, &photo.thumb);
+        html.push_str("\" alt=\"");
+        esc(&mut html, &photo.alt);
+        let _ = write!(
+            html,
+            "\" width=\"{}\" height=\"{}\" loading=\"lazy\"></a>\n  <figcaption>",
+            photo.thumb_width, photo.thumb_height
+        );
+        esc(&mut html, &photo.alt);
+        html.push_str("<br><a href=\"");
+        esc(&mut html, report.url);
+        html.push_str("\">");
+        esc(&mut html, report.title);
+        html.push_str("</a> <time datetime=\"");
+        esc(&mut html, date);
+        html.push_str("\">");
+        esc(&mut html, date);
+        html.push_str("</time></figcaption>\n</figure>\n");
+        html
     }
 }
