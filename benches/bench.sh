@@ -224,7 +224,9 @@ for size in $PHOTO_SIZES; do
     done
     add_row "$size" "photos: no-change rebuild" "$(median_row "${with%$'\n'}")" "$PHOTO_REPEATS"
     add_row "$size" "same site without photos" "$(median_row "${without%$'\n'}")" "$PHOTO_REPEATS"
-    # Medians of wall and of CPU time, each over its own column.
+    # Medians of wall and of CPU time, each over its own column, and the
+    # median of the ratios of runs made one right after the other: this VM
+    # has slow and fast spells of seconds to minutes, which pairs cancel.
     NOTES+=("$(printf '%s\n' "${with%$'\n'}" | awk -v other="${without%$'\n'}" -v size="$size" '
         function median(a, n,   i, j, t) {
             for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
@@ -234,9 +236,12 @@ for size in $PHOTO_SIZES; do
         END {
             n = split(other, lines, "\n")
             for (i = 1; i <= n; i++) { split(lines[i], f, " "); ow[i] = f[1]; oc[i] = f[2] + f[3] }
+            for (i = 1; i <= NR && i <= n; i++) { pw[i] = w[i] / ow[i]; pc[i] = oc[i] > 0 ? c[i] / oc[i] : 1 }
+            pairs = i - 1
             mw = median(w, NR); mc = median(c, NR); nw = median(ow, n); nc = median(oc, n)
-            printf "%7s  photos against none, medians of %d runs each: wall %.3f / %.3f s (%+.1f %%), CPU %.2f / %.2f s (%+.1f %%)",
-                size, NR, mw, nw, (mw / nw - 1) * 100, mc, nc, (mc / nc - 1) * 100
+            printf "%7s  photos against none, medians of %d runs each: wall %.3f / %.3f s (%+.1f %%), CPU %.2f / %.2f s (%+.1f %%); median of the %d paired ratios: wall %+.1f %%, CPU %+.1f %%",
+                size, NR, mw, nw, (mw / nw - 1) * 100, mc, nc, (mc / nc - 1) * 100,
+                pairs, (median(pw, pairs) - 1) * 100, (median(pc, pairs) - 1) * 100
         }')")
     # Wall and CPU times of sub-second builds vary by ±15 % on a shared VM;
     # instructions executed (valgrind) repeat to within a fraction of a percent.

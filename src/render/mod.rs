@@ -616,6 +616,14 @@ pub fn render_selected(
         }
     }
     clock.lap("  cards");
+    // Every photo is known by now. A build that streams its pages is not
+    // repeated: record the photos and free the photo index before the pages.
+    let mut image_set = image_set;
+    if sink.is_some() {
+        if let Some(set) = image_set.take() {
+            set.save_index();
+        }
+    }
     let site_view = site_view(site, &routes, has_code, photo_count > 0);
     // With the number of gallery pages: a partial build cannot remove pages
     // (an edit that takes photos out must not leave an old last page).
