@@ -85,8 +85,9 @@ pub struct ImageSet {
     root: PathBuf,
 }
 
-/// The index file's record of one processed photo.
-#[derive(serde::Serialize, serde::Deserialize)]
+/// The index's record of one processed photo (written as a v3 line; read
+/// from a v2 index as JSON).
+#[derive(serde::Deserialize)]
 struct IndexEntry {
     /// The original, relative to the site root, with `/` (a site moved to
     /// another folder keeps its index).
