@@ -257,9 +257,8 @@ impl Writer {
                 }
             }
             None => {
-                let target = self.out.join(&file.path);
                 let listing = self.listing();
-                if up_to_date(&target, &file.content, listing.get(&file.path), listing.dev) {
+                if up_to_date(&self.out, &file.path, &file.content, listing) {
                     self.unchanged.fetch_add(1, Ordering::Relaxed);
                 } else {
                     self.pending.lock().expect("pending").push(file.clone());
@@ -388,14 +387,7 @@ fn update_files(
             files
                 .par_iter()
                 .copied()
-                .filter(|f| {
-                    !up_to_date(
-                        &out.join(&f.path),
-                        &f.content,
-                        listing.get(&f.path),
-                        listing.dev,
-                    )
-                })
+                .filter(|f| !up_to_date(out, &f.path, &f.content, listing))
                 .collect::<Vec<_>>(),
         )
         .collect();
@@ -548,21 +540,26 @@ fn replace(target: &Path, content: &Content) -> Result<()> {
     Ok(())
 }
 
-/// Whether `target` already holds `content` (a plain file, not a link).
-/// `listed` is what the output folder's listing found there, on device
-/// `dev`: a plain file there saves a look at it.
-fn up_to_date(target: &Path, content: &Content, listed: Option<Listed>, dev: Option<u64>) -> bool {
+/// Whether the file `rel` of the output folder `out` already holds
+/// `content` (a plain file, not a link). What the folder's listing found
+/// there saves a look at it: a published photo is recognised by its inode.
+fn up_to_date(out: &Path, rel: &str, content: &Content, listing: &Listing) -> bool {
+    let listed = listing.get(rel);
     if let Some(listed) = listed.filter(|l| l.kind == Kind::File) {
         match content {
             Content::Copy(src) if from_cache(src) => {
-                if dev.is_some_and(|d| cache_inode(src) == Some((d, listed.ino))) {
+                if listing
+                    .dev
+                    .is_some_and(|d| cache_inode(src) == Some((d, listed.ino)))
+                {
                     return true;
                 }
             }
-            Content::Bytes(b) => return holds(target, b),
+            Content::Bytes(b) => return holds(&out.join(rel), b),
             Content::Copy(_) => {}
         }
     }
+    let target = &out.join(rel);
     let Ok(m) = fs::symlink_metadata(target) else {
         return false;
     };
@@ -670,6 +667,20 @@ fn cache_inode(src: &Path) -> Option<(u64, u64)> {
             OsStr::from_bytes(&bytes[..cut]),
             OsStr::from_bytes(&bytes[cut + 1..]),
         );
+        thread_local! {
+            // The folder of the last lookup: photos come folder by folder,
+            // and the shared map's lock was contended by every thread.
+            static LAST: std::cell::RefCell<Option<(std::ffi::OsString, std::sync::Arc<CacheFolder>)>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        let last = LAST.with_borrow(|last| {
+            last.as_ref()
+                .filter(|(d, _)| d.as_os_str() == dir)
+                .map(|(_, f)| std::sync::Arc::clone(f))
+        });
+        if let Some(folder) = last {
+            return Some((folder.dev?, *folder.inodes.get(name)?));
+        }
         let folder = {
             let mut all = cache_folders().lock().expect("folders");
             match all.get(dir) {
@@ -684,6 +695,7 @@ fn cache_inode(src: &Path) -> Option<(u64, u64)> {
                 }
             }
         };
+        LAST.with_borrow_mut(|last| *last = Some((dir.to_owned(), std::sync::Arc::clone(&folder))));
         Some((folder.dev?, *folder.inodes.get(name)?))
     }
 }
