@@ -98,6 +98,11 @@ struct Listing {
     entries: HashMap<String, Listed>,
     /// Device of the output folder (inodes compare only on one device).
     dev: Option<u64>,
+    /// Entries that are not folders.
+    files: usize,
+    /// Whether some folder is empty. Without one, every folder holds a
+    /// file somewhere below it.
+    empty_folder: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -117,6 +122,7 @@ struct Listed {
 impl Listing {
     fn of(out: &Path) -> Listing {
         let mut entries = HashMap::default();
+        let (mut files, mut empty_folder) = (0, false);
         // Read by hand rather than with walkdir: each entry's relative
         // path is built once, without a full path to strip again.
         let mut folders = vec![(out.to_path_buf(), String::new())];
@@ -124,7 +130,9 @@ impl Listing {
             let Ok(read) = fs::read_dir(&dir) else {
                 continue;
             };
+            let mut any = false;
             for entry in read.flatten() {
+                any = true;
                 let name = entry.file_name();
                 let name = name.to_string_lossy();
                 // Top-level dot entries (.git, .well-known) belong to the office.
@@ -149,13 +157,19 @@ impl Listing {
                 let ino = entry_ino(&entry);
                 if kind == Kind::Dir {
                     folders.push((entry.path(), path.clone()));
+                } else {
+                    files += 1;
                 }
                 entries.insert(path, Listed { kind, ino });
             }
+            // (The output folder itself may be empty: it is not removed.)
+            empty_folder |= !any && !rel.is_empty();
         }
         Listing {
             entries,
             dev: device(out),
+            files,
+            empty_folder,
         }
     }
 
@@ -398,12 +412,25 @@ fn update_files(
         .try_for_each(|f| replace(&out.join(&f.path), &f.content))?;
     let written = to_write.len();
     let total = changed.len() + files.len();
-    let kept = changed
-        .iter()
-        .chain(files.iter().copied())
+    // Nothing is stale when every file listed is kept and no folder is
+    // empty (then each folder holds a kept file): the common case, settled
+    // by counting, without sets of thousands of paths. (`files` and
+    // `taken` are disjoint; `changed` are among `taken`.)
+    let kept_listed = files
+        .par_iter()
         .map(|f| f.path.as_str())
-        .chain(taken.iter().map(String::as_str));
-    let removed = remove_listed_stale(out, listing, kept)?;
+        .chain(taken.par_iter().map(String::as_str))
+        .filter(|p| listing.get(p).is_some_and(|l| l.kind != Kind::Dir))
+        .count();
+    let removed = if kept_listed == listing.files && !listing.empty_folder {
+        0
+    } else {
+        let kept = files
+            .iter()
+            .map(|f| f.path.as_str())
+            .chain(taken.iter().map(String::as_str));
+        remove_listed_stale(out, listing, kept)?
+    };
     Ok(WriteStats {
         written,
         unchanged: total - written,
