@@ -727,20 +727,12 @@ fn cache_inode(src: &Path) -> Option<(u64, u64)> {
     }
 }
 
-/// Each file's inode, as the folder listing gives it (no look at the files).
+/// Each file's name and inode, as the folder listing gives them (no look
+/// at the files; inodes are 0 where the system has none to give).
 pub fn list_inodes(dir: &Path) -> HashMap<std::ffi::OsString, u64> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirEntryExt;
-        fs::read_dir(dir)
-            .map(|d| d.flatten().map(|e| (e.file_name(), e.ino())).collect())
-            .unwrap_or_default()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        HashMap::default()
-    }
+    fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| (e.file_name(), entry_ino(&e))).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(unix)]
