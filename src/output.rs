@@ -651,6 +651,15 @@ struct CacheFolder {
     inodes: HashMap<std::ffi::OsString, u64>,
 }
 
+impl CacheFolder {
+    fn new(dir: &Path, inodes: HashMap<std::ffi::OsString, u64>) -> std::sync::Arc<CacheFolder> {
+        std::sync::Arc::new(CacheFolder {
+            dev: device(dir),
+            inodes,
+        })
+    }
+}
+
 /// Cache folders listed so far in this process, by path.
 fn cache_folders() -> &'static Mutex<HashMap<std::ffi::OsString, std::sync::Arc<CacheFolder>>> {
     static FOLDERS: std::sync::OnceLock<
@@ -663,10 +672,7 @@ fn cache_folders() -> &'static Mutex<HashMap<std::ffi::OsString, std::sync::Arc<
 /// where the folder is read anyway (the photo cache), so that the writer
 /// does not list its thousands of files a second time.
 pub fn remember_cache_folder(dir: &Path, inodes: HashMap<std::ffi::OsString, u64>) {
-    let folder = std::sync::Arc::new(CacheFolder {
-        dev: device(dir),
-        inodes,
-    });
+    let folder = CacheFolder::new(dir, inodes);
     cache_folders()
         .lock()
         .expect("folders")
@@ -713,10 +719,7 @@ fn cache_inode(src: &Path) -> Option<(u64, u64)> {
             match all.get(dir) {
                 Some(folder) => std::sync::Arc::clone(folder),
                 None => {
-                    let folder = std::sync::Arc::new(CacheFolder {
-                        dev: device(Path::new(dir)),
-                        inodes: list_inodes(Path::new(dir)),
-                    });
+                    let folder = CacheFolder::new(Path::new(dir), list_inodes(Path::new(dir)));
                     all.insert(dir.to_owned(), std::sync::Arc::clone(&folder));
                     folder
                 }
@@ -731,7 +734,11 @@ fn cache_inode(src: &Path) -> Option<(u64, u64)> {
 /// at the files; inodes are 0 where the system has none to give).
 pub fn list_inodes(dir: &Path) -> HashMap<std::ffi::OsString, u64> {
     fs::read_dir(dir)
-        .map(|d| d.flatten().map(|e| (e.file_name(), entry_ino(&e))).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| (e.file_name(), entry_ino(&e)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
