@@ -468,7 +468,7 @@ fn img_tag(src: &str, alt: &str, title: &str, size: Option<(u32, u32)>) -> Strin
 
 /// [`img_tag`], appended to `out` (one buffer for a photo's whole markup:
 /// a page of 2,000 photos made a dozen strings for each).
-fn push_img_tag(out: &mut String, src: &str, alt: &str, title: &str, size: Option<(u32, u32)>) {
+pub fn push_img_tag(out: &mut String, src: &str, alt: &str, title: &str, size: Option<(u32, u32)>) {
     use std::fmt::Write as _;
     out.push_str("<img src=\"");
     push_escaped(out, src);
@@ -690,7 +690,7 @@ fn plain_code(code: &str, lang_class: &str) -> String {
 
 pub fn escape_attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    pulldown_cmark_escape::escape_html(&mut out, s).ok();
+    push_escaped(&mut out, s);
     out
 }
 

@@ -332,21 +332,20 @@ pub struct LinkRef<'a> {
 impl GalleryPhoto<'_> {
     pub fn figure_html(photo: &crate::markdown::Photo, report: &LinkRef, date: &str) -> String {
         use crate::markdown::push_escaped as esc;
-        use std::fmt::Write as _;
         let mut html = String::with_capacity(
             300 + photo.url.len() + photo.thumb.len() + 2 * photo.alt.len() + report.url.len(),
         );
         html.push_str("<figure class=\"photo\">\n  <a class=\"photo-link\" href=\"");
         esc(&mut html, &photo.url);
-        html.push_str("\"><img src=\"");
-        esc(&mut html, &photo.thumb);
-        html.push_str("\" alt=\"");
-        esc(&mut html, &photo.alt);
-        let _ = write!(
-            html,
-            "\" width=\"{}\" height=\"{}\" loading=\"lazy\"></a>\n  <figcaption>",
-            photo.thumb_width, photo.thumb_height
+        html.push_str("\">");
+        crate::markdown::push_img_tag(
+            &mut html,
+            &photo.thumb,
+            &photo.alt,
+            "",
+            Some((photo.thumb_width, photo.thumb_height)),
         );
+        html.push_str("</a>\n  <figcaption>");
         esc(&mut html, &photo.alt);
         html.push_str("<br><a href=\"");
         esc(&mut html, report.url);
