@@ -81,12 +81,7 @@ impl LinkError {
 pub fn join_lexically(dir: &Path, rel: &str) -> Option<PathBuf> {
     // The common case, a plain name or `a/b.jpg` (every segment a name),
     // needs no rebuilding. Paths on Windows always take the long way.
-    if cfg!(unix)
-        && !rel.is_empty()
-        && rel
-            .split('/')
-            .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !seg.contains('\\'))
-    {
+    if cfg!(unix) && !rel.contains('\\') && plain_segments(rel) {
         return Some(dir.join(rel));
     }
     let mut out = PathBuf::new();
@@ -123,11 +118,26 @@ fn strip_dir<'a>(path: &'a Path, dir: &Path) -> Option<std::borrow::Cow<'a, str>
         .strip_prefix(dir.as_os_str().as_encoded_bytes())?
         .strip_prefix(b"/")?;
     let rest = std::str::from_utf8(rest).ok()?;
-    let plain = !rest.is_empty()
-        && rest
+    plain_segments(rest).then_some(std::borrow::Cow::Borrowed(rest))
+}
+
+/// `path` below `dir`, as text with `/` ([`strip_dir`] where it can,
+/// else `Path::strip_prefix`); `None` when it is not below.
+fn relative_text<'a>(path: &'a Path, dir: &Path) -> Option<std::borrow::Cow<'a, str>> {
+    strip_dir(path, dir).or_else(|| {
+        let rel = path.strip_prefix(dir).ok()?;
+        Some(std::borrow::Cow::Owned(
+            rel.to_string_lossy().replace('\\', "/"),
+        ))
+    })
+}
+
+/// Whether `rel` is names separated by `/`: no empty, `.` or `..` segment.
+fn plain_segments(rel: &str) -> bool {
+    !rel.is_empty()
+        && rel
             .split('/')
-            .all(|seg| !seg.is_empty() && seg != "." && seg != "..");
-    plain.then_some(std::borrow::Cow::Borrowed(rest))
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
 pub fn decode_url_path(s: &str) -> String {
@@ -178,12 +188,7 @@ fn push_url_path(out: &mut String, s: &str) {
 impl Routes {
     /// Site-relative form of an absolute path inside the root.
     pub fn site_relative(&self, p: &Path) -> Option<String> {
-        if let Some(rel) = strip_dir(p, &self.root) {
-            return Some(rel.to_string());
-        }
-        p.strip_prefix(&self.root)
-            .ok()
-            .map(|r| r.to_string_lossy().replace('\\', "/"))
+        relative_text(p, &self.root).map(std::borrow::Cow::into_owned)
     }
 
     /// Whether `path` (inside the root) and every folder above it up to the
@@ -277,15 +282,9 @@ impl Routes {
             // static/ is copied whole; link to it where it lands.
             return Ok((self.url(under_static), None));
         }
-        let inside = strip_dir(&file, dir).map(Ok).unwrap_or_else(|| {
-            file.strip_prefix(dir)
-                .map(|inside| inside.to_string_lossy().replace('\\', "/"))
-                .map(std::borrow::Cow::Owned)
-                .map_err(|_| ())
-        });
-        let output = match inside {
-            Ok(inside) => format!("{route}{inside}"),
-            Err(()) => format!(
+        let output = match relative_text(&file, dir) {
+            Some(inside) => format!("{route}{inside}"),
+            None => format!(
                 "{route}{}",
                 file.file_name()
                     .map(|n| n.to_string_lossy().into_owned())
@@ -369,6 +368,12 @@ mod tests {
         assert_eq!(strip_dir(p, Path::new("/s/a/b/照片.jpg")), None);
         assert_eq!(strip_dir(Path::new("/s/ab/c"), Path::new("/s/a")), None);
         assert_eq!(strip_dir(Path::new("/s/a/../c"), Path::new("/s/a")), None);
+        // Where bytes do not settle it, components do.
+        assert_eq!(
+            relative_text(Path::new("/s/a/../c"), Path::new("/s/a")).as_deref(),
+            Some("../c")
+        );
+        assert_eq!(relative_text(Path::new("/s/ab/c"), Path::new("/s/a")), None);
     }
 
     #[test]
