@@ -219,103 +219,71 @@ fn strip_date_prefix(stem: &str) -> &str {
     }
 }
 
+/// Markdown sources under `dir`, sorted, each with whether it is a bundle
+/// (`<name>/index.md`). Other files in a bundle are its assets.
+fn markdown_files(dir: &Path) -> Vec<(PathBuf, bool)> {
+    use rayon::prelude::*;
+    // The top level is listed here, and each entry of it (a bundle, or a
+    // folder of reports) is read in parallel: a site of 1,000 bundles
+    // spent 10–15 ms reading them one after another. The order is
+    // walkdir's sorted depth-first order, as one walk would give.
+    sorted_entries(dir)
+        .par_iter()
+        .flat_map_iter(|entry| {
+            let mut found = Vec::new();
+            visit(entry, &mut found);
+            found
+        })
+        .collect()
+}
+
+/// The entries of `dir` in name order (none when it cannot be read).
+fn sorted_entries(dir: &Path) -> Vec<std::fs::DirEntry> {
+    let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)
+        .map(|read| read.flatten().collect())
+        .unwrap_or_default();
+    entries.sort_by_key(|e| e.file_name());
+    entries
+}
+
+/// One entry of a folder of reports: a report file, or a folder. Links are
+/// not followed (a link's file type is neither).
+fn visit(entry: &std::fs::DirEntry, found: &mut Vec<(PathBuf, bool)>) {
+    let Ok(file_type) = entry.file_type() else {
+        return;
+    };
+    if file_type.is_dir() {
+        walk_folder(&entry.path(), found);
+    } else if file_type.is_file() {
+        let path = entry.path();
+        let is_markdown = path
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("md"))
+            && !entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(['.', '~', '_']);
+        // (Not a bundle's index: `walk_folder` took those.)
+        if is_markdown {
+            found.push((path, false));
+        }
+    }
+}
+
 /// A folder below `content/reports`: a bundle when it holds `index.md`
-/// (everything else in it, photos and subfolders, belongs to that report
-/// and is not read here: 1,000 bundles were 5,000 system calls to list),
-/// else a folder of reports, walked.
-fn walk_folder(
-    dir: &Path,
-    is_markdown: &dyn Fn(&Path, &std::ffi::OsStr) -> bool,
-    found: &mut Vec<(PathBuf, bool)>,
-) {
+/// (everything else in it, photos, other `.md` files and subfolders,
+/// belongs to that report and is not read here: 1,000 bundles were 5,000
+/// system calls to list), else a folder of reports, read in name order.
+fn walk_folder(dir: &Path, found: &mut Vec<(PathBuf, bool)>) {
     let index = dir.join("index.md");
     // (A link named index.md is not followed, as elsewhere.)
     if std::fs::symlink_metadata(&index).is_ok_and(|m| m.is_file()) {
         found.push((index, true));
     } else {
-        walk_sorted(dir, is_markdown, found);
-    }
-}
-
-/// The reports in the folder of reports `dir`, depth first in name order.
-/// Read with `read_dir` rather than walkdir, which looks up the metadata
-/// of every folder it starts from.
-fn walk_sorted(
-    dir: &Path,
-    is_markdown: &dyn Fn(&Path, &std::ffi::OsStr) -> bool,
-    found: &mut Vec<(PathBuf, bool)>,
-) {
-    let Ok(read) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<std::fs::DirEntry> = read.flatten().collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let Ok(file_type) = entry.file_type() else {
-            continue;
-        };
-        let name = entry.file_name();
-        if file_type.is_dir() {
-            walk_folder(&entry.path(), is_markdown, found);
-        } else if file_type.is_file() {
-            let path = entry.path();
-            // (Not a bundle's index: `walk_folder` took those.)
-            if is_markdown(&path, &name) {
-                found.push((path, false));
-            }
+        for entry in sorted_entries(dir) {
+            visit(&entry, found);
         }
     }
-}
-
-/// Markdown sources under `dir`, sorted, each with whether it is a bundle
-/// (`<name>/index.md`). Other files in a bundle are its assets.
-fn markdown_files(dir: &Path) -> Vec<(PathBuf, bool)> {
-    use rayon::prelude::*;
-    let is_markdown = |path: &Path, name: &std::ffi::OsStr| {
-        path.extension()
-            .is_some_and(|x| x.eq_ignore_ascii_case("md"))
-            && !name.to_string_lossy().starts_with(['.', '~', '_'])
-    };
-    // The top level is listed here, and each folder below it (a bundle,
-    // or a folder of reports) is walked in parallel: a site of 1,000
-    // bundles spent 10–15 ms reading them one after another. The order is
-    // walkdir's sorted depth-first order, as one walk would give.
-    let mut top: Vec<std::fs::DirEntry> = match std::fs::read_dir(dir) {
-        Ok(read) => read.flatten().collect(),
-        Err(_) => return Vec::new(),
-    };
-    top.sort_by_key(|e| e.file_name());
-    let mut files: Vec<(PathBuf, bool)> = top
-        .par_iter()
-        .flat_map_iter(|entry| {
-            let Ok(file_type) = entry.file_type() else {
-                return Vec::new();
-            };
-            let path = entry.path();
-            if file_type.is_file() {
-                return if is_markdown(&path, &entry.file_name()) {
-                    vec![(path, false)]
-                } else {
-                    Vec::new()
-                };
-            }
-            if !file_type.is_dir() {
-                // A link: not followed, as walkdir does not.
-                return Vec::new();
-            }
-            let mut found = Vec::new();
-            walk_folder(&path, &is_markdown, &mut found);
-            found
-        })
-        .collect();
-    // A `.md` inside a bundle other than index.md is an asset of that bundle.
-    let bundles: std::collections::HashSet<PathBuf> = files
-        .iter()
-        .filter(|(_, b)| *b)
-        .filter_map(|(p, _)| p.parent().map(Path::to_path_buf))
-        .collect();
-    files.retain(|(p, bundle)| *bundle || !p.ancestors().skip(1).any(|a| bundles.contains(a)));
-    files
 }
 
 fn name_for_slug(path: &Path, bundle: bool) -> String {
