@@ -616,14 +616,13 @@ pub fn render_selected(
         }
     }
     clock.lap("  cards");
-    // Every photo is known by now. A build that streams its pages is not
-    // repeated: record the photos and free the photo index before the pages.
-    let mut image_set = image_set;
-    if sink.is_some() {
-        if let Some(set) = image_set.take() {
-            set.save_index();
-        }
+    // Every photo is known by now: record them. A build that streams its
+    // pages is not repeated, so it frees the photo index before the pages;
+    // serve keeps it for the next edit.
+    if let Some(set) = &image_set {
+        set.save_index();
     }
+    let image_set = image_set.filter(|_| sink.is_none());
     let site_view = site_view(site, &routes, has_code, photo_count > 0);
     // With the number of gallery pages: a partial build cannot remove pages
     // (an edit that takes photos out must not leave an old last page).
@@ -725,9 +724,6 @@ pub fn render_selected(
     let partial = renderer.dirty.is_some();
     let streamed = renderer.sink.is_some();
     let mut routes = renderer.routes;
-    if let Some(set) = &image_set {
-        set.save_index();
-    }
     cache.images = image_set;
     // A build whose pages go to a sink is not repeated.
     if !streamed {
@@ -1481,7 +1477,6 @@ impl Renderer<'_> {
         }
     }
 
-    /// Whether a page showing these reports must be rendered again.
     /// Photo `p` of report `i` as the gallery lists it.
     fn gallery_photo<'s>(&'s self, i: usize, p: &'s markdown::Photo) -> GalleryPhoto<'s> {
         let card = &self.cards[i];
@@ -1497,6 +1492,7 @@ impl Renderer<'_> {
         }
     }
 
+    /// Whether a page showing these reports must be rendered again.
     fn wants(&self, indices: &[usize]) -> bool {
         match &self.dirty {
             None => true,
@@ -1651,10 +1647,9 @@ impl Renderer<'_> {
     }
 
     /// Drop the HTML of the report bodies, here and in `cache`, keeping
-    /// what the lists, gallery and link check use.
-    /// Free the report bodies' HTML; their files to publish move to
-    /// `assets`. The renderer and the cache share one stripped copy of
-    /// each body (two copies of 6,000 photo files were 3 MB).
+    /// what the lists, gallery and link check use; their files to publish
+    /// move to `assets`. The renderer and the cache share one stripped copy
+    /// of each body (two copies of 6,000 photo files were 3 MB).
     fn release_bodies(&mut self, cache: &mut Cache, assets: &mut Vec<Asset>) {
         let mut stripped: FxHashMap<*const Rendered, Arc<Rendered>> =
             FxHashMap::with_capacity_and_hasher(self.bodies.len(), Default::default());
