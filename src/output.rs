@@ -223,7 +223,7 @@ impl Writer {
             let out = out.to_path_buf();
             std::thread::spawn(move || {
                 // Loading the sources (on every core) goes first.
-                crate::threads::lower_priority(false);
+                crate::threads::yield_to_others();
                 Listing::of(&out)
             })
         });

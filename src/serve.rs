@@ -397,12 +397,13 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
     {
         let shared = Arc::clone(&shared);
         std::thread::spawn(move || {
-            lower_priority();
+            // Rebuilds and page requests go first: indexing is the background work.
+            crate::threads::run_when_idle();
             // Indexing runs in parallel on threads of its own, all at low
             // priority: on the shared pool it would hold up the next edit.
             let pool = rayon::ThreadPoolBuilder::new()
                 .thread_name(|i| format!("search-{i}"))
-                .start_handler(|_| lower_priority())
+                .start_handler(|_| crate::threads::run_when_idle())
                 .build();
             while let Ok(mut job) = search_rx.recv() {
                 while let Ok(newer) = search_rx.try_recv() {
@@ -477,11 +478,6 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Let rebuilds and page requests go first: indexing is the background work.
-fn lower_priority() {
-    crate::threads::lower_priority(true);
 }
 
 /// Changes worth a rebuild: content written, files created, removed or

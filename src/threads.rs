@@ -1,24 +1,34 @@
 //! Helper threads that must not slow down the work they run beside.
 
-/// Make the calling thread yield to the build's own threads.
-///
-/// With `idle_class` (serve's background search index) the thread joins
-/// Linux's idle class: it runs only on a core nothing else wants (at nice
-/// 10 it still took a tenth of a core from each edit's render). Otherwise
-/// it gets the lowest nice level, which still guarantees it a share: a
-/// build waits for these threads' results, and must not stall on a busy
-/// machine.
-pub fn lower_priority(idle_class: bool) {
+/// For background work nobody waits for (serve's search index): the thread
+/// joins Linux's idle class and runs only on a core nothing else wants (at
+/// nice 10 it still took a tenth of a core from each edit's render).
+/// Where that is refused, it gets the lowest nice level.
+pub fn run_when_idle() {
     #[cfg(target_os = "linux")]
-    // SAFETY: plain system calls on the calling thread's own id, with a
-    // parameter struct that lives across the call.
-    unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::pid_t;
+    {
         let param = libc::sched_param { sched_priority: 0 };
-        if !idle_class || libc::sched_setscheduler(tid, libc::SCHED_IDLE, &param) != 0 {
-            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
+        // SAFETY: a plain system call on the calling thread's own id, with
+        // a parameter struct that lives across the call.
+        if unsafe { libc::sched_setscheduler(thread_id(), libc::SCHED_IDLE, &param) } != 0 {
+            yield_to_others();
         }
     }
-    #[cfg(not(target_os = "linux"))]
-    let _ = idle_class;
+}
+
+/// For helper work a build waits for (the photo index, the output
+/// listing): the lowest nice level, which yields to the build's own threads
+/// but still guarantees a share, so a busy machine cannot stall the build.
+pub fn yield_to_others() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: a plain system call on the calling thread's own id.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, thread_id() as libc::id_t, 19);
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn thread_id() -> libc::pid_t {
+    // SAFETY: gettid takes no arguments and cannot fail.
+    unsafe { libc::syscall(libc::SYS_gettid) as libc::pid_t }
 }

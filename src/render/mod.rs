@@ -322,7 +322,7 @@ impl Cache {
             let root = root.to_path_buf();
             self.images_loading = Some(std::thread::spawn(move || {
                 // The sources' load and the templates go first.
-                crate::threads::lower_priority(false);
+                crate::threads::yield_to_others();
                 ImageSet::new(&root)
             }));
         }
