@@ -22,6 +22,34 @@ fn site_with_photo(photo: &[u8], name: &str) -> tempfile::TempDir {
     site
 }
 
+/// A site with one 2000×1500 phone photo (`seed` picks its pixels),
+/// built once: the site, its output and its photo cache folder.
+fn built_with_photo(seed: u8) -> (tempfile::TempDir, tempfile::TempDir, std::path::PathBuf) {
+    let site = site_with_photo(&phone_jpeg(2000, 1500, seed), "a.jpg");
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(build(site.path(), out.path(), &[]).code, 0);
+    let cache = site.path().join(".wenming-cache/images");
+    (site, out, cache)
+}
+
+/// The processed photos in a cache folder (not the index of what was
+/// processed), by name, with their modification times.
+fn processed(cache: &Path) -> Vec<(String, std::time::SystemTime)> {
+    let mut v: Vec<_> = std::fs::read_dir(cache)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with("index"))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.metadata().unwrap().modified().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
 fn dims(path: &Path) -> (u32, u32) {
     image::image_dimensions(path).unwrap()
 }
@@ -123,27 +151,8 @@ fn small_images_and_svg_pass_through_untouched() {
 
 #[test]
 fn second_build_reuses_the_cache_and_a_changed_photo_is_processed_again() {
-    let site = site_with_photo(&phone_jpeg(2000, 1500, 1), "a.jpg");
-    let out = tempfile::tempdir().unwrap();
-    assert_eq!(build(site.path(), out.path(), &[]).code, 0);
-    let cache = site.path().join(".wenming-cache/images");
-    let stamp = |dir: &Path| -> Vec<(String, std::time::SystemTime)> {
-        let mut v: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap())
-            // The processed photos, not the index of what was processed.
-            .filter(|e| !e.file_name().to_string_lossy().starts_with("index"))
-            .map(|e| {
-                (
-                    e.file_name().to_string_lossy().into_owned(),
-                    e.metadata().unwrap().modified().unwrap(),
-                )
-            })
-            .collect();
-        v.sort();
-        v
-    };
-    let first = stamp(&cache);
+    let (site, out, cache) = built_with_photo(1);
+    let first = processed(&cache);
     assert_eq!(first.len(), 3);
     let first_output = std::fs::read(out.path().join("reports/visit/a.jpg")).unwrap();
     let published = |rel: &str| {
@@ -160,7 +169,7 @@ fn second_build_reuses_the_cache_and_a_changed_photo_is_processed_again() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     let again = build(site.path(), out.path(), &[]);
     assert_eq!(again.code, 0);
-    assert_eq!(stamp(&cache), first, "cache files rewritten");
+    assert_eq!(processed(&cache), first, "cache files rewritten");
     // The published photos are recognised as they are, not linked again.
     assert!(again.stderr.contains("都与上次相同"), "{}", again.stderr);
     assert_eq!(
@@ -178,7 +187,7 @@ fn second_build_reuses_the_cache_and_a_changed_photo_is_processed_again() {
         std::fs::read(out.path().join("reports/visit/a.jpg")).unwrap(),
         first_output
     );
-    assert_eq!(stamp(&cache).len(), 6);
+    assert_eq!(processed(&cache).len(), 6);
 }
 
 #[test]
@@ -288,10 +297,7 @@ fn check_processes_nothing_and_writes_nothing() {
 /// replaced by the current one: upgrading does not read every photo again.
 #[test]
 fn an_index_of_the_previous_version_is_used_and_upgraded() {
-    let site = site_with_photo(&phone_jpeg(2000, 1500, 3), "a.jpg");
-    let out = tempfile::tempdir().unwrap();
-    assert_eq!(build(site.path(), out.path(), &[]).code, 0);
-    let cache = site.path().join(".wenming-cache/images");
+    let (site, out, cache) = built_with_photo(3);
     let v3 = std::fs::read_to_string(cache.join("index-v3.tsv")).unwrap();
     let f: Vec<&str> = v3.lines().nth(1).unwrap().split('\t').collect();
     assert_eq!(f.len(), 17, "{v3}");
@@ -326,23 +332,11 @@ fn an_index_of_the_previous_version_is_used_and_upgraded() {
         .unwrap()
         .set_modified(modified)
         .unwrap();
-    let cached = |dir: &Path| {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .filter(|e| {
-                !e.as_ref()
-                    .unwrap()
-                    .file_name()
-                    .to_string_lossy()
-                    .starts_with("index")
-            })
-            .count()
-    };
-    assert_eq!(cached(&cache), 3);
+    assert_eq!(processed(&cache).len(), 3);
 
     let run = build(site.path(), out.path(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(cached(&cache), 3, "photo processed again");
+    assert_eq!(processed(&cache).len(), 3, "photo processed again");
     assert!(!cache.join("index-v2.json").exists());
     let rewritten = std::fs::read_to_string(cache.join("index-v3.tsv")).unwrap();
     assert_eq!(rewritten, v3);
