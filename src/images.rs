@@ -216,20 +216,17 @@ impl IndexEntry {
     /// The record as a line of the v3 index; `None` when a name holds a tab
     /// or line break (such a photo is then simply read again next build).
     fn line(&self) -> Option<String> {
-        let mut fields = vec![
-            self.path.clone(),
-            self.len.to_string(),
-            self.modified_ns.to_string(),
-            self.ext.clone(),
-            self.original_bytes.to_string(),
-        ];
+        use std::fmt::Write as _;
+        let mut line = format!(
+            "{}\t{}\t{}\t{}\t{}",
+            self.path, self.len, self.modified_ns, self.ext, self.original_bytes
+        );
         for (name, suffix, w, h) in &self.variants {
-            fields.extend([name.clone(), suffix.clone(), w.to_string(), h.to_string()]);
+            let _ = write!(line, "\t{name}\t{suffix}\t{w}\t{h}");
         }
-        if fields.iter().any(|f| f.contains(['\t', '\n', '\r'])) || self.variants.len() != 3 {
-            return None;
-        }
-        Some(fields.join("\t"))
+        // Seventeen fields exactly: a tab inside one would add a field.
+        let fields = line.matches('\t').count() + 1;
+        (fields == 17 && !line.contains(['\n', '\r'])).then_some(line)
     }
 
     fn view(&self) -> Option<EntryView<'_>> {
