@@ -1,20 +1,24 @@
 //! Synthetic wenming site for benchmarks.
 //!
 //! ```text
-//! cargo run --release --example synth -- --reports N --out DIR [--seed S] [--photos]
+//! cargo run --release --example synth -- --reports N --out DIR [--seed S] [--photos | --photos-removed]
 //! ```
 //!
 //! Writes a complete, valid site into DIR (which must not exist or be empty):
 //! `site.yaml` and `data/*.yaml` copied from the repository (with `per_page: 20`
 //! and a full generated ledger for every item), `content/pages/*.md`, and N
 //! reports in `content/reports/` built from a vocabulary of 公文-style phrases.
-//! The output depends only on N, the seed and `--photos`.
+//! The output depends only on N, the seed and the photo flag.
 //!
 //! Without `--photos`, one report in ten is a bundle with a small photo (it
 //! passes through unprocessed). With `--photos`, every report is a bundle
 //! with two phone photos: 3000×2250 JPEGs stored sideways with EXIF
 //! orientation and a GPS block, each one distinct (a comment segment names
 //! its report), so every photo is decoded, turned, resized and re-encoded.
+//! `--photos-removed` writes the site of `--photos` with its photos taken
+//! out: the same bundles and text, without photo files, image lines or
+//! covers. It is what the photos are measured against (the site without
+//! `--photos` differs in more than photos: its text and layout too).
 
 use chrono::{Duration, NaiveDate};
 use std::fmt::Write as _;
@@ -845,16 +849,17 @@ struct Args {
     out: PathBuf,
     seed: u64,
     photos: bool,
+    photos_removed: bool,
 }
 
-const USAGE: &str =
-    "usage: cargo run --release --example synth -- --reports N --out DIR [--seed S] [--photos]";
+const USAGE: &str = "usage: cargo run --release --example synth -- --reports N --out DIR [--seed S] [--photos | --photos-removed]";
 
 fn parse_args() -> Result<Args, String> {
     let mut reports = None;
     let mut out = None;
     let mut seed = 1u64;
     let mut photos = false;
+    let mut photos_removed = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut val = |name: &str| it.next().ok_or(format!("{name} needs a value"));
@@ -869,6 +874,7 @@ fn parse_args() -> Result<Args, String> {
             "--out" => out = Some(PathBuf::from(val("--out")?)),
             "--seed" => seed = val("--seed")?.parse().map_err(|e| format!("--seed: {e}"))?,
             "--photos" => photos = true,
+            "--photos-removed" => photos_removed = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -876,12 +882,39 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
+    if photos && photos_removed {
+        return Err("--photos and --photos-removed exclude each other".into());
+    }
     Ok(Args {
         reports: reports.ok_or("--reports N is required")?,
         out: out.ok_or("--out DIR is required")?,
         seed,
         photos,
+        photos_removed,
     })
+}
+
+/// A report of `--photos` without its photos: the cover line and each
+/// image paragraph (with the blank line after it) removed.
+fn without_photos(text: &str) -> String {
+    let is_photo =
+        |l: &str| l == "cover: photo1.jpg" || (l.starts_with("![") && l.ends_with(".jpg)"));
+    let mut out = String::with_capacity(text.len());
+    let mut skip_blank = false;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches('\n');
+        if is_photo(bare) {
+            skip_blank = bare.starts_with("![");
+            continue;
+        }
+        if skip_blank && bare.is_empty() {
+            skip_blank = false;
+            continue;
+        }
+        skip_blank = false;
+        out.push_str(line);
+    }
+    out
 }
 
 /// `jpeg` with a comment segment after SOI: another file, the same picture.
@@ -958,7 +991,7 @@ fn run(args: Args) -> Result<(), String> {
     let cx = Ctx {
         kinds: &kinds,
         table: &table,
-        photos: args.photos,
+        photos: args.photos || args.photos_removed,
     };
     let reports_dir = out.join("content/reports");
     fs::create_dir_all(&reports_dir).map_err(|e| format!("{}: {e}", reports_dir.display()))?;
@@ -970,8 +1003,15 @@ fn run(args: Args) -> Result<(), String> {
         if meta.bundle {
             bundles += 1;
             let dir = reports_dir.join(&meta.name);
+            let text = if args.photos_removed {
+                without_photos(&text)
+            } else {
+                text
+            };
             write(&dir.join("index.md"), text.as_bytes(), &mut bytes)?;
-            if args.photos {
+            if args.photos_removed {
+                // The bundle holds its text only.
+            } else if args.photos {
                 let tag = |n: u8| format!("wenming synth {} photo{n}", meta.name);
                 write(
                     &dir.join("photo1.jpg"),
