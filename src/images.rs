@@ -60,9 +60,11 @@ impl Processed {
 }
 
 pub fn is_raster(path: &Path) -> bool {
-    path.extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .is_some_and(|e| matches!(e.as_str(), "jpg" | "jpeg" | "png" | "webp"))
+    path.extension().is_some_and(|e| {
+        ["jpg", "jpeg", "png", "webp"]
+            .iter()
+            .any(|r| e.as_encoded_bytes().eq_ignore_ascii_case(r.as_bytes()))
+    })
 }
 
 /// What became of one photo: its variants, or why it could not be processed.
@@ -79,10 +81,19 @@ pub struct ImageSet {
     /// the cache's index file: an unchanged photo is then neither read nor
     /// hashed again (reading 2,000 phone photos to hash them took longer
     /// than building the pages).
-    known: FxHashMap<OsString, (FileStamp, Outcome)>,
+    known: FxHashMap<OsString, Known>,
     /// Whether `memo` holds results the index file lacks.
     dirty: std::sync::atomic::AtomicBool,
     root: PathBuf,
+}
+
+/// A photo of an earlier build, as the index recorded it.
+struct Known {
+    stamp: FileStamp,
+    outcome: Outcome,
+    /// Whether this build shows it (then the index keeps it). A flag, not
+    /// an entry in `memo`: thousands of unchanged photos then take no lock.
+    shown: std::sync::atomic::AtomicBool,
 }
 
 /// The index's record of one processed photo (written as a v3 line; read
@@ -130,7 +141,7 @@ impl<'a> EntryView<'a> {
         root: &Path,
         cache_dir: &Path,
         cached_files: &FxHashMap<OsString, u64>,
-    ) -> Option<(OsString, (FileStamp, Outcome))> {
+    ) -> Option<(OsString, Known)> {
         let time = std::time::UNIX_EPOCH
             + std::time::Duration::from_nanos(u64::try_from(self.modified_ns).ok()?);
         let mut source = PathBuf::with_capacity(root.as_os_str().len() + self.path.len() + 1);
@@ -166,7 +177,11 @@ impl<'a> EntryView<'a> {
         };
         Some((
             source.into_os_string(),
-            ((self.len, Some(time)), Arc::new(Ok(processed))),
+            Known {
+                stamp: (self.len, Some(time)),
+                outcome: Arc::new(Ok(processed)),
+                shown: false.into(),
+            },
         ))
     }
 
@@ -358,18 +373,19 @@ impl ImageSet {
             std::fs::metadata(source).map_or((0, None), |m| crate::links::stamp_of(&m))
         });
         let key = source.as_os_str();
+        if let Some(known) = self.known.get(key).filter(|k| k.stamp == stamp) {
+            known
+                .shown
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            return Arc::clone(&known.outcome);
+        }
         if let Some((seen, done)) = self.memo.lock().expect("memo").get(key) {
             if *seen == stamp {
                 return Arc::clone(done);
             }
         }
-        let result = match self.known.get(key) {
-            Some((seen, known)) if *seen == stamp => Arc::clone(known),
-            _ => {
-                self.dirty.store(true, std::sync::atomic::Ordering::Relaxed);
-                Arc::new(self.process_uncached(source))
-            }
-        };
+        self.dirty.store(true, std::sync::atomic::Ordering::Relaxed);
+        let result = Arc::new(self.process_uncached(source));
         self.memo
             .lock()
             .expect("memo")
@@ -385,9 +401,14 @@ impl ImageSet {
             return;
         }
         let memo = self.memo.lock().expect("memo");
+        let shown_known = self.known.iter().filter(|(source, k)| {
+            k.shown.load(std::sync::atomic::Ordering::Relaxed) && !memo.contains_key(*source)
+        });
         let mut entries: Vec<IndexEntry> = memo
             .iter()
-            .filter_map(|(source, (stamp, r))| {
+            .map(|(source, (stamp, r))| (source, stamp, r))
+            .chain(shown_known.map(|(source, k)| (source, &k.stamp, &k.outcome)))
+            .filter_map(|(source, stamp, r)| {
                 IndexEntry::new(
                     &self.root,
                     &self.cache_dir,

@@ -19,7 +19,7 @@ pub struct Routes {
     /// Folders inside the root already found to be real folders (not
     /// links), so checking a bundle's photos costs one look at each file.
     /// (Keyed by the path's bytes: hashing a `Path` walks its components.)
-    pub real_dirs: std::sync::Mutex<rustc_hash::FxHashSet<OsString>>,
+    pub real_dirs: std::sync::RwLock<rustc_hash::FxHashSet<OsString>>,
 }
 
 /// Size and modification time of a file when it was looked up: how the
@@ -203,7 +203,7 @@ impl Routes {
         while let Some(d) = dir {
             if self
                 .real_dirs
-                .lock()
+                .read()
                 .expect("real_dirs")
                 .contains(d.as_os_str())
                 || d.as_os_str() == self.root.as_os_str()
@@ -217,7 +217,9 @@ impl Routes {
             checked.push(d.as_os_str().to_owned());
             dir = d.parent();
         }
-        self.real_dirs.lock().expect("real_dirs").extend(checked);
+        if !checked.is_empty() {
+            self.real_dirs.write().expect("real_dirs").extend(checked);
+        }
         Some(meta)
     }
 

@@ -341,3 +341,55 @@ fn an_index_of_the_previous_version_is_used_and_upgraded() {
     let rewritten = std::fs::read_to_string(cache.join("index-v3.tsv")).unwrap();
     assert_eq!(rewritten, v3);
 }
+
+#[test]
+fn the_photo_index_keeps_the_photos_a_build_shows_and_drops_the_others() {
+    // a.jpg stays, b.jpg is taken out of the report, c.jpg is new.
+    let site = site_with_photo(&phone_jpeg(2000, 1500, 11), "a.jpg");
+    let dir = "content/reports/2022-11-20-visit";
+    std::fs::write(
+        site.path().join(dir).join("b.jpg"),
+        phone_jpeg(1800, 1200, 12),
+    )
+    .unwrap();
+    let page = |photos: &str| {
+        format!("---\ntitle: 走访慰问\ndate: 2022-11-20\nkind: volunteer\ncriteria: [1]\ncover: a.jpg\n---\n活动现场（示例）。\n\n{photos}\n")
+    };
+    write(
+        site.path(),
+        &format!("{dir}/index.md"),
+        &page("![甲](a.jpg)\n![乙](b.jpg)"),
+    );
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(build(site.path(), out.path(), &[]).code, 0);
+    let index = site.path().join(".wenming-cache/images/index-v3.tsv");
+    let line_of = |text: &str, name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{dir}/{name}\t")))
+            .map(str::to_string)
+    };
+    let first = std::fs::read_to_string(&index).unwrap();
+    let a_line = line_of(&first, "a.jpg").expect("a.jpg recorded");
+    assert!(line_of(&first, "b.jpg").is_some(), "{first}");
+
+    std::fs::write(
+        site.path().join(dir).join("c.jpg"),
+        phone_jpeg(1600, 1200, 13),
+    )
+    .unwrap();
+    write(
+        site.path(),
+        &format!("{dir}/index.md"),
+        &page("![甲](a.jpg)\n![丙](c.jpg)"),
+    );
+    let run = build(site.path(), out.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let second = std::fs::read_to_string(&index).unwrap();
+    // Written anew for c.jpg: a.jpg, still shown, is kept as it was;
+    // b.jpg, no longer shown, is dropped.
+    assert_eq!(line_of(&second, "a.jpg"), Some(a_line), "{second}");
+    assert_eq!(line_of(&second, "b.jpg"), None, "{second}");
+    assert!(line_of(&second, "c.jpg").is_some(), "{second}");
+    assert!(out.path().join("reports/visit/c.w960.jpg").is_file());
+    assert!(!out.path().join("reports/visit/b.w960.jpg").exists());
+}

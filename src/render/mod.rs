@@ -437,7 +437,7 @@ pub fn render_selected(
     let (routes, routes_hash) = match cache.routes.take().filter(|_| selection.is_some()) {
         Some(kept) => {
             // A folder may have been swapped for a link since: look again.
-            kept.0.real_dirs.lock().expect("real_dirs").clear();
+            kept.0.real_dirs.write().expect("real_dirs").clear();
             kept
         }
         None => {
@@ -446,7 +446,7 @@ pub fn render_selected(
                 // A one-shot build walked the sources moments ago without
                 // following links, so each bundle's folder is a real one:
                 // no need to look at it again for each of its photos.
-                routes.real_dirs.lock().expect("real_dirs").extend(
+                routes.real_dirs.write().expect("real_dirs").extend(
                     site.reports
                         .iter()
                         .filter(|r| r.bundle)
