@@ -338,7 +338,7 @@ impl ImageSet {
         if let Ok(text) = std::fs::read_to_string(cache_dir.join(INDEX_FILE)) {
             let mut lines = text.lines();
             if lines.next() == Some(INDEX_HEADER) {
-                known.reserve(text.len() / 300);
+                known.reserve(memchr::memchr_iter(b'\n', text.as_bytes()).count());
                 known.extend(
                     lines
                         .filter_map(EntryView::parse)

@@ -362,7 +362,10 @@ pub struct WriteStats {
 
 /// One file per path; a later entry wins, as it would written in order.
 fn dedup<'a>(files: impl Iterator<Item = &'a OutputFile>) -> Vec<&'a OutputFile> {
-    let mut unique: HashMap<&str, &OutputFile> = HashMap::default();
+    // Sized for them all: growing the map was visible with 6,000 photos.
+    let capacity = files.size_hint().1.unwrap_or(0);
+    let mut unique: HashMap<&str, &OutputFile> =
+        HashMap::with_capacity_and_hasher(capacity, Default::default());
     for f in files {
         unique.insert(f.path.as_str(), f);
     }
@@ -574,16 +577,12 @@ fn up_to_date(out: &Path, rel: &str, content: &Content, listing: &Listing) -> bo
     let listed = listing.get(rel);
     if let Some(listed) = listed.filter(|l| l.kind == Kind::File) {
         match content {
-            Content::Copy(src) if from_cache(src) => {
-                if listing
-                    .dev
-                    .is_some_and(|d| cache_inode(src) == Some((d, listed.ino)))
-                {
+            Content::Copy(src) => {
+                if listing.dev.is_some() && cached_file_id(src) == listing.dev.zip(Some(listed.ino)) {
                     return true;
                 }
             }
             Content::Bytes(b) => return holds(&out.join(rel), b),
-            Content::Copy(_) => {}
         }
     }
     let target = &out.join(rel);
@@ -597,7 +596,7 @@ fn up_to_date(out: &Path, rel: &str, content: &Content, listing: &Listing) -> bo
         Content::Bytes(b) => {
             m.len() == b.len() as u64 && fs::read(target).is_ok_and(|old| old[..] == b[..])
         }
-        Content::Copy(src) if from_cache(src) && linked_from_cache(src, &m) => true,
+        Content::Copy(src) if linked_from_cache(src, &m) => true,
         Content::Copy(src) => fs::metadata(src).is_ok_and(|s| {
             same_file(&s, &m) || (s.len() == m.len() && s.modified().ok() == m.modified().ok())
         }),
@@ -642,7 +641,7 @@ fn is_sep(b: u8) -> bool {
 /// Whether `target` (metadata `m`) is a hard link to the cache file `src`.
 fn linked_from_cache(src: &Path, m: &fs::Metadata) -> bool {
     // The link count rules out a target that merely reuses a freed inode.
-    cache_inode(src).is_some_and(|id| Some(id) == file_id(m)) && link_count(m) > 1
+    cached_file_id(src).is_some_and(|id| Some(id) == file_id(m)) && link_count(m) > 1
 }
 
 /// A listed cache folder: its device and each file's inode.
@@ -679,6 +678,51 @@ pub fn remember_cache_folder(dir: &Path, inodes: HashMap<std::ffi::OsString, u64
         .insert(dir.as_os_str().to_owned(), folder);
 }
 
+thread_local! {
+    /// The cache folder of this thread's last lookup: photos come folder by
+    /// folder, and the shared map's lock was contended by every thread.
+    static LAST_CACHE_FOLDER: std::cell::RefCell<Option<(std::ffi::OsString, std::sync::Arc<CacheFolder>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Device and inode of `src` when it is a file of the photo cache.
+fn cached_file_id(src: &Path) -> Option<(u64, u64)> {
+    // Most lookups are settled by the folder of the last one, with a prefix
+    // comparison instead of a search for the cache folder's name.
+    if let Some(found) = in_last_cache_folder(src) {
+        return found;
+    }
+    if from_cache(src) {
+        cache_inode(src)
+    } else {
+        None
+    }
+}
+
+/// `Some(id)` when `src` is in the cache folder this thread looked up last
+/// (`Some(None)`: no such file there); `None` when it is elsewhere.
+fn in_last_cache_folder(src: &Path) -> Option<Option<(u64, u64)>> {
+    #[cfg(not(unix))]
+    {
+        let _ = src;
+        None
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = src.as_os_str().as_bytes();
+        LAST_CACHE_FOLDER.with_borrow(|last| {
+            let (dir, folder) = last.as_ref()?;
+            let name = bytes.strip_prefix(dir.as_bytes())?.strip_prefix(b"/")?;
+            if memchr::memchr(b'/', name).is_some() {
+                return None;
+            }
+            let ino = folder.inodes.get(std::ffi::OsStr::from_bytes(name)).copied();
+            Some(folder.dev.zip(ino))
+        })
+    }
+}
+
 /// Device and inode of the cache file `src`. Each cache folder is listed
 /// once per process (the listing carries each file's inode), instead of
 /// looking up thousands of photos one by one.
@@ -700,20 +744,6 @@ fn cache_inode(src: &Path) -> Option<(u64, u64)> {
             OsStr::from_bytes(&bytes[..cut]),
             OsStr::from_bytes(&bytes[cut + 1..]),
         );
-        thread_local! {
-            // The folder of the last lookup: photos come folder by folder,
-            // and the shared map's lock was contended by every thread.
-            static LAST: std::cell::RefCell<Option<(std::ffi::OsString, std::sync::Arc<CacheFolder>)>> =
-                const { std::cell::RefCell::new(None) };
-        }
-        let last = LAST.with_borrow(|last| {
-            last.as_ref()
-                .filter(|(d, _)| d.as_os_str() == dir)
-                .map(|(_, f)| std::sync::Arc::clone(f))
-        });
-        if let Some(folder) = last {
-            return Some((folder.dev?, *folder.inodes.get(name)?));
-        }
         let folder = {
             let mut all = cache_folders().lock().expect("folders");
             match all.get(dir) {
@@ -725,8 +755,9 @@ fn cache_inode(src: &Path) -> Option<(u64, u64)> {
                 }
             }
         };
-        LAST.with_borrow_mut(|last| *last = Some((dir.to_owned(), std::sync::Arc::clone(&folder))));
-        Some((folder.dev?, *folder.inodes.get(name)?))
+        let id = folder.dev.zip(folder.inodes.get(name).copied());
+        LAST_CACHE_FOLDER.with_borrow_mut(|last| *last = Some((dir.to_owned(), folder)));
+        id
     }
 }
 
