@@ -165,6 +165,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         }
     }
     report.elapsed = started.elapsed();
+    threads::drop_in_background((session, files));
     report
 }
 

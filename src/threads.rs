@@ -32,3 +32,17 @@ fn thread_id() -> libc::pid_t {
     // SAFETY: gettid takes no arguments and cannot fail.
     unsafe { libc::syscall(libc::SYS_gettid) as libc::pid_t }
 }
+
+/// Free `value` on a thread of its own: a build's pages, photos and
+/// sources are tens of thousands of allocations, and freeing them took
+/// milliseconds the build's result does not have to wait for. (When the
+/// process ends first, the system takes the memory back at once.)
+pub fn drop_in_background<T: Send + 'static>(value: T) {
+    // (When no thread can be made, `value` is freed here, with the closure.)
+    let _ = std::thread::Builder::new()
+        .name("wenming-drop".into())
+        .spawn(move || {
+            yield_to_others();
+            drop(value);
+        });
+}

@@ -622,7 +622,14 @@ pub fn render_selected(
     if let Some(set) = &image_set {
         set.save_index();
     }
-    let image_set = image_set.filter(|_| sink.is_none());
+    let image_set = match image_set {
+        // Not needed again: freed beside the pages, not before them.
+        Some(set) if sink.is_some() => {
+            crate::threads::drop_in_background(set);
+            None
+        }
+        set => set,
+    };
     let site_view = site_view(site, &routes, has_code, photo_count > 0);
     // With the number of gallery pages: a partial build cannot remove pages
     // (an edit that takes photos out must not leave an old last page).
