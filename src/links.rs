@@ -198,6 +198,12 @@ impl Routes {
         let meta = std::fs::symlink_metadata(path)
             .ok()
             .filter(|m| !m.file_type().is_symlink())?;
+        self.folders_are_real(path).then_some(meta)
+    }
+
+    /// Whether every folder above `path` (inside the root) up to the root
+    /// exists and is no symbolic link.
+    fn folders_are_real(&self, path: &Path) -> bool {
         let mut checked = Vec::new();
         let mut dir = path.parent();
         while let Some(d) = dir {
@@ -212,7 +218,7 @@ impl Routes {
                 break;
             }
             if !std::fs::symlink_metadata(d).is_ok_and(|m| m.is_dir()) {
-                return None;
+                return false;
             }
             checked.push(d.as_os_str().to_owned());
             dir = d.parent();
@@ -220,15 +226,36 @@ impl Routes {
         if !checked.is_empty() {
             self.real_dirs.write().expect("real_dirs").extend(checked);
         }
-        Some(meta)
+        true
     }
 
     /// Resolve a file referenced relative to `dir` (a report's folder).
     /// Returns the file on disk and its site-relative path.
     pub fn resolve_file(&self, dir: &Path, target: &str) -> Result<Resolved, LinkError> {
+        self.resolve_file_with(dir, target, &|_| None)
+    }
+
+    /// [`Routes::resolve_file`], where `looked_ahead` may already know the
+    /// file as a plain file (not a link), with its size and time, from a
+    /// look taken earlier in this build.
+    fn resolve_file_with(
+        &self,
+        dir: &Path,
+        target: &str,
+        looked_ahead: &dyn Fn(&Path) -> Option<FileStamp>,
+    ) -> Result<Resolved, LinkError> {
         let target = decode_url_path(target);
         let joined = join_lexically(dir, &target).ok_or(LinkError::OutsideSite)?;
         let site_rel = self.site_relative(&joined).ok_or(LinkError::OutsideSite)?;
+        if let Some(stamp) = looked_ahead(&joined) {
+            if self.folders_are_real(&joined) {
+                return Ok(Resolved {
+                    stamp,
+                    file: joined,
+                    site_rel,
+                });
+            }
+        }
         let link_free = self.reached_without_links(&joined);
         let meta = match &link_free {
             Some(m) => m.clone(),
@@ -267,6 +294,18 @@ impl Routes {
         route: &str,
         target: &str,
     ) -> Result<(String, Option<Asset>), LinkError> {
+        self.asset_with(dir, route, target, &|_| None)
+    }
+
+    /// [`Routes::asset`], with files looked at earlier in this build (see
+    /// [`Routes::resolve_file_with`]).
+    pub fn asset_with(
+        &self,
+        dir: &Path,
+        route: &str,
+        target: &str,
+        looked_ahead: &dyn Fn(&Path) -> Option<FileStamp>,
+    ) -> Result<(String, Option<Asset>), LinkError> {
         if target.starts_with('/') {
             // Site-absolute, like links: a file the site publishes (static/).
             return match self.absolute_link(target) {
@@ -279,7 +318,7 @@ impl Routes {
             file,
             site_rel,
             stamp,
-        } = self.resolve_file(dir, target)?;
+        } = self.resolve_file_with(dir, target, looked_ahead)?;
         if let Some(under_static) = site_rel.strip_prefix("static/") {
             // static/ is copied whole; link to it where it lands.
             return Ok((self.url(under_static), None));

@@ -511,9 +511,10 @@ fn image_html(
     pos: &dyn Fn() -> Pos,
 ) -> Result<String, (String, String)> {
     let (path_part, _) = target.split_once('#').unwrap_or((target, ""));
+    let looked_ahead = |file: &std::path::Path| ctx.images?.looked_ahead(file);
     let (url, asset) = ctx
         .routes
-        .asset(ctx.dir, ctx.route, path_part)
+        .asset_with(ctx.dir, ctx.route, path_part, &looked_ahead)
         .map_err(|e| e.describe(target))?;
     let processed = match (&asset, ctx.images) {
         (Some(a), Some(images)) if crate::images::is_raster(&a.source) => {

@@ -582,7 +582,8 @@ fn up_to_date(out: &Path, rel: &str, content: &Content, listing: &Listing) -> bo
     if let Some(listed) = listed.filter(|l| l.kind == Kind::File) {
         match content {
             Content::Copy(src) => {
-                if listing.dev.is_some() && cached_file_id(src) == listing.dev.zip(Some(listed.ino)) {
+                if listing.dev.is_some() && cached_file_id(src) == listing.dev.zip(Some(listed.ino))
+                {
                     return true;
                 }
             }
@@ -721,7 +722,10 @@ fn in_last_cache_folder(src: &Path) -> Option<Option<(u64, u64)>> {
             if memchr::memchr(b'/', name).is_some() {
                 return None;
             }
-            let ino = folder.inodes.get(std::ffi::OsStr::from_bytes(name)).copied();
+            let ino = folder
+                .inodes
+                .get(std::ffi::OsStr::from_bytes(name))
+                .copied();
             Some(folder.dev.zip(ino))
         })
     }

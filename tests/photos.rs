@@ -393,3 +393,27 @@ fn the_photo_index_keeps_the_photos_a_build_shows_and_drops_the_others() {
     assert!(out.path().join("reports/visit/c.w960.jpg").is_file());
     assert!(!out.path().join("reports/visit/b.w960.jpg").exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_known_photo_replaced_by_a_link_out_of_the_site_is_refused() {
+    // The photo index knows a.jpg from the first build; the next build
+    // looks at it ahead of the pages and must still see the link.
+    let (site, out, _cache) = built_with_photo(21);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.jpg"), phone_jpeg(1200, 900, 22)).unwrap();
+    let photo = site.path().join("content/reports/2022-11-20-visit/a.jpg");
+    std::fs::remove_file(&photo).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.jpg"), &photo).unwrap();
+    let run = build(site.path(), out.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("content/reports/2022-11-20-visit/index.md")
+            && run.stderr.contains("“a.jpg” 指向站点文件夹以外"),
+        "{}",
+        run.stderr
+    );
+    // Nothing was published: the first build's photo is still there.
+    assert!(out.path().join("reports/visit/a.w960.jpg").is_file());
+}

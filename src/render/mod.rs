@@ -292,8 +292,12 @@ pub struct Cache {
     theme: Option<(Arc<Tera>, Vec<OutputFile>)>,
     /// Processed photos, remembered across rebuilds of `wenming serve`.
     images: Option<ImageSet>,
-    /// The photo cache's index being read on another thread.
-    images_loading: Option<std::thread::JoinHandle<ImageSet>>,
+    /// The photo cache's index being read on another thread, and the flag
+    /// that stops its looks ahead (see [`ImageSet::look_ahead`]).
+    images_loading: Option<(
+        std::thread::JoinHandle<ImageSet>,
+        Arc<std::sync::atomic::AtomicBool>,
+    )>,
     /// The last build's routes (without its gallery pages) and their
     /// fingerprint, reused by partial builds.
     routes: Option<(Routes, u64)>,
@@ -320,11 +324,16 @@ impl Cache {
     pub fn read_image_index_ahead(&mut self, root: &std::path::Path) {
         if self.process_images && self.images.is_none() && self.images_loading.is_none() {
             let root = root.to_path_buf();
-            self.images_loading = Some(std::thread::spawn(move || {
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let stop_ahead = Arc::clone(&stop);
+            let thread = std::thread::spawn(move || {
                 // The sources' load and the templates go first.
                 crate::threads::yield_to_others();
-                ImageSet::new(&root)
-            }));
+                let mut set = ImageSet::new(&root);
+                set.look_ahead(&stop_ahead);
+                set
+            });
+            self.images_loading = Some((thread, stop));
         }
     }
 
@@ -465,7 +474,12 @@ pub fn render_selected(
         cache
             .images
             .take()
-            .or_else(|| cache.images_loading.take().and_then(|t| t.join().ok()))
+            .or_else(|| {
+                // Photos not looked at yet are looked at where they are shown.
+                let (thread, stop) = cache.images_loading.take()?;
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                thread.join().ok()
+            })
             .unwrap_or_else(|| ImageSet::new(&site.root))
     });
     clock.lap("  photo index");
