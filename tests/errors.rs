@@ -156,6 +156,33 @@ fn duplicate_slugs_name_both_files() {
 }
 
 #[test]
+fn a_page_may_not_take_a_route_of_the_column() {
+    // The gallery, the search page and the progress pages are the column's.
+    let e = fails(|r| {
+        write(r, "content/pages/gallery.md", "---\ntitle: 照片\n---\n正文");
+        write(
+            r,
+            "content/pages/x.md",
+            "---\ntitle: 搜索\nslug: search\n---\n正文",
+        );
+        write(
+            r,
+            "content/pages/progress.md",
+            "---\ntitle: 进度\n---\n正文",
+        );
+    });
+    has(
+        &e,
+        &[
+            "content/pages/gallery.md:1:1: 错误：页面网址 “gallery” 与专栏自带的栏目重名",
+            "content/pages/x.md:1:1: 错误：页面网址 “search” 与专栏自带的栏目重名",
+            "content/pages/progress.md:1:1: 错误：页面网址 “progress” 与专栏自带的栏目重名",
+            "请在 front matter 中用 slug: 另取一个网址名，或改文件名",
+        ],
+    );
+}
+
+#[test]
 fn cover_and_attachment_missing_on_disk() {
     let e = fails(|r| {
         report(
