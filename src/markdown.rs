@@ -39,6 +39,10 @@ pub struct Rendered {
     pub images: Vec<Photo>,
     /// Links to other sites, listed by `wenming check --external`.
     pub external: Vec<String>,
+    /// Links to gallery pages after the first (`/gallery/page/3/`), as
+    /// written and where: how many there are is known only once every
+    /// body's photos are (see [`gallery_page_linked`]).
+    pub gallery_links: Vec<(usize, String, Pos)>,
 }
 
 impl Rendered {
@@ -52,8 +56,20 @@ impl Rendered {
             assets: self.assets.clone(),
             images: self.images.clone(),
             external: self.external.clone(),
+            gallery_links: self.gallery_links.clone(),
         }
     }
+}
+
+/// The page number of a link to a gallery page after the first
+/// (`/gallery/page/3/`, `/gallery/page/3`), if it is one.
+pub fn gallery_page_linked(path: &str) -> Option<usize> {
+    let n = path.strip_prefix("/gallery/page/")?.trim_end_matches('/');
+    n.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| n.parse().ok())
+        .flatten()
+        .filter(|&n| n >= 2)
 }
 
 /// A photo shown in a body, for galleries and covers.
@@ -340,7 +356,7 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
                 title,
                 id,
             }) => {
-                let new_url = rewrite_link(*link_type, dest_url, ctx, &mut out)
+                let new_url = rewrite_link(*link_type, dest_url, ctx, &mut out, &pos)
                     .map_err(|(m, h)| diags.error_hint(ctx.path, pos(), m, h))
                     .ok();
                 let dest = new_url
@@ -612,6 +628,7 @@ fn rewrite_link(
     dest: &str,
     ctx: &PageContext,
     out: &mut Rendered,
+    pos: &dyn Fn() -> Pos,
 ) -> Result<String, (String, String)> {
     if dest.starts_with("http://") || dest.starts_with("https://") || dest.starts_with("//") {
         out.external.push(dest.to_string());
@@ -631,6 +648,11 @@ fn rewrite_link(
         Some(f) => format!("{url}#{f}"),
         None => url,
     };
+    if let Some(n) = gallery_page_linked(path) {
+        // Checked once the number of gallery pages is known.
+        out.gallery_links.push((n, dest.to_string(), pos()));
+        return Ok(with_fragment(ctx.routes.url(&format!("gallery/page/{n}/"))));
+    }
     if path.starts_with('/') {
         return ctx
             .routes

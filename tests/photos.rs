@@ -417,3 +417,57 @@ fn a_known_photo_replaced_by_a_link_out_of_the_site_is_refused() {
     // Nothing was published: the first build's photo is still there.
     assert!(out.path().join("reports/visit/a.w960.jpg").is_file());
 }
+
+#[test]
+fn links_to_later_gallery_pages_are_checked_once_the_pages_are_counted() {
+    // Five photos at four a page (per_page 2 × 2): two gallery pages.
+    let site = minimal_site();
+    let dir = "content/reports/2022-11-20-visit";
+    let mut body = String::from("活动现场（示例）。\n\n");
+    for i in 1..=5u8 {
+        std::fs::create_dir_all(site.path().join(dir)).unwrap();
+        std::fs::write(
+            site.path().join(dir).join(format!("p{i}.jpg")),
+            phone_jpeg(64, 48, 30 + i),
+        )
+        .unwrap();
+        body.push_str(&format!("![照片{i}](p{i}.jpg)\n"));
+    }
+    write(
+        site.path(),
+        &format!("{dir}/index.md"),
+        &format!(
+            "---\ntitle: 走访慰问\ndate: 2022-11-20\nkind: volunteer\ncriteria: [1]\n---\n{body}"
+        ),
+    );
+    let about =
+        |target: &str| format!("---\ntitle: 关于\n---\n更多照片见[文明风采第二页]({target})。\n");
+    write(
+        site.path(),
+        "content/pages/about.md",
+        &about("/gallery/page/2/"),
+    );
+    let out = tempfile::tempdir().unwrap();
+    let run = build(site.path(), out.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(out.path().join("gallery/page/2/index.html").is_file());
+    assert!(
+        read(out.path(), "about/index.html").contains("href=\"/sub/path/gallery/page/2/\""),
+        "the link is published with the base path"
+    );
+
+    write(
+        site.path(),
+        "content/pages/about.md",
+        &about("/gallery/page/3/"),
+    );
+    let run = build(site.path(), out.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "content/pages/about.md:4:6: 错误：找不到 “/gallery/page/3/”（站点中没有 /gallery/page/3/ 这个页面，文明风采共 2 页）"
+        ),
+        "{}",
+        run.stderr
+    );
+}

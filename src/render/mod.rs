@@ -571,6 +571,24 @@ pub fn render_selected(
         }
     }
     warn_missing_photos(site, &bodies, diags);
+    // Links to gallery pages were taken on trust while the photos were
+    // being found; now that the number of pages is known, check them.
+    let report_paths = site.reports.iter().map(|r| &r.body.path);
+    let page_paths = site.pages.iter().map(|p| &p.body.path);
+    for (path, body) in report_paths
+        .zip(&bodies)
+        .chain(page_paths.zip(&page_bodies))
+    {
+        for (n, written, pos) in &body.gallery_links {
+            if *n > gallery_page_count {
+                let (m, h) = crate::links::LinkError::Missing(format!(
+                    "站点中没有 /gallery/page/{n}/ 这个页面，文明风采共 {gallery_page_count} 页"
+                ))
+                .describe(written);
+                diags.error_hint(path, *pos, m, h);
+            }
+        }
+    }
 
     // Cards, in parallel; an incremental build reuses those of unchanged
     // reports (same report, same rendered body, same routes).
