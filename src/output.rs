@@ -582,7 +582,9 @@ fn up_to_date(out: &Path, rel: &str, content: &Content, listing: &Listing) -> bo
     if let Some(listed) = listed.filter(|l| l.kind == Kind::File) {
         match content {
             Content::Copy(src) => {
-                if listing.dev.is_some() && cached_file_id(src) == listing.dev.zip(Some(listed.ino))
+                if listing
+                    .dev
+                    .is_some_and(|d| cached_file_id(src) == Some((d, listed.ino)))
                 {
                     return true;
                 }
@@ -690,51 +692,10 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-/// Device and inode of `src` when it is a file of the photo cache.
+/// Device and inode of `src` when it is a file of the photo cache. Each
+/// cache folder is listed once per process (the listing carries each
+/// file's inode), instead of looking up thousands of photos one by one.
 fn cached_file_id(src: &Path) -> Option<(u64, u64)> {
-    // Most lookups are settled by the folder of the last one, with a prefix
-    // comparison instead of a search for the cache folder's name.
-    if let Some(found) = in_last_cache_folder(src) {
-        return found;
-    }
-    if from_cache(src) {
-        cache_inode(src)
-    } else {
-        None
-    }
-}
-
-/// `Some(id)` when `src` is in the cache folder this thread looked up last
-/// (`Some(None)`: no such file there); `None` when it is elsewhere.
-fn in_last_cache_folder(src: &Path) -> Option<Option<(u64, u64)>> {
-    #[cfg(not(unix))]
-    {
-        let _ = src;
-        None
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let bytes = src.as_os_str().as_bytes();
-        LAST_CACHE_FOLDER.with_borrow(|last| {
-            let (dir, folder) = last.as_ref()?;
-            let name = bytes.strip_prefix(dir.as_bytes())?.strip_prefix(b"/")?;
-            if memchr::memchr(b'/', name).is_some() {
-                return None;
-            }
-            let ino = folder
-                .inodes
-                .get(std::ffi::OsStr::from_bytes(name))
-                .copied();
-            Some(folder.dev.zip(ino))
-        })
-    }
-}
-
-/// Device and inode of the cache file `src`. Each cache folder is listed
-/// once per process (the listing carries each file's inode), instead of
-/// looking up thousands of photos one by one.
-fn cache_inode(src: &Path) -> Option<(u64, u64)> {
     #[cfg(not(unix))]
     {
         let _ = src;
@@ -747,11 +708,25 @@ fn cache_inode(src: &Path) -> Option<(u64, u64)> {
         // Split at the last `/` by hand: `Path::parent` and `file_name`
         // parse the whole path, for each of thousands of photos.
         let bytes = src.as_os_str().as_bytes();
-        let cut = bytes.iter().rposition(|&b| b == b'/')?;
+        let cut = memchr::memrchr(b'/', bytes)?;
         let (dir, name) = (
             OsStr::from_bytes(&bytes[..cut]),
             OsStr::from_bytes(&bytes[cut + 1..]),
         );
+        let id_in = |folder: &CacheFolder| folder.dev.zip(folder.inodes.get(name).copied());
+        // Most lookups are settled by the folder of the last one, before
+        // the search for the cache folder's name in the path.
+        let last = LAST_CACHE_FOLDER.with_borrow(|last| {
+            last.as_ref()
+                .filter(|(d, _)| d.as_os_str() == dir)
+                .map(|(_, folder)| id_in(folder))
+        });
+        if let Some(id) = last {
+            return id;
+        }
+        if !from_cache(src) {
+            return None;
+        }
         let folder = {
             let mut all = cache_folders().lock().expect("folders");
             match all.get(dir) {
@@ -763,7 +738,7 @@ fn cache_inode(src: &Path) -> Option<(u64, u64)> {
                 }
             }
         };
-        let id = folder.dev.zip(folder.inodes.get(name).copied());
+        let id = id_in(&folder);
         LAST_CACHE_FOLDER.with_borrow_mut(|last| *last = Some((dir.to_owned(), folder)));
         id
     }
