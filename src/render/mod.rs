@@ -751,26 +751,19 @@ pub fn render_selected(
     // One file per output path. Where two sources claim one path, the
     // greater source path wins, in whatever order they were found. (Hashed,
     // not sorted: sorting 6,000 photos' paths was 17 M instructions.)
-    let mut by_output: FxHashMap<&str, usize> =
+    let mut winner: FxHashMap<&str, usize> =
         FxHashMap::with_capacity_and_hasher(assets.len(), Default::default());
-    let mut keep = vec![false; assets.len()];
     for (i, a) in assets.iter().enumerate() {
-        match by_output.entry(a.output.as_str()) {
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(i);
-                keep[i] = true;
-            }
-            std::collections::hash_map::Entry::Occupied(mut e) => {
-                let j = *e.get();
-                if a.source > assets[j].source {
-                    keep[j] = false;
-                    keep[i] = true;
-                    e.insert(i);
-                }
-            }
+        let w = winner.entry(a.output.as_str()).or_insert(i);
+        // (Sources are compared only where two claim one path.)
+        if *w != i && a.source > assets[*w].source {
+            *w = i;
         }
     }
-    drop(by_output);
+    let mut keep = vec![false; assets.len()];
+    for i in winner.into_values() {
+        keep[i] = true;
+    }
     files.extend(
         assets
             .into_iter()
