@@ -140,6 +140,36 @@ fn plain_segments(rel: &str) -> bool {
             .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
+/// The gallery's route (文明风采); its later pages follow [`page_route`].
+pub const GALLERY: &str = "gallery/";
+
+/// The route of page `number` (from 1) of a list at `base`:
+/// `reports/`, `reports/page/2/`, …
+pub fn page_route(base: &str, number: usize) -> String {
+    if number <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}page/{number}/")
+    }
+}
+
+/// The page number of a site-absolute link to a gallery page after the
+/// first (`/gallery/page/3/`, `/gallery/page/3`): how many there are is
+/// known only once every body's photos are, so such links are checked
+/// then, not by [`Routes::absolute_link`].
+pub fn later_gallery_page(path: &str) -> Option<usize> {
+    let n = path
+        .strip_prefix('/')?
+        .strip_prefix(GALLERY)?
+        .strip_prefix("page/")?
+        .trim_end_matches('/');
+    n.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| n.parse().ok())
+        .flatten()
+        .filter(|&n| n >= 2)
+}
+
 pub fn decode_url_path(s: &str) -> String {
     // Writers type Chinese file names; an editor may have percent-encoded them.
     let bytes = s.as_bytes();

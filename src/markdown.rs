@@ -41,7 +41,7 @@ pub struct Rendered {
     pub external: Vec<String>,
     /// Links to gallery pages after the first (`/gallery/page/3/`), as
     /// written and where: how many there are is known only once every
-    /// body's photos are (see [`gallery_page_linked`]).
+    /// body's photos are (see [`crate::links::later_gallery_page`]).
     pub gallery_links: Vec<(usize, String, Pos)>,
 }
 
@@ -59,17 +59,6 @@ impl Rendered {
             gallery_links: self.gallery_links.clone(),
         }
     }
-}
-
-/// The page number of a link to a gallery page after the first
-/// (`/gallery/page/3/`, `/gallery/page/3`), if it is one.
-pub fn gallery_page_linked(path: &str) -> Option<usize> {
-    let n = path.strip_prefix("/gallery/page/")?.trim_end_matches('/');
-    n.bytes()
-        .all(|b| b.is_ascii_digit())
-        .then(|| n.parse().ok())
-        .flatten()
-        .filter(|&n| n >= 2)
 }
 
 /// A photo shown in a body, for galleries and covers.
@@ -648,10 +637,11 @@ fn rewrite_link(
         Some(f) => format!("{url}#{f}"),
         None => url,
     };
-    if let Some(n) = gallery_page_linked(path) {
+    if let Some(n) = crate::links::later_gallery_page(path) {
         // Checked once the number of gallery pages is known.
         out.gallery_links.push((n, dest.to_string(), pos()));
-        return Ok(with_fragment(ctx.routes.url(&format!("gallery/page/{n}/"))));
+        let route = crate::links::page_route(crate::links::GALLERY, n);
+        return Ok(with_fragment(ctx.routes.url(&route)));
     }
     if path.starts_with('/') {
         return ctx

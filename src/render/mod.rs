@@ -224,12 +224,10 @@ fn paginate(base_route: &str, n: usize, per_page: usize) -> Vec<(String, std::op
     let pages = n.div_ceil(per_page).max(1);
     (0..pages)
         .map(|k| {
-            let route = if k == 0 {
-                base_route.to_string()
-            } else {
-                format!("{base_route}page/{}/", k + 1)
-            };
-            (route, k * per_page..((k + 1) * per_page).min(n))
+            (
+                crate::links::page_route(base_route, k + 1),
+                k * per_page..((k + 1) * per_page).min(n),
+            )
         })
         .collect()
 }
@@ -563,7 +561,7 @@ pub fn render_selected(
     // (Removed again before the routes are kept: the next build may have
     // another number of photos.)
     let mut gallery_routes = Vec::new();
-    let gallery_pages = paginate("gallery/", photo_count, gallery_per_page(site));
+    let gallery_pages = paginate(crate::links::GALLERY, photo_count, gallery_per_page(site));
     let gallery_page_count = gallery_pages.len();
     for (route, _) in gallery_pages {
         if routes.known.insert(route.clone()) {
@@ -582,7 +580,8 @@ pub fn render_selected(
         for (n, written, pos) in &body.gallery_links {
             if *n > gallery_page_count {
                 let (m, h) = crate::links::LinkError::Missing(format!(
-                    "站点中没有 /gallery/page/{n}/ 这个页面，文明风采共 {gallery_page_count} 页"
+                    "站点中没有 /{} 这个页面，文明风采共 {gallery_page_count} 页",
+                    crate::links::page_route(crate::links::GALLERY, *n)
                 ))
                 .describe(written);
                 diags.error_hint(path, *pos, m, h);
@@ -1983,7 +1982,11 @@ impl Renderer<'_> {
             .enumerate()
             .flat_map(|(i, b)| (0..b.images.len()).map(move |j| (i, j)))
             .collect();
-        let pages = Arc::new(paginate("gallery/", refs.len(), gallery_per_page(site)));
+        let pages = Arc::new(paginate(
+            crate::links::GALLERY,
+            refs.len(),
+            gallery_per_page(site),
+        ));
         let refs = Arc::new(refs);
         for k in 0..pages.len() {
             let (route, range) = pages[k].clone();
