@@ -9,15 +9,28 @@ use std::path::Path;
 mod phone;
 use phone::phone_jpeg;
 
+/// The bundle of the test report (a visit, 2022-11-20).
+const VISIT: &str = "content/reports/2022-11-20-visit";
+
+/// The test report's `index.md`: its front matter, `more_front` (whole
+/// lines), then `body`.
+fn write_visit(site: &Path, more_front: &str, body: &str) {
+    write(
+        site,
+        &format!("{VISIT}/index.md"),
+        &format!("---\ntitle: 走访慰问\ndate: 2022-11-20\nkind: volunteer\ncriteria: [1]\n{more_front}---\n{body}"),
+    );
+}
+
 fn site_with_photo(photo: &[u8], name: &str) -> tempfile::TempDir {
     let site = minimal_site();
-    let dir = site.path().join("content/reports/2022-11-20-visit");
+    let dir = site.path().join(VISIT);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(name), photo).unwrap();
-    write(
+    write_visit(
         site.path(),
-        "content/reports/2022-11-20-visit/index.md",
-        &format!("---\ntitle: 走访慰问\ndate: 2022-11-20\nkind: volunteer\ncriteria: [1]\ncover: {name}\n---\n活动现场（示例）。\n\n![志愿者为老人送去慰问品（示例）]({name})\n"),
+        &format!("cover: {name}\n"),
+        &format!("活动现场（示例）。\n\n![志愿者为老人送去慰问品（示例）]({name})\n"),
     );
     site
 }
@@ -346,20 +359,20 @@ fn an_index_of_the_previous_version_is_used_and_upgraded() {
 fn the_photo_index_keeps_the_photos_a_build_shows_and_drops_the_others() {
     // a.jpg stays, b.jpg is taken out of the report, c.jpg is new.
     let site = site_with_photo(&phone_jpeg(2000, 1500, 11), "a.jpg");
-    let dir = "content/reports/2022-11-20-visit";
+    let dir = VISIT;
     std::fs::write(
         site.path().join(dir).join("b.jpg"),
         phone_jpeg(1800, 1200, 12),
     )
     .unwrap();
-    let page = |photos: &str| {
-        format!("---\ntitle: 走访慰问\ndate: 2022-11-20\nkind: volunteer\ncriteria: [1]\ncover: a.jpg\n---\n活动现场（示例）。\n\n{photos}\n")
+    let page = |site: &Path, photos: &str| {
+        write_visit(
+            site,
+            "cover: a.jpg\n",
+            &format!("活动现场（示例）。\n\n{photos}\n"),
+        );
     };
-    write(
-        site.path(),
-        &format!("{dir}/index.md"),
-        &page("![甲](a.jpg)\n![乙](b.jpg)"),
-    );
+    page(site.path(), "![甲](a.jpg)\n![乙](b.jpg)");
     let out = tempfile::tempdir().unwrap();
     assert_eq!(build(site.path(), out.path(), &[]).code, 0);
     let index = site.path().join(".wenming-cache/images/index-v3.tsv");
@@ -377,11 +390,7 @@ fn the_photo_index_keeps_the_photos_a_build_shows_and_drops_the_others() {
         phone_jpeg(1600, 1200, 13),
     )
     .unwrap();
-    write(
-        site.path(),
-        &format!("{dir}/index.md"),
-        &page("![甲](a.jpg)\n![丙](c.jpg)"),
-    );
+    page(site.path(), "![甲](a.jpg)\n![丙](c.jpg)");
     let run = build(site.path(), out.path(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let second = std::fs::read_to_string(&index).unwrap();
@@ -422,24 +431,17 @@ fn a_known_photo_replaced_by_a_link_out_of_the_site_is_refused() {
 fn links_to_later_gallery_pages_are_checked_once_the_pages_are_counted() {
     // Five photos at four a page (per_page 2 × 2): two gallery pages.
     let site = minimal_site();
-    let dir = "content/reports/2022-11-20-visit";
     let mut body = String::from("活动现场（示例）。\n\n");
+    std::fs::create_dir_all(site.path().join(VISIT)).unwrap();
     for i in 1..=5u8 {
-        std::fs::create_dir_all(site.path().join(dir)).unwrap();
         std::fs::write(
-            site.path().join(dir).join(format!("p{i}.jpg")),
+            site.path().join(VISIT).join(format!("p{i}.jpg")),
             phone_jpeg(64, 48, 30 + i),
         )
         .unwrap();
         body.push_str(&format!("![照片{i}](p{i}.jpg)\n"));
     }
-    write(
-        site.path(),
-        &format!("{dir}/index.md"),
-        &format!(
-            "---\ntitle: 走访慰问\ndate: 2022-11-20\nkind: volunteer\ncriteria: [1]\n---\n{body}"
-        ),
-    );
+    write_visit(site.path(), "", &body);
     let about =
         |target: &str| format!("---\ntitle: 关于\n---\n更多照片见[文明风采第二页]({target})。\n");
     write(
