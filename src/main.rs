@@ -241,13 +241,13 @@ fn exit_now(code: u8) -> ExitCode {
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     // SAFETY: `_exit` ends the process at once; no Rust code runs after it,
     // so nothing can observe state the skipped destructors would have tidied.
     unsafe {
         libc::_exit(i32::from(code))
     }
-    #[cfg(not(unix))]
+    #[cfg(not(target_os = "linux"))]
     ExitCode::from(code)
 }
 
