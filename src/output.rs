@@ -259,7 +259,8 @@ fn list_tree(out: &Path, listing: &mut Listing) {
     }
 }
 
-#[cfg(unix)]
+// (Linux reads folders with `getdents64`, which gives the inode itself.)
+#[cfg(all(unix, not(target_os = "linux")))]
 fn entry_ino(e: &fs::DirEntry) -> u64 {
     use std::os::unix::fs::DirEntryExt;
     e.ino()
@@ -824,6 +825,27 @@ fn cached_file_id(src: &Path) -> Option<(u64, u64)> {
 /// Each file's name and inode, as the folder listing gives them (no look
 /// at the files; inodes are 0 where the system has none to give).
 pub fn list_inodes(dir: &Path) -> HashMap<std::ffi::OsString, u64> {
+    #[cfg(target_os = "linux")]
+    {
+        // As `list_tree` reads folders: the photo cache holds thousands.
+        use rustix::fs::{openat, Mode, OFlags, RawDir, CWD};
+        use std::os::unix::ffi::OsStrExt;
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let Ok(folder) = openat(CWD, dir, flags, Mode::empty()) else {
+            return HashMap::default();
+        };
+        let mut buf = vec![std::mem::MaybeUninit::<u8>::uninit(); 64 * 1024];
+        let mut dir = RawDir::new(folder, &mut buf);
+        let mut inodes = HashMap::default();
+        while let Some(Ok(entry)) = dir.next() {
+            let name = entry.file_name().to_bytes();
+            if !matches!(name, b"." | b"..") {
+                inodes.insert(std::ffi::OsStr::from_bytes(name).to_owned(), entry.ino());
+            }
+        }
+        inodes
+    }
+    #[cfg(not(target_os = "linux"))]
     fs::read_dir(dir)
         .map(|d| {
             d.flatten()
