@@ -636,14 +636,18 @@ pub fn render_selected(
     if sink.is_none() {
         cache.cards.reserve(entries.len());
     }
-    for (r, e) in site.reports.iter().zip(entries) {
-        assets.extend(e.assets.iter().cloned());
-        diags.extend(e.diags.clone());
+    for (r, mut e) in site.reports.iter().zip(entries) {
         cards.push(Arc::clone(&e.card));
         shown.insert(r.body.path.clone(), e.shown);
-        // A build whose pages go to a sink is not repeated.
+        // A build whose pages go to a sink is not repeated: it keeps no
+        // entry, and takes the covers' files rather than copy them.
         if sink.is_none() {
+            assets.extend(e.assets.iter().cloned());
+            diags.extend(e.diags.clone());
             cache.cards.insert(r.body.path.clone(), e);
+        } else {
+            assets.append(&mut e.assets);
+            diags.extend(e.diags);
         }
     }
     clock.lap("  cards");
