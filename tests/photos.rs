@@ -211,7 +211,7 @@ fn a_site_moved_to_another_folder_keeps_its_photo_index() {
     copy_tree(site.path(), &before);
     let out = tempfile::tempdir().unwrap();
     assert_eq!(build(&before, out.path(), &[]).code, 0);
-    let index = |site: &Path| site.join(".wenming-cache/images/index-v3.tsv");
+    let index = |site: &Path| site.join(".wenming-cache/photo-index-v4.tsv");
     let written = std::fs::read_to_string(index(&before)).unwrap();
     assert!(
         written.contains("\ncontent/reports/2022-11-20-visit/a.jpg\t")
@@ -306,15 +306,18 @@ fn check_processes_nothing_and_writes_nothing() {
     assert!(run.stderr.contains("找不到 “a.jpg”"), "{}", run.stderr);
 }
 
-/// An index written by the previous version (JSON) is still used, then
-/// replaced by the current one: upgrading does not read every photo again.
+/// Indexes written by earlier versions (v3 lines without inodes, v2 JSON)
+/// are still used, then replaced by the current one: upgrading does not
+/// read every photo again.
 #[test]
-fn an_index_of_the_previous_version_is_used_and_upgraded() {
+fn an_index_of_an_earlier_version_is_used_and_upgraded() {
     let (site, out, cache) = built_with_photo(3);
-    let v3 = std::fs::read_to_string(cache.join("index-v3.tsv")).unwrap();
-    let f: Vec<&str> = v3.lines().nth(1).unwrap().split('\t').collect();
-    assert_eq!(f.len(), 17, "{v3}");
-    let variants: Vec<serde_json::Value> = f[5..]
+    let index = site.path().join(".wenming-cache/photo-index-v4.tsv");
+    let v4 = std::fs::read_to_string(&index).unwrap();
+    let line = v4.lines().nth(1).unwrap().to_string();
+    let f: Vec<&str> = line.split('\t').collect();
+    assert_eq!(f.len(), 20, "{v4}");
+    let variants: Vec<serde_json::Value> = f[5..17]
         .chunks(4)
         .map(|v| {
             serde_json::json!([
@@ -330,8 +333,7 @@ fn an_index_of_the_previous_version_is_used_and_upgraded() {
         "modified_ns": f[2].parse::<u128>().unwrap(), "ext": f[3],
         "original_bytes": f[4].parse::<u64>().unwrap(), "variants": variants,
     }]);
-    std::fs::remove_file(cache.join("index-v3.tsv")).unwrap();
-    std::fs::write(cache.join("index-v2.json"), v2.to_string()).unwrap();
+    let v3 = format!("wenming photo index v3\n{}\n", f[..17].join("\t"));
     // Same size and time, other bytes: only a photo read again would show it.
     let photo = site.path().join("content/reports/2022-11-20-visit/a.jpg");
     let modified = std::fs::metadata(&photo).unwrap().modified().unwrap();
@@ -347,12 +349,44 @@ fn an_index_of_the_previous_version_is_used_and_upgraded() {
         .unwrap();
     assert_eq!(processed(&cache).len(), 3);
 
-    let run = build(site.path(), out.path(), &[]);
+    for (old_name, old_text) in [("index-v3.tsv", v3), ("index-v2.json", v2.to_string())] {
+        std::fs::remove_file(&index).unwrap();
+        std::fs::write(cache.join(old_name), old_text).unwrap();
+        let run = build(site.path(), out.path(), &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(processed(&cache).len(), 3, "photo processed again ({old_name})");
+        assert!(!cache.join(old_name).exists());
+        let rewritten = std::fs::read_to_string(&index).unwrap();
+        assert_eq!(rewritten.lines().nth(1), Some(line.as_str()), "{old_name}");
+    }
+}
+
+/// The index stands for a listing of the cache folder only while the folder
+/// is as the index found it. A cache file removed by hand is made again,
+/// and a new output folder gets every photo.
+#[test]
+fn a_cache_file_removed_by_hand_is_made_again() {
+    let (site, out, cache) = built_with_photo(5);
+    let index = site.path().join(".wenming-cache/photo-index-v4.tsv");
+    let written = std::fs::metadata(&index).unwrap().modified().unwrap();
+    // Unchanged: the index holds, and is not written again.
+    let again = build(site.path(), out.path(), &[]);
+    assert!(again.stderr.contains("都与上次相同"), "{}", again.stderr);
+    assert_eq!(std::fs::metadata(&index).unwrap().modified().unwrap(), written);
+
+    let thumb = processed(&cache)
+        .into_iter()
+        .map(|(name, _)| name)
+        .find(|name| name.contains(".w400."))
+        .expect("a thumbnail in the cache");
+    std::fs::remove_file(cache.join(&thumb)).unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let run = build(site.path(), fresh.path(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(processed(&cache).len(), 3, "photo processed again");
-    assert!(!cache.join("index-v2.json").exists());
-    let rewritten = std::fs::read_to_string(cache.join("index-v3.tsv")).unwrap();
-    assert_eq!(rewritten, v3);
+    assert!(cache.join(&thumb).is_file(), "thumbnail made again");
+    for variant in ["a.jpg", "a.w960.jpg", "a.w400.jpg"] {
+        assert!(fresh.path().join("reports/visit").join(variant).is_file(), "{variant}");
+    }
 }
 
 #[test]
@@ -375,7 +409,7 @@ fn the_photo_index_keeps_the_photos_a_build_shows_and_drops_the_others() {
     page(site.path(), "![甲](a.jpg)\n![乙](b.jpg)");
     let out = tempfile::tempdir().unwrap();
     assert_eq!(build(site.path(), out.path(), &[]).code, 0);
-    let index = site.path().join(".wenming-cache/images/index-v3.tsv");
+    let index = site.path().join(".wenming-cache/photo-index-v4.tsv");
     let line_of = |text: &str, name: &str| {
         text.lines()
             .find(|l| l.starts_with(&format!("{dir}/{name}\t")))
