@@ -260,7 +260,11 @@ impl<'a> EntryView<'a> {
         // v4 lines go on with the three inodes.
         let inodes = match next() {
             None => [0; 3],
-            Some(first) => [first.parse().ok()?, next()?.parse().ok()?, next()?.parse().ok()?],
+            Some(first) => [
+                first.parse().ok()?,
+                next()?.parse().ok()?,
+                next()?.parse().ok()?,
+            ],
         };
         if next().is_some() {
             return None;
@@ -294,7 +298,9 @@ impl<'a> SiteFolder<'a> {
             fd: rustix::fs::openat(
                 rustix::fs::CWD,
                 root,
-                rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::OFlags::RDONLY
+                    | rustix::fs::OFlags::DIRECTORY
+                    | rustix::fs::OFlags::CLOEXEC,
                 rustix::fs::Mode::empty(),
             )
             .ok(),
@@ -409,7 +415,13 @@ impl IndexEntry {
         let inodes = [&p.large, &p.display, &p.thumb]
             .into_iter()
             .zip(&variants)
-            .map(|(v, (name, ..))| if name.is_empty() { Some(0) } else { cache_file_inode(&v.file) })
+            .map(|(v, (name, ..))| {
+                if name.is_empty() {
+                    Some(0)
+                } else {
+                    cache_file_inode(&v.file)
+                }
+            })
             .collect::<Option<_>>()?;
         Some(IndexEntry {
             path,
@@ -494,7 +506,8 @@ impl ImageSet {
                 let count = memchr::memchr_iter(b'\n', text.as_bytes()).count();
                 known.reserve(count);
                 if trusted {
-                    let mut files = FxHashMap::with_capacity_and_hasher(3 * count, Default::default());
+                    let mut files =
+                        FxHashMap::with_capacity_and_hasher(3 * count, Default::default());
                     known.extend(lines.filter_map(EntryView::parse).filter_map(|e| {
                         for ((name, ..), ino) in e.variants.iter().zip(e.inodes) {
                             if !name.is_empty() {
@@ -539,8 +552,7 @@ impl ImageSet {
             }
             cached_files = Some(listed);
         }
-        let cached_files =
-            cached_files.unwrap_or_else(|| crate::output::list_inodes(&cache_dir));
+        let cached_files = cached_files.unwrap_or_else(|| crate::output::list_inodes(&cache_dir));
         crate::output::remember_cache_folder(&cache_dir, cached_files);
         ImageSet {
             cache_dir,

@@ -187,7 +187,12 @@ fn list_tree(out: &Path, listing: &mut Listing) {
                     break;
                 };
                 // (Not followed if it became a link since it was listed.)
-                match openat(&*parent, name.as_c_str(), flags | OFlags::NOFOLLOW, Mode::empty()) {
+                match openat(
+                    &*parent,
+                    name.as_c_str(),
+                    flags | OFlags::NOFOLLOW,
+                    Mode::empty(),
+                ) {
                     Ok(fd) => (Rc::new(fd), rel),
                     Err(_) => continue,
                 }

@@ -354,7 +354,11 @@ fn an_index_of_an_earlier_version_is_used_and_upgraded() {
         std::fs::write(cache.join(old_name), old_text).unwrap();
         let run = build(site.path(), out.path(), &[]);
         assert_eq!(run.code, 0, "{}", run.stderr);
-        assert_eq!(processed(&cache).len(), 3, "photo processed again ({old_name})");
+        assert_eq!(
+            processed(&cache).len(),
+            3,
+            "photo processed again ({old_name})"
+        );
         assert!(!cache.join(old_name).exists());
         let rewritten = std::fs::read_to_string(&index).unwrap();
         assert_eq!(rewritten.lines().nth(1), Some(line.as_str()), "{old_name}");
@@ -372,7 +376,10 @@ fn a_cache_file_removed_by_hand_is_made_again() {
     // Unchanged: the index holds, and is not written again.
     let again = build(site.path(), out.path(), &[]);
     assert!(again.stderr.contains("都与上次相同"), "{}", again.stderr);
-    assert_eq!(std::fs::metadata(&index).unwrap().modified().unwrap(), written);
+    assert_eq!(
+        std::fs::metadata(&index).unwrap().modified().unwrap(),
+        written
+    );
 
     let thumb = processed(&cache)
         .into_iter()
@@ -385,7 +392,10 @@ fn a_cache_file_removed_by_hand_is_made_again() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(cache.join(&thumb).is_file(), "thumbnail made again");
     for variant in ["a.jpg", "a.w960.jpg", "a.w400.jpg"] {
-        assert!(fresh.path().join("reports/visit").join(variant).is_file(), "{variant}");
+        assert!(
+            fresh.path().join("reports/visit").join(variant).is_file(),
+            "{variant}"
+        );
     }
 }
 
