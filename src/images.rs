@@ -435,13 +435,14 @@ impl IndexEntry {
     }
 }
 
-/// The inode of a cache file: as listed, else looked up (a file made in
-/// this build). `None` when it is gone.
+/// The inode of a cache file, looked at when the index is written (only
+/// after photos were processed): a listing made earlier, or the one the
+/// index stood for, may miss a file deleted since (`wenming serve` runs
+/// for hours). `None` when it is gone.
 fn cache_file_inode(file: &Path) -> Option<u64> {
-    if let Some(ino) = crate::output::listed_cache_inode(file) {
-        return Some(ino);
-    }
-    let m = std::fs::metadata(file).ok()?;
+    let m = std::fs::symlink_metadata(file)
+        .ok()
+        .filter(std::fs::Metadata::is_file)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;

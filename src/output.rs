@@ -827,12 +827,6 @@ fn cached_file_id(src: &Path) -> Option<(u64, u64)> {
     }
 }
 
-/// The inode of the photo cache file `file`, as its folder's listing (or the
-/// photo index standing for it) gave it: `None` for a file not listed.
-pub fn listed_cache_inode(file: &Path) -> Option<u64> {
-    cached_file_id(file).map(|(_, ino)| ino)
-}
-
 /// Each file's name and inode, as the folder listing gives them (no look
 /// at the files; inodes are 0 where the system has none to give).
 pub fn list_inodes(dir: &Path) -> HashMap<std::ffi::OsString, u64> {
