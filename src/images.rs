@@ -503,7 +503,9 @@ impl ImageSet {
             if header == INDEX_HEADER || header.starts_with(&format!("{INDEX_HEADER}\t")) {
                 let stamp = folder_stamp(&cache_dir);
                 let trusted = stamp.is_some() && header == index_header(stamp);
-                rewrite = !trusted;
+                // (Where the system gives no stamp, the folder is always
+                // listed, and the index is not written again for that.)
+                rewrite = stamp.is_some() && !trusted;
                 let count = memchr::memchr_iter(b'\n', text.as_bytes()).count();
                 known.reserve(count);
                 if trusted {
