@@ -295,15 +295,7 @@ impl<'a> SiteFolder<'a> {
         SiteFolder {
             root,
             #[cfg(target_os = "linux")]
-            fd: rustix::fs::openat(
-                rustix::fs::CWD,
-                root,
-                rustix::fs::OFlags::RDONLY
-                    | rustix::fs::OFlags::DIRECTORY
-                    | rustix::fs::OFlags::CLOEXEC,
-                rustix::fs::Mode::empty(),
-            )
-            .ok(),
+            fd: crate::output::open_folder(root),
         }
     }
 

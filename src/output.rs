@@ -130,9 +130,9 @@ impl Listing {
     }
 
     /// Record the entry `name` of the folder `rel` (`""`: the output folder).
-    /// Returns its path relative to the output folder, or `None` when it is
-    /// not recorded (top-level dot entries, such as .git and .well-known,
-    /// belong to the office).
+    /// Returns the path, relative to the output folder, of a folder to list
+    /// in turn. (Top-level dot entries, such as .git and .well-known, belong
+    /// to the office: they are not recorded.)
     fn add(&mut self, rel: &str, name: &str, kind: Kind, ino: u64) -> Option<String> {
         if rel.is_empty() && name.starts_with('.') {
             return None;
@@ -146,16 +146,44 @@ impl Listing {
             path.push_str(name);
             path
         };
-        if kind != Kind::Dir {
+        let listed = Listed { kind, ino };
+        if kind == Kind::Dir {
+            self.entries.insert(path.clone(), listed);
+            Some(path)
+        } else {
             self.files += 1;
+            self.entries.insert(path, listed);
+            None
         }
-        self.entries.insert(path.clone(), Listed { kind, ino });
-        Some(path)
     }
 
     fn get(&self, rel: &str) -> Option<Listed> {
         self.entries.get(rel).copied()
     }
+}
+
+/// How folders are opened to be read (`open_folder`, `list_tree`).
+#[cfg(target_os = "linux")]
+const FOLDER_FLAGS: rustix::fs::OFlags = rustix::fs::OFlags::RDONLY
+    .union(rustix::fs::OFlags::DIRECTORY)
+    .union(rustix::fs::OFlags::CLOEXEC);
+
+/// The folder at `path`, open to be read or to look up files in it.
+#[cfg(target_os = "linux")]
+pub fn open_folder(path: &Path) -> Option<rustix::fd::OwnedFd> {
+    rustix::fs::openat(
+        rustix::fs::CWD,
+        path,
+        FOLDER_FLAGS,
+        rustix::fs::Mode::empty(),
+    )
+    .ok()
+}
+
+/// `.` and `..`, which `getdents64` lists and std's `read_dir` leaves out.
+#[cfg(target_os = "linux")]
+fn is_dot_entry(name: &std::ffi::CStr) -> bool {
+    matches!(name.to_bytes(), b"." | b"..")
 }
 
 /// List every entry below `out` into `listing`.
@@ -166,11 +194,10 @@ impl Listing {
 /// whole path again for each of the site's thousand-odd folders).
 #[cfg(target_os = "linux")]
 fn list_tree(out: &Path, listing: &mut Listing) {
-    use rustix::fs::{openat, statat, AtFlags, FileType, Mode, OFlags, RawDir, CWD};
+    use rustix::fs::{openat, statat, AtFlags, FileType, Mode, OFlags, RawDir};
     use std::ffi::CString;
     use std::rc::Rc;
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    let Ok(root) = openat(CWD, out, flags, Mode::empty()) else {
+    let Some(root) = open_folder(out) else {
         return;
     };
     let mut buf = vec![std::mem::MaybeUninit::<u8>::uninit(); 32 * 1024];
@@ -190,7 +217,7 @@ fn list_tree(out: &Path, listing: &mut Listing) {
                 match openat(
                     &*parent,
                     name.as_c_str(),
-                    flags | OFlags::NOFOLLOW,
+                    FOLDER_FLAGS | OFlags::NOFOLLOW,
                     Mode::empty(),
                 ) {
                     Ok(fd) => (Rc::new(fd), rel),
@@ -202,7 +229,7 @@ fn list_tree(out: &Path, listing: &mut Listing) {
         let mut any = false;
         while let Some(Ok(entry)) = dir.next() {
             let name = entry.file_name();
-            if matches!(name.to_bytes(), b"." | b"..") {
+            if is_dot_entry(name) {
                 continue;
             }
             any = true;
@@ -218,10 +245,7 @@ fn list_tree(out: &Path, listing: &mut Listing) {
                 _ => Kind::Other,
             };
             let text = String::from_utf8_lossy(name.to_bytes());
-            let Some(path) = listing.add(&rel, &text, kind, entry.ino()) else {
-                continue;
-            };
-            if kind == Kind::Dir {
+            if let Some(path) = listing.add(&rel, &text, kind, entry.ino()) {
                 waiting.push((Rc::clone(&folder), name.to_owned(), path));
             }
         }
@@ -251,11 +275,8 @@ fn list_tree(out: &Path, listing: &mut Listing) {
                 Kind::Other
             };
             let name = entry.file_name();
-            let Some(path) = listing.add(&rel, &name.to_string_lossy(), kind, entry_ino(&entry))
-            else {
-                continue;
-            };
-            if kind == Kind::Dir {
+            if let Some(path) = listing.add(&rel, &name.to_string_lossy(), kind, entry_ino(&entry))
+            {
                 folders.push((entry.path(), path));
             }
         }
@@ -833,19 +854,20 @@ pub fn list_inodes(dir: &Path) -> HashMap<std::ffi::OsString, u64> {
     #[cfg(target_os = "linux")]
     {
         // As `list_tree` reads folders: the photo cache holds thousands.
-        use rustix::fs::{openat, Mode, OFlags, RawDir, CWD};
         use std::os::unix::ffi::OsStrExt;
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let Ok(folder) = openat(CWD, dir, flags, Mode::empty()) else {
+        let Some(folder) = open_folder(dir) else {
             return HashMap::default();
         };
         let mut buf = vec![std::mem::MaybeUninit::<u8>::uninit(); 64 * 1024];
-        let mut dir = RawDir::new(folder, &mut buf);
+        let mut dir = rustix::fs::RawDir::new(folder, &mut buf);
         let mut inodes = HashMap::default();
         while let Some(Ok(entry)) = dir.next() {
-            let name = entry.file_name().to_bytes();
-            if !matches!(name, b"." | b"..") {
-                inodes.insert(std::ffi::OsStr::from_bytes(name).to_owned(), entry.ino());
+            let name = entry.file_name();
+            if !is_dot_entry(name) {
+                inodes.insert(
+                    std::ffi::OsStr::from_bytes(name.to_bytes()).to_owned(),
+                    entry.ino(),
+                );
             }
         }
         inodes
