@@ -341,7 +341,7 @@ fn static_str(s: &str, choices: &[&'static str]) -> Option<&'static str> {
 }
 
 impl IndexEntry {
-    /// The record as a line of the v3 index; `None` when a name holds a tab
+    /// The record as a line of the v4 index; `None` when a name holds a tab
     /// or line break (such a photo is then simply read again next build).
     fn line(&self) -> Option<String> {
         use std::fmt::Write as _;
@@ -399,22 +399,17 @@ impl IndexEntry {
             (v.file.parent()? == cache_dir)
                 .then(|| v.file.file_name()?.to_str().map(str::to_string))?
         };
-        let variants: Vec<_> = [&p.large, &p.display, &p.thumb]
-            .into_iter()
-            .map(|v| Some((name(v)?, v.suffix.to_string(), v.width, v.height)))
-            .collect::<Option<_>>()?;
-        // A cache file that is gone leaves the photo out: it is made again.
-        let inodes = [&p.large, &p.display, &p.thumb]
-            .into_iter()
-            .zip(&variants)
-            .map(|(v, (name, ..))| {
-                if name.is_empty() {
-                    Some(0)
-                } else {
-                    cache_file_inode(&v.file)
-                }
-            })
-            .collect::<Option<_>>()?;
+        let (mut variants, mut inodes) = (Vec::with_capacity(3), Vec::with_capacity(3));
+        for v in [&p.large, &p.display, &p.thumb] {
+            let name = name(v)?;
+            // A cache file that is gone leaves the photo out: it is made again.
+            inodes.push(if name.is_empty() {
+                0
+            } else {
+                cache_file_inode(&v.file)?
+            });
+            variants.push((name, v.suffix.to_string(), v.width, v.height));
+        }
         Some(IndexEntry {
             path,
             len: stamp.0,
@@ -481,61 +476,59 @@ impl ImageSet {
     /// folder listed when the index cannot stand for the listing.
     pub fn new(root: &Path) -> ImageSet {
         let cache_dir = root.join(".wenming-cache/images");
-        // A missing or unreadable index only means photos are read again.
+        let stamp = folder_stamp(&cache_dir);
+        // This version's index, else the one before: its lines are this
+        // version's without the inodes. (A missing or unreadable index only
+        // means photos are read again.)
+        let current = std::fs::read_to_string(cache_dir.with_file_name(INDEX_FILE))
+            .ok()
+            .filter(|text| {
+                let header = text.lines().next().unwrap_or_default();
+                header
+                    .strip_prefix(INDEX_HEADER)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('\t'))
+            });
+        let trusted = current.as_ref().is_some_and(|text| {
+            stamp.is_some() && text.lines().next() == Some(index_header(stamp).as_str())
+        });
+        // Whether the index must be written anew: an older version, or a
+        // stamp that no longer holds. (Where the system gives no stamp, the
+        // folder is always listed, and the index is not written for that.)
+        let mut rewrite = current.is_some() && stamp.is_some() && !trusted;
+        let lines_text = current.or_else(|| {
+            let old = std::fs::read_to_string(cache_dir.join(INDEX_V3_FILE))
+                .ok()
+                .filter(|text| text.lines().next() == Some(INDEX_V3_HEADER));
+            rewrite |= old.is_some();
+            old
+        });
         let mut known = FxHashMap::default();
-        // Whether the index must be written anew (an older version, or a
-        // stamp that no longer holds).
-        let mut rewrite = false;
-        // Each cache file's inode, which the writer needs too.
-        let mut cached_files: Option<FxHashMap<OsString, u64>> = None;
-        let index = cache_dir.with_file_name(INDEX_FILE);
-        if let Ok(text) = std::fs::read_to_string(&index) {
-            let mut lines = text.lines();
-            let header = lines.next().unwrap_or_default();
-            if header == INDEX_HEADER || header.starts_with(&format!("{INDEX_HEADER}\t")) {
-                let stamp = folder_stamp(&cache_dir);
-                let trusted = stamp.is_some() && header == index_header(stamp);
-                // (Where the system gives no stamp, the folder is always
-                // listed, and the index is not written again for that.)
-                rewrite = stamp.is_some() && !trusted;
-                let count = memchr::memchr_iter(b'\n', text.as_bytes()).count();
-                known.reserve(count);
-                if trusted {
-                    let mut files =
-                        FxHashMap::with_capacity_and_hasher(3 * count, Default::default());
-                    known.extend(lines.filter_map(EntryView::parse).filter_map(|e| {
-                        for ((name, ..), ino) in e.variants.iter().zip(e.inodes) {
-                            if !name.is_empty() {
-                                files.insert(OsString::from(*name), ino);
-                            }
+        // Each cache file's inode, which the writer needs too: the index's
+        // own record while it holds, else the folder's listing.
+        let cached_files = if let Some(text) = &lines_text {
+            let count = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+            known.reserve(count);
+            let entries = text.lines().skip(1).filter_map(EntryView::parse);
+            if trusted {
+                let mut files = FxHashMap::with_capacity_and_hasher(3 * count, Default::default());
+                known.extend(entries.filter_map(|e| {
+                    for ((name, ..), ino) in e.variants.iter().zip(e.inodes) {
+                        if !name.is_empty() {
+                            files.insert(OsString::from(*name), ino);
                         }
-                        e.into_known(root, &cache_dir, None)
-                    }));
-                    cached_files = Some(files);
-                } else {
-                    let listed = crate::output::list_inodes(&cache_dir);
-                    known.extend(
-                        lines
-                            .filter_map(EntryView::parse)
-                            .filter_map(|e| e.into_known(root, &cache_dir, Some(&listed))),
-                    );
-                    cached_files = Some(listed);
-                }
+                    }
+                    e.into_known(root, &cache_dir, None)
+                }));
+                files
+            } else {
+                let listed = crate::output::list_inodes(&cache_dir);
+                known.extend(entries.filter_map(|e| e.into_known(root, &cache_dir, Some(&listed))));
+                listed
             }
         } else {
-            // Written by an earlier version: used, and written anew as v4.
             let listed = crate::output::list_inodes(&cache_dir);
-            if let Ok(text) = std::fs::read_to_string(cache_dir.join(INDEX_V3_FILE)) {
-                let mut lines = text.lines();
-                if lines.next() == Some(INDEX_V3_HEADER) {
-                    known.extend(
-                        lines
-                            .filter_map(EntryView::parse)
-                            .filter_map(|e| e.into_known(root, &cache_dir, Some(&listed))),
-                    );
-                    rewrite = true;
-                }
-            } else if let Ok(json) = std::fs::read(cache_dir.join(INDEX_V2_FILE)) {
+            // Written two versions ago (JSON): used, and written anew.
+            if let Ok(json) = std::fs::read(cache_dir.join(INDEX_V2_FILE)) {
                 let entries: Vec<IndexEntry> = serde_json::from_slice(&json).unwrap_or_default();
                 known.extend(
                     entries
@@ -545,9 +538,8 @@ impl ImageSet {
                 );
                 rewrite = true;
             }
-            cached_files = Some(listed);
-        }
-        let cached_files = cached_files.unwrap_or_else(|| crate::output::list_inodes(&cache_dir));
+            listed
+        };
         crate::output::remember_cache_folder(&cache_dir, cached_files);
         ImageSet {
             cache_dir,
