@@ -45,6 +45,11 @@ fn built_with_photo(seed: u8) -> (tempfile::TempDir, tempfile::TempDir, std::pat
     (site, out, cache)
 }
 
+/// The photo index of the site at `site`.
+fn photo_index(site: &Path) -> std::path::PathBuf {
+    site.join(".wenming-cache/photo-index-v4.tsv")
+}
+
 /// The processed photos in a cache folder (not the index of what was
 /// processed), by name, with their modification times.
 fn processed(cache: &Path) -> Vec<(String, std::time::SystemTime)> {
@@ -211,14 +216,13 @@ fn a_site_moved_to_another_folder_keeps_its_photo_index() {
     copy_tree(site.path(), &before);
     let out = tempfile::tempdir().unwrap();
     assert_eq!(build(&before, out.path(), &[]).code, 0);
-    let index = |site: &Path| site.join(".wenming-cache/photo-index-v4.tsv");
-    let written = std::fs::read_to_string(index(&before)).unwrap();
+    let written = std::fs::read_to_string(photo_index(&before)).unwrap();
     assert!(
         written.contains("\ncontent/reports/2022-11-20-visit/a.jpg\t")
             && !written.contains(&*before.to_string_lossy()),
         "index records site-relative paths: {written}"
     );
-    let modified = std::fs::metadata(index(&before))
+    let modified = std::fs::metadata(photo_index(&before))
         .unwrap()
         .modified()
         .unwrap();
@@ -231,7 +235,7 @@ fn a_site_moved_to_another_folder_keeps_its_photo_index() {
     // An index entry that no longer matched would mean the photo was read
     // and hashed again, and the index rewritten.
     assert_eq!(
-        std::fs::metadata(index(&after))
+        std::fs::metadata(photo_index(&after))
             .unwrap()
             .modified()
             .unwrap(),
@@ -312,7 +316,7 @@ fn check_processes_nothing_and_writes_nothing() {
 #[test]
 fn an_index_of_an_earlier_version_is_used_and_upgraded() {
     let (site, out, cache) = built_with_photo(3);
-    let index = site.path().join(".wenming-cache/photo-index-v4.tsv");
+    let index = photo_index(site.path());
     let v4 = std::fs::read_to_string(&index).unwrap();
     let line = v4.lines().nth(1).unwrap().to_string();
     let f: Vec<&str> = line.split('\t').collect();
@@ -371,7 +375,7 @@ fn an_index_of_an_earlier_version_is_used_and_upgraded() {
 #[test]
 fn a_cache_file_removed_by_hand_is_made_again() {
     let (site, out, cache) = built_with_photo(5);
-    let index = site.path().join(".wenming-cache/photo-index-v4.tsv");
+    let index = photo_index(site.path());
     let written = std::fs::metadata(&index).unwrap().modified().unwrap();
     // Unchanged: the index holds, and is not written again.
     let again = build(site.path(), out.path(), &[]);
@@ -419,7 +423,7 @@ fn the_photo_index_keeps_the_photos_a_build_shows_and_drops_the_others() {
     page(site.path(), "![甲](a.jpg)\n![乙](b.jpg)");
     let out = tempfile::tempdir().unwrap();
     assert_eq!(build(site.path(), out.path(), &[]).code, 0);
-    let index = site.path().join(".wenming-cache/photo-index-v4.tsv");
+    let index = photo_index(site.path());
     let line_of = |text: &str, name: &str| {
         text.lines()
             .find(|l| l.starts_with(&format!("{dir}/{name}\t")))

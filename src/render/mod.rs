@@ -1730,14 +1730,11 @@ impl Renderer<'_> {
                 *b = Arc::clone(done);
                 continue;
             }
-            let slots = in_cache.get_mut(&address);
+            let mut slots = in_cache.get_mut(&address);
             // The cache lets go first, so that the body is usually held here alone.
-            let slots = slots.map(|slots| {
-                for slot in slots.iter_mut() {
-                    **slot = Arc::clone(&placeholder);
-                }
-                slots
-            });
+            for slot in slots.iter_mut().flat_map(|slots| slots.iter_mut()) {
+                **slot = Arc::clone(&placeholder);
+            }
             let new = match Arc::get_mut(b) {
                 Some(body) => {
                     body.html = String::new();
