@@ -13,7 +13,8 @@
 # REPEATS (default 3; sites of 20,000 reports and more run once), LATENCY_SIZES (default 10000), ROUNDS
 # (default 3), HUGO_SIZES (default "1000 10000"), PHOTO_SIZES (default
 # 1000), PHOTO_REPEATS (default 9), PHOTO_INSTRUCTIONS (default 1: count
-# instructions with valgrind, if installed); an empty SIZES, LATENCY_SIZES,
+# instructions with valgrind, if installed), PHOTO_CONTROL (default 1: the
+# site without photos against itself, the noise floor of the pairs); an empty SIZES, LATENCY_SIZES,
 # HUGO_SIZES or PHOTO_SIZES skips that part,
 # NO_GNU_TIME=1 (use bash's time even if /usr/bin/time exists). Results also
 # go to $WORK/results.txt.
@@ -210,6 +211,8 @@ done
 # each); a row for each and a note comparing them.
 photo_pairs() {
     local size=$1 label=$2 with="" without="" i
+    local what=${PAIR_WHAT:-photos against the same site without them}
+    local row_with=${PAIR_ROW_WITH:-photos: no-change} row_without=${PAIR_ROW_WITHOUT:-photos removed: same}
     shift 2
     measure "$BIN" build --root "$photos" --output "$out_photos" "$@" >/dev/null
     measure "$BIN" build --root "$plain" --output "$out_plain" "$@" >/dev/null
@@ -230,12 +233,12 @@ photo_pairs() {
             with+="$(measure "$BIN" build --root "$photos" --output "$out_photos" "$@")"$'\n'
         fi
     done
-    add_row "$size" "photos: no-change, $label" "$(median_row "${with%$'\n'}")" "$PHOTO_REPEATS"
-    add_row "$size" "photos removed: same, $label" "$(median_row "${without%$'\n'}")" "$PHOTO_REPEATS"
+    add_row "$size" "$row_with, $label" "$(median_row "${with%$'\n'}")" "$PHOTO_REPEATS"
+    add_row "$size" "$row_without, $label" "$(median_row "${without%$'\n'}")" "$PHOTO_REPEATS"
     # Medians of wall and of CPU time, each over its own column, and the
     # median of the ratios of runs made one right after the other: this VM
     # has slow and fast spells of seconds to minutes, which pairs cancel.
-    NOTES+=("$(printf '%s\n' "${with%$'\n'}" | awk -v other="${without%$'\n'}" -v size="$size" -v label="$label" '
+    NOTES+=("$(printf '%s\n' "${with%$'\n'}" | awk -v other="${without%$'\n'}" -v size="$size" -v label="$label" -v what="$what" '
         function median(a, n,   i, j, t) {
             for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
             return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
@@ -256,10 +259,12 @@ photo_pairs() {
             # order statistics (sign test; no assumption about the noise).
             lo = int((pairs - 1.96 * sqrt(pairs)) / 2); if (lo < 1) lo = 1
             hi = pairs + 1 - lo
-            printf "%7s  %s: photos against the same site without them, medians of %d runs each: wall %.3f / %.3f s (%+.1f %%), CPU %.2f / %.2f s (%+.1f %%); fastest run of each: wall %.3f / %.3f s (%+.1f %%); median of the %d paired ratios: wall %+.1f %% (95 %% interval %+.1f to %+.1f %%), CPU %+.1f %%",
-                size, label, NR, mw, nw, (mw / nw - 1) * 100, mc, nc, (mc / nc - 1) * 100,
+            over = 0
+            for (i = 1; i <= pairs; i++) if (pw[i] > 1.10) over++
+            printf "%7s  %s: %s, medians of %d runs each: wall %.3f / %.3f s (%+.1f %%), CPU %.2f / %.2f s (%+.1f %%); fastest run of each: wall %.3f / %.3f s (%+.1f %%); median of the %d paired ratios: wall %+.1f %% (95 %% interval %+.1f to %+.1f %%), CPU %+.1f %%; pairs over +10 %%: %d",
+                size, label, what, NR, mw, nw, (mw / nw - 1) * 100, mc, nc, (mc / nc - 1) * 100,
                 fw, fo, (fw / fo - 1) * 100,
-                pairs, (rw - 1) * 100, (pw[lo] - 1) * 100, (pw[hi] - 1) * 100, (median(pc, pairs) - 1) * 100
+                pairs, (rw - 1) * 100, (pw[lo] - 1) * 100, (pw[hi] - 1) * 100, (median(pc, pairs) - 1) * 100, over
         }')")
 }
 
@@ -285,6 +290,16 @@ for size in $PHOTO_SIZES; do
     # search index, where the photos' share of the work is largest.
     photo_pairs "$size" "with search"
     photo_pairs "$size" "--no-search" --no-search
+    # Control: the site without photos against itself, the same way. Its
+    # paired median should be 0, and its pairs over +10 % are what this
+    # machine's noise alone gives a single pair (201 such pairs: 17 %).
+    if [[ ${PHOTO_CONTROL:-1} != 0 ]]; then
+        saved_photos=$photos saved_out_photos=$out_photos
+        photos=$plain out_photos=$(fresh_dir)
+        PAIR_WHAT="the same site against itself" PAIR_ROW_WITH="control: no photos (A)" \
+            PAIR_ROW_WITHOUT="control: no photos (B)" photo_pairs "$size" "--no-search" --no-search
+        photos=$saved_photos out_photos=$saved_out_photos
+    fi
     # Wall and CPU times of sub-second builds vary by ±15 % on a shared VM;
     # instructions executed (valgrind) repeat to within a fraction of a percent.
     if [[ ${PHOTO_INSTRUCTIONS:-1} != 0 ]] && command -v valgrind >/dev/null; then
