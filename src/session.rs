@@ -239,13 +239,13 @@ impl Session {
         self.last_ok = !diags.has_errors();
         if self.last_ok {
             self.order = order;
-            if !partial {
-                self.files.clear();
-            }
             // Nothing reads the map after a streamed build (the session's
             // only one), and copying 6,000 photo entries into it cost a
             // millisecond of the build.
             if !streamed {
+                if !partial {
+                    self.files.clear();
+                }
                 for f in &files {
                     self.files.insert(f.path.clone(), f.content.clone());
                 }
