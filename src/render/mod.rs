@@ -826,7 +826,7 @@ fn routes(site: &Site, statics: &[OutputFile]) -> Routes {
         "archive/",
         "dossier/",
         "search/",
-        "gallery/",
+        crate::links::GALLERY,
         "ledger.csv",
         "feed.xml",
         "sitemap.xml",
@@ -929,7 +929,7 @@ fn site_view(site: &Site, routes: &Routes, has_code: bool, has_photos: bool) -> 
     if has_photos {
         nav.push(NavItem {
             title: "文明风采".into(),
-            url: routes.url("gallery/"),
+            url: routes.url(crate::links::GALLERY),
             key: "gallery".into(),
         });
     }
