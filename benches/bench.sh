@@ -206,31 +206,34 @@ for size in $SIZES; do
     fi
 done
 
-# photo_pairs SIZE LABEL BUILD-ARGS...: no-change rebuilds of the photo site
-# and of the same site without its photos, alternating ($PHOTO_REPEATS
-# each); a row for each and a note comparing them.
+# photo_pairs SIZE LABEL WHAT "ROW_A|SITE_A|OUT_A" "ROW_B|SITE_B|OUT_B" BUILD-ARGS...:
+# no-change rebuilds of site A (the photo site) and of site B (the same site
+# without its photos), alternating ($PHOTO_REPEATS each); a row for each
+# and a note comparing A with B, saying WHAT is compared. (Paths with a
+# "|" would not do.)
 photo_pairs() {
-    local size=$1 label=$2 with="" without="" i
-    local what=${PAIR_WHAT:-photos against the same site without them}
-    local row_with=${PAIR_ROW_WITH:-photos: no-change} row_without=${PAIR_ROW_WITHOUT:-photos removed: same}
-    shift 2
-    measure "$BIN" build --root "$photos" --output "$out_photos" "$@" >/dev/null
-    measure "$BIN" build --root "$plain" --output "$out_plain" "$@" >/dev/null
+    local size=$1 label=$2 what=$3 with="" without="" i
+    local row_with site_with out_with row_without site_without out_without
+    IFS='|' read -r row_with site_with out_with <<<"$4"
+    IFS='|' read -r row_without site_without out_without <<<"$5"
+    shift 5
+    measure "$BIN" build --root "$site_with" --output "$out_with" "$@" >/dev/null
+    measure "$BIN" build --root "$site_without" --output "$out_without" "$@" >/dev/null
     # The first builds' files are still being written to disk for half a
     # minute; the office's next rebuild comes later than that.
     sync
-    echo "== $size with and without photos, $label: no-change rebuilds, alternating (x$PHOTO_REPEATS)"
+    echo "== $size, $what, $label: no-change rebuilds, alternating (x$PHOTO_REPEATS)"
     # Which of a pair runs first alternates too: on this VM the second build
     # of a pair ran a few percent faster than the first (100 pairs in random
     # order: photos first +11.5 %, photos second +6.8 %), which a fixed order
     # would charge to one site.
     for ((i = 0; i < PHOTO_REPEATS; i++)); do
         if ((i % 2 == 0)); then
-            with+="$(measure "$BIN" build --root "$photos" --output "$out_photos" "$@")"$'\n'
-            without+="$(measure "$BIN" build --root "$plain" --output "$out_plain" "$@")"$'\n'
+            with+="$(measure "$BIN" build --root "$site_with" --output "$out_with" "$@")"$'\n'
+            without+="$(measure "$BIN" build --root "$site_without" --output "$out_without" "$@")"$'\n'
         else
-            without+="$(measure "$BIN" build --root "$plain" --output "$out_plain" "$@")"$'\n'
-            with+="$(measure "$BIN" build --root "$photos" --output "$out_photos" "$@")"$'\n'
+            without+="$(measure "$BIN" build --root "$site_without" --output "$out_without" "$@")"$'\n'
+            with+="$(measure "$BIN" build --root "$site_with" --output "$out_with" "$@")"$'\n'
         fi
     done
     add_row "$size" "$row_with, $label" "$(median_row "${with%$'\n'}")" "$PHOTO_REPEATS"
@@ -288,17 +291,17 @@ for size in $PHOTO_SIZES; do
     fi
     # As the office runs it (with the search index), and without the
     # search index, where the photos' share of the work is largest.
-    photo_pairs "$size" "with search"
-    photo_pairs "$size" "--no-search" --no-search
+    pair_with="photos: no-change|$photos|$out_photos"
+    pair_without="photos removed: same|$plain|$out_plain"
+    versus="photos against the same site without them"
+    photo_pairs "$size" "with search" "$versus" "$pair_with" "$pair_without"
+    photo_pairs "$size" "--no-search" "$versus" "$pair_with" "$pair_without" --no-search
     # Control: the site without photos against itself, the same way. Its
     # paired median should be 0, and its pairs over +10 % are what this
     # machine's noise alone gives a single pair (201 such pairs: 17 %).
     if [[ ${PHOTO_CONTROL:-1} != 0 ]]; then
-        saved_photos=$photos saved_out_photos=$out_photos
-        photos=$plain out_photos=$(fresh_dir)
-        PAIR_WHAT="the same site against itself" PAIR_ROW_WITH="control: no photos (A)" \
-            PAIR_ROW_WITHOUT="control: no photos (B)" photo_pairs "$size" "--no-search" --no-search
-        photos=$saved_photos out_photos=$saved_out_photos
+        photo_pairs "$size" "--no-search" "the same site against itself" \
+            "control: no photos (A)|$plain|$(fresh_dir)" "control: no photos (B)|$plain|$out_plain" --no-search
     fi
     # Wall and CPU times of sub-second builds vary by ±15 % on a shared VM;
     # instructions executed (valgrind) repeat to within a fraction of a percent.
