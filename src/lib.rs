@@ -11,6 +11,7 @@ pub mod config;
 pub mod content;
 pub mod data;
 pub mod diagnostic;
+pub mod fs;
 pub mod images;
 pub mod links;
 pub mod markdown;
@@ -65,6 +66,11 @@ pub struct BuildReport {
     pub external: Vec<(String, String)>,
     /// A failure outside the site's own files (disk full, bad output folder).
     pub fatal: Option<String>,
+    /// The publish began but did not finish (the next run finishes it).
+    pub interrupted: bool,
+    /// What the writer found and did before this build (an interrupted
+    /// publish finished or rolled back).
+    pub notes: Vec<String>,
 }
 
 impl BuildReport {
@@ -75,8 +81,9 @@ impl BuildReport {
     /// The few lines a busy office reads at a glance.
     pub fn summary(&self) -> String {
         let u = &self.unit;
-        let head = if self.written {
-            let changes = match self.write {
+        let mut lines: Vec<String> = self.notes.iter().map(|n| format!("注意：{n}")).collect();
+        if self.written {
+            let changes = match &self.write {
                 Some(w) if w.written + w.removed == 0 => "，都与上次相同".to_string(),
                 Some(w) if w.unchanged == 0 && w.removed == 0 => String::new(),
                 Some(w) => format!(
@@ -90,17 +97,29 @@ impl BuildReport {
                 ),
                 None => String::new(),
             };
-            format!(
+            lines.push(format!(
                 "已生成 {} 篇报道、{} 个页面，共 {} 个文件{changes}",
                 self.reports, self.pages, self.files
-            )
+            ));
+            if let Some(w) = &self.write {
+                lines.extend(kept_note(
+                    &w.foreign,
+                    "输出文件夹中另有 {n} 个不是 wenming 生成的文件，已原样保留，它们也会随网站发布：{list}",
+                ));
+                lines.extend(kept_note(
+                    &w.kept_changed,
+                    "{n} 个不再需要的旧文件在生成后被改动过，没有删除：{list}",
+                ));
+            }
+        } else if self.interrupted {
+            lines.push("发布没有完成：排除上面的问题后重新运行 wenming build，会先把这次发布完成".to_string());
         } else if self.ok() {
-            format!("检查完毕：{} 篇报道、{} 个页面", self.reports, self.pages)
+            lines.push(format!("检查完毕：{} 篇报道、{} 个页面", self.reports, self.pages));
         } else {
-            "有错误，未生成网站（原有网站保持不变）".to_string()
-        };
-        format!(
-            "{head}\n自评 {} / {} 分，特色加分 {} 分\n计分项：已完成 {}、推进中 {}、未启动 {}；逾期 {} 项\n{}，用时 {:.2} 秒",
+            lines.push("有错误，未生成网站（原有网站保持不变）".to_string());
+        }
+        lines.push(format!(
+            "自评 {} / {} 分，特色加分 {} 分\n计分项：已完成 {}、推进中 {}、未启动 {}；逾期 {} 项\n发现 {} 个错误、{} 个警告，用时 {:.2} 秒",
             data::fmt_points(u.score),
             data::fmt_points(u.total),
             data::fmt_points(u.bonus),
@@ -108,10 +127,28 @@ impl BuildReport {
             u.doing,
             u.todo,
             u.overdue,
-            self.diagnostics.summary_line(),
+            self.diagnostics.error_count() + usize::from(self.fatal.is_some()),
+            self.diagnostics.warning_count(),
             self.elapsed.as_secs_f64()
-        )
+        ));
+        lines.join("\n")
     }
+}
+
+/// "N files …: a, b, c 等" for files left alone, or nothing for none.
+fn kept_note(paths: &[String], template: &str) -> Option<String> {
+    if paths.is_empty() {
+        return None;
+    }
+    let mut list = paths.iter().take(5).cloned().collect::<Vec<_>>().join("、");
+    if paths.len() > 5 {
+        list.push_str(" 等");
+    }
+    Some(
+        template
+            .replace("{n}", &paths.len().to_string())
+            .replace("{list}", &list),
+    )
 }
 
 /// Build (or with `write: false`, check) the site at `opts.root`.
@@ -148,6 +185,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     };
     let (mut report, files) = session.build_all_into(writer.as_ref().map(|_| &sink as _));
     if let Some(writer) = writer {
+        report.notes = writer.notes().to_vec();
         if report.ok() {
             let mut clock = timings::Clock::start();
             let written = writer.commit(&files);
@@ -156,9 +194,13 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
                 Ok(stats) => {
                     report.written = true;
                     report.files = stats.written + stats.unchanged;
+                    report.notes = stats.notes.clone();
                     report.write = Some(stats);
                 }
-                Err(e) => report.fatal = Some(format!("{e:#}")),
+                Err(failure) => {
+                    report.interrupted = failure.interrupted;
+                    report.fatal = Some(format!("{:#}", failure.error));
+                }
             }
         } else {
             writer.abort();

@@ -1,0 +1,263 @@
+//! File-system calls of the write phase, each error naming its path in
+//! Chinese (mdBook's style), and the one place for what differs between
+//! systems. Every function here has a portable body; a system-specific one
+//! sits beside it only where it is measurably better, and the portable one is
+//! what runs (and is tested) everywhere else.
+//!
+//! Two test hooks live here, read once from the environment, so that the
+//! fault tests exercise the real writer: `WENMING_TEST_DISK_BYTES=N` makes
+//! the disk "fill up" after N more bytes are written by this process, and
+//! `WENMING_TEST_CRASH_AFTER=N` ends the process abruptly (as a kill or a
+//! power cut would) after N steps of publishing a build.
+
+use anyhow::{Context as _, Result};
+use std::io::{self, Write as _};
+use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::OnceLock;
+use std::time::SystemTime;
+
+/// Why an I/O call failed, in words an office reads.
+pub fn reason(e: &io::Error) -> String {
+    use io::ErrorKind::*;
+    match e.kind() {
+        NotFound => "文件或文件夹不存在".into(),
+        PermissionDenied => {
+            "没有权限（文件可能正被其他程序打开，如 Word、WPS 或浏览器，或文件夹是只读的）".into()
+        }
+        StorageFull => "磁盘空间不足，请清理磁盘后重新运行".into(),
+        AlreadyExists => "已有同名的文件或文件夹".into(),
+        ReadOnlyFilesystem => "磁盘是只读的".into(),
+        NotADirectory => "路径中有一段是文件而不是文件夹".into(),
+        IsADirectory => "这是一个文件夹而不是文件".into(),
+        DirectoryNotEmpty => "文件夹不是空的".into(),
+        ResourceBusy => "文件正被其他程序使用，请关闭后重试".into(),
+        _ => format!("{e}"),
+    }
+}
+
+/// Wraps an I/O error with what was being done to which path.
+pub fn failed(what: &str, path: &Path, e: io::Error) -> anyhow::Error {
+    let reason = reason(&e);
+    anyhow::Error::new(e).context(format!("无法{what} {}：{reason}", display(path)))
+}
+
+/// A path as the user knows it: without Windows' `\\?\` prefix.
+pub fn display(path: &Path) -> String {
+    let s = path.display().to_string();
+    match s.strip_prefix(r"\\?\UNC\") {
+        Some(rest) => format!(r"\\{rest}"),
+        None => s.strip_prefix(r"\\?\").map(str::to_owned).unwrap_or(s),
+    }
+}
+
+// ---------- test hooks ----------
+
+/// Bytes the disk may still take (`None`: no limit, the normal case).
+fn disk_budget() -> Option<&'static AtomicI64> {
+    static BUDGET: OnceLock<Option<AtomicI64>> = OnceLock::new();
+    BUDGET
+        .get_or_init(|| {
+            std::env::var("WENMING_TEST_DISK_BYTES")
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .map(AtomicI64::new)
+        })
+        .as_ref()
+}
+
+/// Take `bytes` from the test's disk budget; fails as a full disk would.
+fn spend(bytes: u64) -> io::Result<()> {
+    if let Some(budget) = disk_budget() {
+        let left = budget.fetch_sub(bytes as i64, Ordering::SeqCst) - bytes as i64;
+        if left < 0 {
+            return Err(io::Error::from(io::ErrorKind::StorageFull));
+        }
+    }
+    Ok(())
+}
+
+/// One step of publishing is done; under `WENMING_TEST_CRASH_AFTER=N` the
+/// N-th step ends the process on the spot, with no clean-up of any kind.
+pub fn publish_step() {
+    static LEFT: OnceLock<Option<AtomicI64>> = OnceLock::new();
+    let left = LEFT.get_or_init(|| {
+        std::env::var("WENMING_TEST_CRASH_AFTER")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .map(AtomicI64::new)
+    });
+    if let Some(left) = left {
+        if left.fetch_sub(1, Ordering::SeqCst) <= 1 {
+            std::process::abort();
+        }
+    }
+}
+
+// ---------- files ----------
+
+/// Write `bytes` to a new file at `path` (replacing one there).
+pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    spend(bytes.len() as u64)
+        .and_then(|()| std::fs::write(path, bytes))
+        .map_err(|e| failed("写入", path, e))
+}
+
+/// Write `bytes` to `path` so that it is on the disk when this returns
+/// (for the small files that mark a commit: journal and manifest).
+pub fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = spend(bytes.len() as u64)
+        .and_then(|()| std::fs::File::create(path))
+        .map_err(|e| failed("写入", path, e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| failed("写入", path, e))
+}
+
+/// Publish `src` at `target` (which does not exist): a hard link where the
+/// source never changes in place (the photo cache), else a copy that keeps
+/// the source's modification time.
+pub fn copy(src: &Path, target: &Path, link: bool) -> Result<()> {
+    if link && std::fs::hard_link(src, target).is_ok() {
+        return Ok(());
+    }
+    let len = std::fs::metadata(src)
+        .map_err(|e| failed("读取", src, e))?
+        .len();
+    spend(len).map_err(|e| failed("写入", target, e))?;
+    std::fs::copy(src, target).map_err(|e| failed("复制到", target, e))?;
+    let modified = std::fs::metadata(src)
+        .and_then(|m| m.modified())
+        .map_err(|e| failed("读取", src, e))?;
+    std::fs::File::options()
+        .write(true)
+        .open(target)
+        .and_then(|f| f.set_modified(modified))
+        .map_err(|e| failed("写入", target, e))
+}
+
+pub fn create_dir_all(path: &Path) -> Result<()> {
+    std::fs::create_dir_all(path).map_err(|e| failed("创建文件夹", path, e))
+}
+
+/// Rename `from` to `to`, replacing a file at `to`.
+pub fn rename(from: &Path, to: &Path) -> Result<()> {
+    std::fs::rename(from, to).map_err(|e| failed("替换", to, e))
+}
+
+pub fn remove_file(path: &Path) -> Result<()> {
+    std::fs::remove_file(path).map_err(|e| failed("删除", path, e))
+}
+
+/// Remove a folder of wenming's own (staging), whatever it holds.
+pub fn remove_dir_all(path: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(failed("删除", path, e)),
+        _ => Ok(()),
+    }
+}
+
+/// What the write phase compares a file by: its size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub len: u64,
+    /// Nanoseconds since the Unix epoch (0 where the system gives none).
+    pub modified_ns: i64,
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            len: meta.len(),
+            modified_ns: meta.modified().map_or(0, nanos),
+        }
+    }
+
+    /// The stamp of the plain file at `path` (`None` for a folder, a link
+    /// or nothing).
+    pub fn of_file(path: &Path) -> Option<Stamp> {
+        std::fs::symlink_metadata(path)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| Stamp::of(&m))
+    }
+}
+
+fn nanos(t: SystemTime) -> i64 {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i64,
+        Err(e) => -(e.duration().as_nanos() as i64),
+    }
+}
+
+/// Make what was written below `dir` (the files `written`) durable: on
+/// disk, not only in the system's cache, before a commit points at it.
+///
+/// Linux flushes the whole file system in one call (`syncfs`), which costs
+/// far less than a flush per file for a build of thousands; elsewhere each
+/// file is flushed.
+pub fn sync_written(dir: &Path, written: &[std::path::PathBuf]) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    if let Ok(folder) = std::fs::File::open(dir) {
+        if rustix::fs::syncfs(&folder).is_ok() {
+            return Ok(());
+        }
+    }
+    sync_each(dir, written)
+}
+
+/// The portable way of [`sync_written`], used off Linux (and tested on it).
+pub fn sync_each(dir: &Path, written: &[std::path::PathBuf]) -> Result<()> {
+    use rayon::prelude::*;
+    written.par_iter().try_for_each(|p| {
+        std::fs::File::open(p)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| failed("写入", p, e))
+    })?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Flush a folder's entries (new names, renames) to disk where the system
+/// allows opening a folder for that (Unix); elsewhere the rename itself is
+/// what the system keeps.
+pub fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+// ---------- the output folder's lock ----------
+
+/// Held while a build writes an output folder: a second build of the same
+/// folder is refused, not interleaved. The system releases it when the
+/// process ends, however it ends, so a killed build leaves no stale lock.
+pub struct Lock {
+    _file: std::fs::File,
+}
+
+impl Lock {
+    /// Take the lock file at `path`, or `Ok(None)` when another process
+    /// holds it.
+    pub fn try_take(path: &Path) -> Result<Option<Lock>> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(|e| failed("创建", path, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(Lock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(failed("锁定", path, e)),
+        }
+    }
+}
+
+/// Read a whole file, naming it in the error.
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("无法读取 {}", display(path)))
+}
