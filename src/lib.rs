@@ -118,15 +118,21 @@ impl BuildReport {
         } else {
             lines.push("有错误，未生成网站（原有网站保持不变）".to_string());
         }
+        // (No table was read when the build stopped before loading.)
+        if u.total > 0.0 {
+            lines.push(format!(
+                "自评 {} / {} 分，特色加分 {} 分\n计分项：已完成 {}、推进中 {}、未启动 {}；逾期 {} 项",
+                data::fmt_points(u.score),
+                data::fmt_points(u.total),
+                data::fmt_points(u.bonus),
+                u.done,
+                u.doing,
+                u.todo,
+                u.overdue,
+            ));
+        }
         lines.push(format!(
-            "自评 {} / {} 分，特色加分 {} 分\n计分项：已完成 {}、推进中 {}、未启动 {}；逾期 {} 项\n发现 {} 个错误、{} 个警告，用时 {:.2} 秒",
-            data::fmt_points(u.score),
-            data::fmt_points(u.total),
-            data::fmt_points(u.bonus),
-            u.done,
-            u.doing,
-            u.todo,
-            u.overdue,
+            "发现 {} 个错误、{} 个警告，用时 {:.2} 秒",
             self.diagnostics.error_count() + usize::from(self.fatal.is_some()),
             self.diagnostics.warning_count(),
             self.elapsed.as_secs_f64()

@@ -1,113 +1,21 @@
 //! The `wenming` command: parse arguments, call the library, print
 //! diagnostics once, pick the exit code (0 ok, 1 site errors, 2 usage).
 
-use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+mod cli;
+
+use cli::{Command, NewWhat, Parsed};
 use std::process::ExitCode;
 use wenming::{build, config, BuildOptions};
 
-#[derive(Parser)]
-#[command(
-    name = "wenming",
-    version,
-    about = "文明创建专题专栏生成器",
-    disable_help_subcommand = true
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// 生成网站（默认写入 public/）
-    Build {
-        /// 站点文件夹
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
-        /// 输出文件夹（默认为站点文件夹下的 public）
-        #[arg(long)]
-        output: Option<PathBuf>,
-        /// 覆盖 site.yaml 中的 base_url
-        #[arg(long)]
-        base_url: Option<String>,
-        /// 包含草稿（draft: true）
-        #[arg(long)]
-        drafts: bool,
-        /// 以哪一天判断进度和逾期（YYYY-MM-DD）
-        #[arg(long, value_parser = parse_date_arg)]
-        as_of: Option<chrono::NaiveDate>,
-        /// 不生成全文搜索索引（更快，搜索页只提供分类浏览）
-        #[arg(long)]
-        no_search: bool,
-    },
-    /// 只检查，不写任何文件
-    Check {
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
-        #[arg(long, value_parser = parse_date_arg)]
-        as_of: Option<chrono::NaiveDate>,
-        /// 列出报道和页面中所有指向外部网站的链接（不影响检查结果）
-        #[arg(long)]
-        external: bool,
-    },
-    /// 本地预览：生成并在浏览器中查看，修改文件后自动刷新
-    Serve {
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
-        /// 监听地址（默认只允许本机访问）
-        #[arg(long, default_value = "127.0.0.1")]
-        bind: String,
-        #[arg(long, default_value_t = 1111)]
-        port: u16,
-        #[arg(long)]
-        base_url: Option<String>,
-        #[arg(long)]
-        drafts: bool,
-        #[arg(long, value_parser = parse_date_arg)]
-        as_of: Option<chrono::NaiveDate>,
-        /// 预览时不生成全文搜索索引（报道很多时启动和更新更快）
-        #[arg(long)]
-        no_search: bool,
-    },
-    /// 新建报道等内容
-    New {
-        #[command(subcommand)]
-        what: NewWhat,
-    },
-    /// 以默认示例新建一个站点
-    Init {
-        /// 新站点的文件夹（须不存在或为空）
-        dir: PathBuf,
-    },
-}
-
-#[derive(Subcommand)]
-enum NewWhat {
-    /// 新建一篇活动报道：wenming new report "标题" --kind volunteer
-    Report {
-        title: String,
-        /// 活动类别编号（见 site.yaml 的 kinds）
-        #[arg(long)]
-        kind: String,
-        /// 活动日期，默认今天
-        #[arg(long, value_parser = parse_date_arg)]
-        date: Option<chrono::NaiveDate>,
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
-    },
-}
-
-fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
-    config::parse_date(s).ok_or_else(|| format!("日期 “{s}” 无效，请写成 2022-12-31 的格式"))
-}
-
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
+    let cli = match cli::parse(std::env::args_os()) {
+        Parsed::Run(cli) => cli,
+        Parsed::Exit { text, code } => {
+            if code == 0 {
+                println!("{}", text.trim_end());
+            } else {
+                eprintln!("{text}");
+            }
             return ExitCode::from(code);
         }
     };
