@@ -185,7 +185,8 @@ fn localize(cmd: clap::Command, path: &str) -> clap::Command {
         .mut_args(|a| {
             let heading = if a.is_positional() { "参数" } else { "选项" };
             // (clap would say "[default: …]"; the help texts say it.)
-            a.help_heading(heading).hide_default_value(true)
+            let takes_value = a.get_action().takes_values();
+            a.help_heading(heading).hide_default_value(takes_value)
         });
     let path = path.to_string();
     cmd.mut_subcommands(|sub| {
