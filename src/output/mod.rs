@@ -428,7 +428,8 @@ struct Plan {
 enum OnDisk {
     Missing,
     Folder,
-    /// A file, a link, anything not a folder.
+    File,
+    /// A link, or anything else that is neither.
     Other,
 }
 
@@ -436,6 +437,7 @@ fn on_disk(path: &Path) -> OnDisk {
     match std::fs::symlink_metadata(path) {
         Err(_) => OnDisk::Missing,
         Ok(m) if m.is_dir() => OnDisk::Folder,
+        Ok(m) if m.is_file() => OnDisk::File,
         Ok(_) => OnDisk::Other,
     }
 }
@@ -492,8 +494,8 @@ fn plan(out: &Path, old: &Manifest, taken: &HashMap<String, Taken>) -> Result<Pl
                 OnDisk::Folder => continue,
                 OnDisk::Missing => {}
                 // One of ours that the new site drops: deleted first.
-                OnDisk::Other if stale.contains(folder) => {}
-                OnDisk::Other => return Err(conflict(folder, "一个文件夹")),
+                OnDisk::File if stale.contains(folder) => {}
+                OnDisk::File | OnDisk::Other => return Err(conflict(folder, "一个文件夹")),
             }
             unit = Some(folder);
             break;
@@ -502,9 +504,11 @@ fn plan(out: &Path, old: &Manifest, taken: &HashMap<String, Taken>) -> Result<Pl
             Some(folder) => folder,
             None => match state(path) {
                 OnDisk::Missing => path,
-                OnDisk::Other if old.files.contains_key(*path) => path,
-                OnDisk::Other => return Err(conflict(path, "同名文件")),
-                OnDisk::Folder => return Err(conflict(path, "同名文件")),
+                // Ours (if changed by hand since, it is put right).
+                OnDisk::File if old.files.contains_key(*path) => path,
+                OnDisk::File | OnDisk::Other | OnDisk::Folder => {
+                    return Err(conflict(path, "同名文件"))
+                }
             },
         };
         rename.push(unit.to_owned());
