@@ -190,24 +190,9 @@ fn nanos(t: SystemTime) -> i64 {
     }
 }
 
-/// Make what was written below `dir` (the files `written`) durable: on
-/// disk, not only in the system's cache, before a commit points at it.
-///
-/// Linux flushes the whole file system in one call (`syncfs`), which costs
-/// far less than a flush per file for a build of thousands; elsewhere each
-/// file is flushed.
+/// Make the files `written` below `dir` durable: on the disk, not only in
+/// the system's cache, before a commit points at them.
 pub fn sync_written(dir: &Path, written: &[std::path::PathBuf]) -> Result<()> {
-    #[cfg(target_os = "linux")]
-    if let Ok(folder) = std::fs::File::open(dir) {
-        if rustix::fs::syncfs(&folder).is_ok() {
-            return Ok(());
-        }
-    }
-    sync_each(dir, written)
-}
-
-/// The portable way of [`sync_written`], used off Linux (and tested on it).
-pub fn sync_each(dir: &Path, written: &[std::path::PathBuf]) -> Result<()> {
     use rayon::prelude::*;
     written.par_iter().try_for_each(|p| {
         std::fs::File::open(p)

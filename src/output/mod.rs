@@ -306,6 +306,7 @@ impl Writer {
             error,
             interrupted: false,
         };
+        let mut clock = crate::timings::Clock::start();
         {
             use rayon::prelude::*;
             let taken = self.taken.lock().expect("taken");
@@ -317,6 +318,7 @@ impl Writer {
             let rest: Vec<&OutputFile> = last.into_values().collect();
             rest.par_iter().for_each(|f| self.put((*f).clone()));
         }
+        clock.lap("  write: rest");
         let failure = self.failure.lock().expect("failure").take();
         if let Some(e) = failure {
             self.discard();
@@ -337,12 +339,22 @@ impl Writer {
                 return Err(refused(e));
             }
         };
+        clock.lap("  write: walk + plan");
         let new_manifest = Manifest {
             files: taken.iter().map(|(p, t)| (p.clone(), t.entry)).collect(),
         };
         let staging = journal::staging(&self.out);
         fs::publish_step();
-        let decided = fs::sync_written(&staging, &plan.staged_files)
+        // The staged files reach the disk before the journal points at
+        // them where an old site is at stake. A first build has nothing to
+        // lose: should a power cut tear a file of it, the manifest's sizes
+        // and times tell the next run, which writes it again.
+        let durable = if self.old.files.is_empty() {
+            Ok(())
+        } else {
+            fs::sync_written(&staging, &plan.staged_files)
+        };
+        let decided = durable
             .and_then(|()| {
                 fs::write_durably(
                     &staging.join(journal::NEW_MANIFEST),
@@ -359,6 +371,7 @@ impl Writer {
             return Err(refused(e));
         }
         fs::publish_step();
+        clock.lap("  write: manifest + journal");
         let journal = journal::read(&self.out).ok().flatten();
         let applied = journal
             .as_ref()
@@ -371,6 +384,7 @@ impl Writer {
             )),
             interrupted: true,
         })?;
+        clock.lap("  write: apply");
         let written = taken.values().filter(|t| t.staged).count();
         Ok(WriteStats {
             written,
