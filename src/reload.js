@@ -30,14 +30,26 @@
     show(state.errors);
     return true;
   }
+  function json(r) {
+    if (!r.ok) throw new Error(r.status);
+    return r.json();
+  }
   function poll() {
+    var asked = Date.now();
     fetch(base + "__wenming/wait?v=" + seen, { cache: "no-store" })
-      .then(function (r) { return r.json(); })
-      .then(function (s) { if (handle(s)) poll(); })
+      .then(json)
+      .then(function (s) {
+        var news = s.version !== seen;
+        if (!handle(s)) return;
+        // An answer at once with no news: the server holds as many waits
+        // as it will (many tabs open). Ask again later, not in a loop.
+        if (news || Date.now() - asked > 1000) poll();
+        else setTimeout(poll, 3000);
+      })
       .catch(function () { setTimeout(poll, 2000); });
   }
   fetch(base + "__wenming/state", { cache: "no-store" })
-    .then(function (r) { return r.json(); })
+    .then(json)
     .then(function (s) { if (handle(s)) poll(); })
     .catch(function () { setTimeout(poll, 2000); });
 })();
