@@ -2,16 +2,34 @@
 //! loopback, watch the sources, rebuild incrementally and reload open pages.
 //! A broken edit never takes the preview down: the last good site stays
 //! served and the errors show in the terminal and over the page.
+//!
+//! The server answers only its own page (#19): a request must name the
+//! server in its Host header, and anything but a plain read must come from
+//! one of the server's own pages (Origin). Long polls, connections and idle
+//! or slow clients are capped, so no client can exhaust the machine.
+//!
+//! The rebuild loop runs on the calling thread and publishes into
+//! [`Preview`]; the HTTP side is a small tokio runtime: an accept loop,
+//! one axum router, two middleware layers and the handlers.
 
 use crate::diagnostic::Diagnostics;
 use crate::output::Content;
 use crate::session::Session;
 use crate::{BuildOptions, BuildReport};
 use anyhow::{Context as _, Result};
+use axum::extract::{RawQuery, Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST, LOCATION, ORIGIN};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::{watch, Semaphore};
 
 pub struct ServeOptions {
     pub build: BuildOptions,
@@ -19,19 +37,104 @@ pub struct ServeOptions {
     pub port: u16,
 }
 
+/// How long a long poll is held when nothing changes.
+const LONG_POLL: Duration = Duration::from_secs(25);
+/// Long polls held at once (a few per open tab is normal); more are
+/// answered at once, and the page asks again after a pause.
+const MAX_WAITING: usize = 64;
+/// Connections served at once; more wait in the system's listen queue.
+const MAX_CONNECTIONS: usize = 256;
+/// A connection that sends no complete request head for this long is
+/// closed: idle between requests, or a slowloris dripping its headers.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection is asked to close after this long (browsers reconnect
+/// unnoticed), and closed this much later whatever it is doing, so a
+/// client that never reads its answer cannot keep its slot either.
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(120);
+const CLOSE_GRACE: Duration = Duration::from_secs(30);
+
 /// What the server shows; replaced or patched after every rebuild.
-struct State {
+struct Site {
     files: BTreeMap<String, Content>,
     version: u64,
     /// The diagnostics of a failed rebuild, shown over the page.
     errors: Option<String>,
+    /// `/wmcj/`: the base path of the last good build (until there is
+    /// one, of the `site.yaml` read at start, or `/`).
+    base: String,
 }
 
-pub struct Shared {
-    state: Mutex<State>,
-    changed: Condvar,
-    /// `/wmcj/`
-    base: String,
+/// Everything the handlers share.
+struct Preview {
+    site: Mutex<Site>,
+    /// The site's version, announced after every rebuild to the long polls.
+    version: watch::Sender<u64>,
+    waiting: Semaphore,
+    names: Names,
+}
+
+/// The names a request may give for this server.
+#[derive(Clone, Copy)]
+struct Names {
+    port: u16,
+    /// Bound beyond loopback (`--bind 0.0.0.0`, a LAN address): any IP
+    /// address may name the server, as it is reached through several.
+    any_ip: bool,
+}
+
+impl Names {
+    /// Whether `authority` (`host[:port]`, as in Host or Origin) names this
+    /// server: `localhost` or a loopback address (or, bound beyond
+    /// loopback, any IP address), with our port. Never another DNS name,
+    /// whatever it resolves to: that is how DNS rebinding lets a page of
+    /// another site read ours. A missing port means 80, as in HTTP.
+    fn name_us(&self, authority: &str) -> bool {
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) if !port.contains(']') => (host, Some(port)),
+            _ => (authority, None),
+        };
+        let port_ok = match port {
+            Some(p) => p.parse::<u16>() == Ok(self.port),
+            None => self.port == 80,
+        };
+        let ip = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            Some(v6) => v6.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
+            None => host.parse::<Ipv4Addr>().ok().map(IpAddr::V4),
+        };
+        let host_ok = match ip {
+            Some(ip) => self.any_ip || ip.is_loopback(),
+            None => host.eq_ignore_ascii_case("localhost"),
+        };
+        port_ok && host_ok
+    }
+
+    /// Whether the request names this server. A browser always sends Host
+    /// (HTTP/1.1 requires it); a request without one (hand-made HTTP/1.0)
+    /// names nothing and is refused like any other, which keeps the rule
+    /// one rule. An absolute request target names a host of its own, which
+    /// must be ours too.
+    fn request_names_us(&self, req: &Request) -> bool {
+        let mut hosts = req.headers().get_all(HOST).iter();
+        let (Some(host), None) = (hosts.next(), hosts.next()) else {
+            return false;
+        };
+        host.to_str().is_ok_and(|h| self.name_us(h))
+            && req
+                .uri()
+                .authority()
+                .is_none_or(|a| self.name_us(a.as_str()))
+    }
+
+    /// Whether the request comes from a page of this server: its Origin is
+    /// `http://` and a name of ours. Browsers send Origin on every request
+    /// that is not a plain read.
+    fn request_from_our_page(&self, req: &Request) -> bool {
+        req.headers()
+            .get(ORIGIN)
+            .and_then(|o| o.to_str().ok())
+            .and_then(|o| o.strip_prefix("http://"))
+            .is_some_and(|a| !a.contains('/') && self.name_us(a))
+    }
 }
 
 const RELOAD_JS: &str = include_str!("reload.js");
@@ -87,26 +190,26 @@ enum Reply {
     NotFound(Vec<u8>),
 }
 
-impl Shared {
-    fn lookup(&self, raw_url: &str) -> Reply {
-        let Some(rel) = request_to_path(&self.base, raw_url) else {
-            if raw_url.split('?').next() == Some("/") {
-                return Reply::Redirect(self.base.clone());
+impl Preview {
+    fn lookup(&self, path: &str) -> Reply {
+        let site = self.site.lock().expect("site lock");
+        let Some(rel) = request_to_path(&site.base, path) else {
+            if path == "/" {
+                return Reply::Redirect(site.base.clone());
             }
-            return Reply::NotFound(self.not_found());
+            return Reply::NotFound(not_found(site));
         };
-        let state = self.state.lock().expect("state lock");
         let candidate = if rel.is_empty() || rel.ends_with('/') {
             format!("{rel}index.html")
         } else {
             rel.clone()
         };
-        if let Some(content) = state.files.get(&candidate) {
+        if let Some(content) = site.files.get(&candidate) {
             let body = read_content(content);
-            let version = state.version;
-            drop(state);
+            let (base, version) = (site.base.clone(), site.version);
+            drop(site);
             let body = if candidate.ends_with(".html") {
-                self.inject(body, version)
+                inject(body, &base, version)
             } else {
                 body
             };
@@ -115,53 +218,19 @@ impl Shared {
                 body,
             };
         }
-        if state.files.contains_key(&format!("{rel}/index.html")) {
+        if site.files.contains_key(&format!("{rel}/index.html")) {
             return Reply::Redirect(format!(
                 "{}{}/",
-                self.base,
+                site.base,
                 crate::links::encode_url_path(&rel)
             ));
         }
-        drop(state);
-        Reply::NotFound(self.not_found())
+        Reply::NotFound(not_found(site))
     }
 
-    fn not_found(&self) -> Vec<u8> {
-        let state = self.state.lock().expect("state lock");
-        let body = state
-            .files
-            .get("404.html")
-            .map(read_content)
-            .unwrap_or_else(|| "<h1>404</h1>".into());
-        let version = state.version;
-        drop(state);
-        self.inject(body, version)
-    }
-
-    /// Live reload: a small script before `</body>` (served bytes only; the
-    /// built files never contain it).
-    fn inject(&self, mut html: Vec<u8>, version: u64) -> Vec<u8> {
-        let tag = format!("<script src=\"{}__wenming/reload.js\" data-base=\"{}\" data-version=\"{version}\"></script>", self.base, self.base);
-        let at = html
-            .windows(7)
-            .rposition(|w| w == b"</body>")
-            .unwrap_or(html.len());
-        html.splice(at..at, tag.into_bytes());
-        html
-    }
-
-    fn status_json(&self, state: &State) -> String {
-        serde_json::json!({ "version": state.version, "errors": state.errors }).to_string()
-    }
-
-    /// Long poll: answers when the version differs from `seen`, or after 25 s.
-    fn wait(&self, seen: u64) -> String {
-        let state = self.state.lock().expect("state lock");
-        let (state, _) = self
-            .changed
-            .wait_timeout_while(state, Duration::from_secs(25), |s| s.version == seen)
-            .expect("state lock");
-        self.status_json(&state)
+    fn status_json(&self) -> String {
+        let site = self.site.lock().expect("site lock");
+        serde_json::json!({ "version": site.version, "errors": site.errors }).to_string()
     }
 
     fn publish(
@@ -170,36 +239,67 @@ impl Shared {
         files: Vec<crate::output::OutputFile>,
         session: &Session,
     ) {
-        let mut state = self.state.lock().expect("state lock");
+        let mut site = self.site.lock().expect("site lock");
         if report.ok() {
             if report.incremental {
                 for f in files {
-                    state.files.insert(f.path, f.content);
+                    site.files.insert(f.path, f.content);
                 }
             } else {
                 let mut files = session.files.clone();
                 // The search index of a full rebuild comes later, from the
                 // background; until then the previous one keeps search working.
                 if !files.keys().any(|p| p.starts_with(crate::search::DIR)) {
-                    for (p, c) in &state.files {
+                    for (p, c) in &site.files {
                         if p.starts_with(crate::search::DIR) {
                             files.insert(p.clone(), c.clone());
                         }
                     }
                 }
-                state.files = files;
+                site.files = files;
             }
-            state.errors = None;
+            // The base follows the build, so a fixed or changed `base_url`
+            // (or a site started broken) is served where its links point.
+            if let Some(base) = session.base_path() {
+                site.base = base.to_string();
+            }
+            site.errors = None;
         } else {
-            state.errors = Some(diagnostics_text(
+            site.errors = Some(diagnostics_text(
                 &report.diagnostics,
                 report.fatal.as_deref(),
             ));
         }
-        state.version += 1;
-        drop(state);
-        self.changed.notify_all();
+        site.version += 1;
+        let version = site.version;
+        drop(site);
+        self.version.send_replace(version);
     }
+}
+
+/// The site's 404 page; before any good build, a word on why there is
+/// nothing yet (the errors show over it).
+fn not_found(site: std::sync::MutexGuard<'_, Site>) -> Vec<u8> {
+    let body = match site.files.get("404.html") {
+        Some(page) => read_content(page),
+        None if site.files.is_empty() => "<!doctype html><meta charset=\"utf-8\"><title>预览</title><body><h1>网站还没有生成成功</h1><p>请按下方列出的错误改正文件，保存后这里会自动刷新。</p></body>".into(),
+        None => "<!doctype html><meta charset=\"utf-8\"><title>404</title><body><h1>404 页面未找到</h1></body>".into(),
+    };
+    let (base, version) = (site.base.clone(), site.version);
+    drop(site);
+    inject(body, &base, version)
+}
+
+/// Live reload: a small script before `</body>` (served bytes only; the
+/// built files never contain it).
+fn inject(mut html: Vec<u8>, base: &str, version: u64) -> Vec<u8> {
+    let tag = format!("<script src=\"{base}__wenming/reload.js\" data-base=\"{base}\" data-version=\"{version}\"></script>");
+    let at = html
+        .windows(7)
+        .rposition(|w| w == b"</body>")
+        .unwrap_or(html.len());
+    html.splice(at..at, tag.into_bytes());
+    html
 }
 
 fn read_content(c: &Content) -> Vec<u8> {
@@ -223,48 +323,164 @@ fn diagnostics_text(d: &Diagnostics, fatal: Option<&str>) -> String {
     out.join("\n")
 }
 
-fn respond(shared: &Shared, request: tiny_http::Request) {
-    let url = request.url().to_string();
-    let header = |k: &str, v: &str| {
-        tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).expect("valid header")
+/// The preview's routes. Every route, the site's files included, is behind
+/// the Host and Origin checks: add new routes above the `layer` lines.
+fn router(preview: Arc<Preview>) -> Router {
+    Router::new()
+        .route("/__wenming/reload.js", get(reload_js))
+        .route("/__wenming/state", get(state))
+        .route("/__wenming/wait", get(wait))
+        .fallback(get(site_file))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&preview),
+            only_our_pages,
+        ))
+        .layer(middleware::map_response(no_store))
+        .with_state(preview)
+}
+
+/// Refuse requests that do not name this server (DNS rebinding), and
+/// anything but a plain read that does not come from one of its pages
+/// (cross-site forms and scripts). No CORS headers are ever sent, so other
+/// sites cannot read our answers either.
+async fn only_our_pages(State(p): State<Arc<Preview>>, req: Request, next: Next) -> Response {
+    if !p.names.request_names_us(&req) {
+        let port = p.names.port;
+        return forbidden(if p.names.any_ip {
+            format!("预览服务只接受用本机地址或 IP 地址访问（不接受其他域名）：请打开 http://127.0.0.1:{port}/，在其他电脑上把 127.0.0.1 换成这台电脑的 IP 地址\n")
+        } else {
+            format!("预览服务只接受用本机地址访问：请在浏览器中打开 http://127.0.0.1:{port}/\n")
+        });
+    }
+    let plain_read = matches!(*req.method(), Method::GET | Method::HEAD);
+    if !plain_read && !p.names.request_from_our_page(&req) {
+        return forbidden("预览服务只接受从它自己的页面发出的修改请求\n".into());
+    }
+    next.run(req).await
+}
+
+fn forbidden(message: String) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message,
+    )
+        .into_response()
+}
+
+/// A preview is always the latest build: nothing is cached.
+async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Our endpoints answer under any prefix: pages ask at `<base>__wenming/…`,
+/// and a page opened before the base path changed asks at its old one.
+fn own_endpoints_under_any_base<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
+    let path = req.uri().path();
+    let Some(at) = path.find("/__wenming/").filter(|&at| at > 0) else {
+        return req;
     };
-    let no_store = header("Cache-Control", "no-store");
-    let internal = url
-        .strip_prefix(&shared.base)
-        .and_then(|r| r.strip_prefix("__wenming/"));
-    let response = match internal {
-        Some(r) if r.starts_with("reload.js") => {
-            tiny_http::Response::from_data(RELOAD_JS.as_bytes().to_vec())
-                .with_header(header("Content-Type", "text/javascript; charset=utf-8"))
-        }
-        Some(r) if r.starts_with("state") => {
-            let body = shared.status_json(&shared.state.lock().expect("state lock"));
-            tiny_http::Response::from_data(body.into_bytes())
-                .with_header(header("Content-Type", "application/json"))
-        }
-        Some(r) if r.starts_with("wait") => {
-            let seen = r
-                .split("v=")
-                .nth(1)
-                .and_then(|v| v.split('&').next()?.parse().ok())
-                .unwrap_or(0);
-            let body = shared.wait(seen);
-            tiny_http::Response::from_data(body.into_bytes())
-                .with_header(header("Content-Type", "application/json"))
-        }
-        _ => match shared.lookup(&url) {
-            Reply::Found { path, body } => tiny_http::Response::from_data(body)
-                .with_header(header("Content-Type", content_type(&path))),
-            Reply::Redirect(to) => tiny_http::Response::from_data(Vec::new())
-                .with_status_code(302)
-                .with_header(header("Location", &to)),
-            Reply::NotFound(body) => tiny_http::Response::from_data(body)
-                .with_status_code(404)
-                .with_header(header("Content-Type", "text/html; charset=utf-8")),
-        },
+    let target = match req.uri().query() {
+        Some(q) => format!("{}?{q}", &path[at..]),
+        None => path[at..].to_string(),
     };
-    // A client that went away mid-transfer is not our problem.
-    let _ = request.respond(response.with_header(no_store));
+    let mut parts = req.uri().clone().into_parts();
+    parts.path_and_query = target.parse().ok();
+    if let Ok(uri) = Uri::from_parts(parts) {
+        *req.uri_mut() = uri;
+    }
+    req
+}
+
+async fn reload_js() -> Response {
+    (
+        [(CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        RELOAD_JS,
+    )
+        .into_response()
+}
+
+fn json(body: String) -> Response {
+    ([(CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn state(State(p): State<Arc<Preview>>) -> Response {
+    json(p.status_json())
+}
+
+/// Long poll: answers when the version differs from `?v=`, or after 25 s.
+/// Beyond [`MAX_WAITING`] it answers at once with the state unchanged.
+async fn wait(State(p): State<Arc<Preview>>, RawQuery(query): RawQuery) -> Response {
+    let seen: u64 = query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("v="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if let Ok(_slot) = p.waiting.try_acquire() {
+        let mut version = p.version.subscribe();
+        let _ = tokio::time::timeout(LONG_POLL, version.wait_for(|&v| v != seen)).await;
+    }
+    json(p.status_json())
+}
+
+async fn site_file(State(p): State<Arc<Preview>>, uri: Uri) -> Response {
+    match p.lookup(uri.path()) {
+        Reply::Found { path, body } => {
+            ([(CONTENT_TYPE, content_type(&path))], body).into_response()
+        }
+        Reply::Redirect(to) => (StatusCode::FOUND, [(LOCATION, to)]).into_response(),
+        Reply::NotFound(body) => (
+            StatusCode::NOT_FOUND,
+            [(CONTENT_TYPE, "text/html; charset=utf-8")],
+            body,
+        )
+            .into_response(),
+    }
+}
+
+/// Serve connections, at most [`MAX_CONNECTIONS`] at once.
+async fn accept_loop(listener: tokio::net::TcpListener, preview: Arc<Preview>) {
+    use tower::ServiceExt as _;
+    let app = router(preview).map_request(own_endpoints_under_any_base::<hyper::body::Incoming>);
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let slot = Arc::clone(&slots)
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file handles and the like: pass, then try again.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let _ = stream.set_nodelay(true);
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEAD_TIMEOUT)
+                // `Content-Type`, as browsers' tools and our tests show it.
+                .title_case_headers(true);
+            let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = tokio::time::sleep(CONNECTION_LIFETIME) => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(CLOSE_GRACE, connection).await;
+                }
+            }
+            drop(slot);
+        });
+    }
 }
 
 /// Editor droppings and our own output never trigger a rebuild.
@@ -342,60 +558,67 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
     let (report, _) = session.build_all();
     print_report(&report);
     eprintln!("{}", report.summary());
-    let base = session_base(&session);
+    let base = session.base_path().unwrap_or("/").to_string();
     let first_search = session.search_job();
-    let shared = Arc::new(Shared {
-        state: Mutex::new(State {
+
+    // Requests are cheap tasks on two threads; a long poll holds no thread.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(2)
+        .thread_name("serve")
+        .enable_io()
+        .enable_time()
+        .build()
+        .context("无法启动预览服务")?;
+    let addr = format!("{}:{}", opts.bind, opts.port);
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind((
+            opts.bind.as_str(),
+            opts.port,
+        )))
+        .and_then(|l| Ok((l.local_addr()?, l)));
+    let (local, listener) = listener.map_err(|e| {
+        anyhow::anyhow!("无法在 {addr} 上启动预览服务：{e}（端口是否已被占用？可用 --port 换一个）")
+    })?;
+    let beyond_loopback = !local.ip().is_loopback();
+    let preview = Arc::new(Preview {
+        site: Mutex::new(Site {
             files: session.files.clone(),
             version: 1,
             errors: (!report.ok())
                 .then(|| diagnostics_text(&report.diagnostics, report.fatal.as_deref())),
+            base: base.clone(),
         }),
-        changed: Condvar::new(),
-        base: base.clone(),
+        version: watch::Sender::new(1),
+        waiting: Semaphore::new(MAX_WAITING),
+        names: Names {
+            port: local.port(),
+            any_ip: beyond_loopback,
+        },
     });
+    runtime.spawn(accept_loop(listener, Arc::clone(&preview)));
 
-    let addr = format!("{}:{}", opts.bind, opts.port);
-    let server = tiny_http::Server::http(&addr).map_err(|e| {
-        anyhow::anyhow!("无法在 {addr} 上启动预览服务：{e}（端口是否已被占用？可用 --port 换一个）")
-    })?;
-    let server = Arc::new(server);
-    let shown_host = if opts.bind == "0.0.0.0" {
-        "127.0.0.1"
-    } else {
-        opts.bind.as_str()
+    let shown_host = match local.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
     };
     eprintln!(
         "预览地址：http://{shown_host}:{}{base}  （修改文件后自动刷新；按 Ctrl+C 停止）",
-        opts.port
+        local.port()
     );
-    if opts.bind != "127.0.0.1" && opts.bind != "localhost" && opts.bind != "::1" {
+    if beyond_loopback {
         eprintln!(
             "注意：预览服务监听在 {}，局域网内其他电脑也能访问",
             opts.bind
         );
-    }
-    for _ in 0..4 {
-        let server = Arc::clone(&server);
-        let shared = Arc::clone(&shared);
-        std::thread::spawn(move || {
-            while let Ok(request) = server.recv() {
-                if request.url().contains("__wenming/wait") {
-                    // Long polls get their own thread so pages keep loading.
-                    let shared = Arc::clone(&shared);
-                    std::thread::spawn(move || respond(&shared, request));
-                } else {
-                    respond(&shared, request);
-                }
-            }
-        });
     }
 
     // The search index is built here, one job at a time, always from the
     // latest pages: indexing a large site takes far longer than a rebuild.
     let (search_tx, search_rx) = std::sync::mpsc::channel::<crate::session::SearchJob>();
     {
-        let shared = Arc::clone(&shared);
+        let preview = Arc::clone(&preview);
         std::thread::spawn(move || {
             // Rebuilds and page requests go first: indexing is the background work.
             crate::threads::run_when_idle();
@@ -415,12 +638,10 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
                 };
                 match result {
                     Ok(index) => {
-                        let mut state = shared.state.lock().expect("state lock");
-                        state
-                            .files
-                            .retain(|p, _| !p.starts_with(crate::search::DIR));
+                        let mut site = preview.site.lock().expect("site lock");
+                        site.files.retain(|p, _| !p.starts_with(crate::search::DIR));
                         for f in index {
-                            state.files.insert(f.path, f.content);
+                            site.files.insert(f.path, f.content);
                         }
                     }
                     Err(e) => eprintln!("警告：更新搜索索引失败：{e}"),
@@ -446,7 +667,7 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
             continue;
         }
         let (report, files) = session.rebuild(&changed);
-        shared.publish(&report, files, &session);
+        preview.publish(&report, files, &session);
         // The edited page is on screen; the search index catches up in
         // the background (open pages need no reload for it).
         if let Some(job) = session.search_job() {
@@ -533,15 +754,6 @@ fn next_batch(
     Some(paths)
 }
 
-fn session_base(session: &Session) -> String {
-    // The base path honoured locally, so links work as they will on the portal.
-    let mut d = Diagnostics::new();
-    crate::source::read_source(&session.root, &session.root.join("site.yaml"), &mut d)
-        .and_then(|s| crate::config::parse(&s, &session.opts.overrides, &mut d))
-        .map(|c| c.base_path().to_string())
-        .unwrap_or_else(|| "/".into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -586,5 +798,61 @@ mod tests {
             assert!(ignored(root, out, Path::new(p)), "{p}");
         }
         assert!(!ignored(root, out, Path::new("/s/content/reports/a.md")));
+    }
+
+    #[test]
+    fn only_names_of_this_server_are_answered() {
+        let local = Names {
+            port: 1111,
+            any_ip: false,
+        };
+        for ok in [
+            "127.0.0.1:1111",
+            "localhost:1111",
+            "LocalHost:1111",
+            "[::1]:1111",
+        ] {
+            assert!(local.name_us(ok), "{ok}");
+        }
+        for bad in [
+            "127.0.0.1",
+            "127.0.0.1:2222",
+            "127.0.0.1:",
+            "evil.example:1111",
+            "localhost.evil.example:1111",
+            "192.168.1.10:1111",
+            "[::ffff:192.168.1.10]:1111",
+            "::1:1111",
+            "[::1]",
+            "",
+        ] {
+            assert!(!local.name_us(bad), "{bad}");
+        }
+        let lan = Names {
+            port: 1111,
+            any_ip: true,
+        };
+        assert!(lan.name_us("192.168.1.10:1111"));
+        assert!(lan.name_us("[fe80::1]:1111"));
+        assert!(!lan.name_us("192.168.1.10:2222"));
+        assert!(!lan.name_us("printer.lan:1111"));
+        assert!(!lan.name_us("2130706433:1111"));
+        let web = Names {
+            port: 80,
+            any_ip: false,
+        };
+        assert!(web.name_us("localhost") && web.name_us("[::1]"));
+    }
+
+    #[test]
+    fn own_endpoints_answer_under_any_base() {
+        let rewrite = |uri: &str| {
+            let req = axum::http::Request::builder().uri(uri).body(()).unwrap();
+            own_endpoints_under_any_base(req).uri().to_string()
+        };
+        assert_eq!(rewrite("/wmcj/__wenming/wait?v=3"), "/__wenming/wait?v=3");
+        assert_eq!(rewrite("/old/base/__wenming/state"), "/__wenming/state");
+        assert_eq!(rewrite("/__wenming/state"), "/__wenming/state");
+        assert_eq!(rewrite("/wmcj/reports/"), "/wmcj/reports/");
     }
 }

@@ -284,6 +284,12 @@ impl Session {
         Ok(index)
     }
 
+    /// The base path (`/wmcj/`) of the `site.yaml` last read, if it could
+    /// be read: after a good build, that build's.
+    pub fn base_path(&self) -> Option<&str> {
+        self.inputs.as_ref().map(|i| i.config.base_path())
+    }
+
     /// The complete current output, in path order.
     pub fn output(&self) -> Vec<OutputFile> {
         self.files
