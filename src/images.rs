@@ -40,6 +40,11 @@ pub struct Processed {
     pub thumb: Variant,
     /// Size of the original, for the over-20-MB warning.
     pub original_bytes: u64,
+    /// The file is cut off (a copy that did not finish): what its decoder
+    /// made of it is published, the missing part grey, with a warning at
+    /// every build. Such a photo is kept out of the index, so each build
+    /// looks at the file again (its variants stay cached: no decoding).
+    pub incomplete: bool,
 }
 
 impl Processed {
@@ -68,7 +73,87 @@ pub fn is_raster(path: &Path) -> bool {
 }
 
 /// What became of one photo: its variants, or why it could not be processed.
-pub type Outcome = Arc<Result<Processed, String>>;
+pub type Outcome = Arc<Result<Processed, Unprocessed>>;
+
+/// Why a photo is published as it is, not processed. Each is a warning,
+/// not an error: the page stays whole, with the original file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unprocessed {
+    /// Processing it would hold more memory than [`DECODE_BUDGET`]
+    /// (upright size in pixels).
+    TooLarge { width: u32, height: u32 },
+    /// A file larger than [`MAX_ORIGINAL_BYTES`] (its size), not read.
+    TooBig(u64),
+    /// Cut off, and its decoder gave up on what there is.
+    Incomplete,
+    /// Unreadable, not an image, or damaged inside: the decoder's words.
+    Broken(String),
+}
+
+/// Advice for a photo cut off in copying.
+const RECOPY: &str = "请重新拷贝原图：多半是拷贝中途断开，或存储卡、U 盘有损坏";
+
+impl Unprocessed {
+    /// The warning and hint for the photo written as `target`.
+    pub fn describe(&self, target: &str) -> (String, String) {
+        const SMALLER: &str =
+            "请用手机或电脑的“调整大小”“压缩图片”功能把照片缩小（如 8000×6000 像素以内）后再放入";
+        match self {
+            Unprocessed::TooLarge { width, height } => (
+                format!("图片 “{target}” 有 {width}×{height} 像素，太大，无法处理，按原样发布"),
+                SMALLER.into(),
+            ),
+            Unprocessed::TooBig(bytes) => (
+                format!(
+                    "图片 “{target}” 有 {:.0} MB，太大，无法处理，按原样发布",
+                    *bytes as f64 / 1024.0 / 1024.0
+                ),
+                SMALLER.into(),
+            ),
+            Unprocessed::Incomplete => (
+                format!("照片 “{target}” 不完整（文件在中途被截断），无法处理，按原样发布"),
+                RECOPY.into(),
+            ),
+            Unprocessed::Broken(e) => (
+                format!("图片 “{target}” 无法处理（{e}），按原样发布"),
+                "用看图软件打开它，确认图片完好；可另存为 JPG 后再放入".into(),
+            ),
+        }
+    }
+
+    /// As the cache's note on a photo that did not decode keeps it.
+    fn note(&self) -> String {
+        match self {
+            Unprocessed::Incomplete => "incomplete".into(),
+            Unprocessed::Broken(e) => format!("broken\t{e}"),
+            Unprocessed::TooLarge { .. } | Unprocessed::TooBig(_) => "broken".into(),
+        }
+    }
+
+    fn from_note(note: &str) -> Unprocessed {
+        match note.split_once('\t') {
+            _ if note == "incomplete" => Unprocessed::Incomplete,
+            Some(("broken", e)) => Unprocessed::Broken(e.to_string()),
+            _ => Unprocessed::Broken("图片无法解码".into()),
+        }
+    }
+}
+
+impl From<String> for Unprocessed {
+    fn from(e: String) -> Unprocessed {
+        Unprocessed::Broken(e)
+    }
+}
+
+impl Processed {
+    /// The warning and hint for a photo published from a cut-off file.
+    pub fn incomplete_warning(target: &str) -> (String, String) {
+        (
+            format!("照片 “{target}” 不完整（文件在中途被截断），缺少的部分显示为灰色"),
+            RECOPY.into(),
+        )
+    }
+}
 
 /// Processes each photo once per build (and once per content on disk).
 pub struct ImageSet {
@@ -227,6 +312,7 @@ impl<'a> EntryView<'a> {
             display: variant(display)?,
             thumb: variant(thumb)?,
             original_bytes: self.original_bytes,
+            incomplete: false,
         };
         Some((
             source.into_os_string(),
@@ -384,6 +470,10 @@ impl IndexEntry {
         stamp: &FileStamp,
         p: &Processed,
     ) -> Option<IndexEntry> {
+        if p.incomplete {
+            // Warned at every build, so looked at again (see `incomplete`).
+            return None;
+        }
         let source = Path::new(source);
         let path = source
             .strip_prefix(root)
@@ -656,32 +746,100 @@ impl ImageSet {
         }
     }
 
-    fn process_uncached(&self, source: &Path) -> Result<Processed, String> {
-        let bytes = std::fs::read(source).map_err(|e| format!("无法读取图片：{e}"))?;
+    fn process_uncached(&self, source: &Path) -> Result<Processed, Unprocessed> {
+        let on_disk = std::fs::metadata(source).map_or(0, |m| m.len());
+        if on_disk > MAX_ORIGINAL_BYTES {
+            return Err(Unprocessed::TooBig(on_disk));
+        }
+        let bytes =
+            std::fs::read(source).map_err(|e| Unprocessed::Broken(format!("无法读取图片：{e}")))?;
         let original_bytes = bytes.len() as u64;
-        let reader = ImageReader::new(std::io::Cursor::new(&bytes))
-            .with_guessed_format()
-            .map_err(|e| e.to_string())?;
-        let is_png = matches!(reader.format(), Some(image::ImageFormat::Png));
+        if original_bytes > MAX_ORIGINAL_BYTES {
+            return Err(Unprocessed::TooBig(original_bytes));
+        }
+        let reader = limited_reader(&bytes)?;
+        let format = reader.format();
+        let shape = Shape::of(&bytes, format);
+        let is_png = matches!(format, Some(image::ImageFormat::Png));
         let ext = if is_png { "png" } else { "jpg" };
-        let mut decoder = reader
-            .into_decoder()
-            .map_err(|e| format!("无法识别图片格式：{e}"))?;
+        let mut decoder = reader.into_decoder().map_err(|e| {
+            if shape.truncated {
+                Unprocessed::Incomplete
+            } else {
+                Unprocessed::Broken(format!("无法识别图片格式：{e}"))
+            }
+        })?;
         let orientation = decoder
             .orientation()
             .unwrap_or(image::metadata::Orientation::NoTransforms);
         let (raw_w, raw_h) = decoder.dimensions();
+        let decoded_bytes = decoder.total_bytes();
+        // Decoding makes its own decoder: this one's copy of the file goes.
+        drop(decoder);
+        let upright_dims = |w: u32, h: u32| match orientation {
+            image::metadata::Orientation::Rotate90
+            | image::metadata::Orientation::Rotate270
+            | image::metadata::Orientation::Rotate90FlipH
+            | image::metadata::Orientation::Rotate270FlipH => (h, w),
+            _ => (w, h),
+        };
+        let (w, h) = upright_dims(raw_w, raw_h);
 
         // Small, upright and clean: publish the original untouched.
         let same_ext = source.extension().is_some_and(|e| {
             e.eq_ignore_ascii_case(ext) || (ext == "jpg" && e.eq_ignore_ascii_case("jpeg"))
         });
-        if original_bytes <= SMALL_BYTES
+        let pass_through = original_bytes <= SMALL_BYTES
             && raw_w <= DISPLAY
             && !has_metadata(&bytes)
             && same_ext
-            && orientation == image::metadata::Orientation::NoTransforms
-        {
+            && orientation == image::metadata::Orientation::NoTransforms;
+        // What processing would hold at its peak, judged before anything is
+        // decoded: a 630-byte JPEG may declare 65000×65000 pixels (12 GB).
+        let cost = decode_cost(
+            (w, h),
+            decoded_bytes,
+            if pass_through { THUMB } else { LARGE },
+            &shape,
+        )
+        .saturating_add(2 * original_bytes);
+        if cost > DECODE_BUDGET {
+            return Err(Unprocessed::TooLarge {
+                width: w,
+                height: h,
+            });
+        }
+        let key = format!("{:016x}", fnv1a(&bytes));
+        // A photo that failed to decode is not decoded again while it is
+        // the same file (a fixed copy hashes differently).
+        let failed = self
+            .cache_dir
+            .join(format!("{key}-{SETTINGS}{FAILED_SUFFIX}"));
+        if let Ok(note) = std::fs::read_to_string(&failed) {
+            return Err(Unprocessed::from_note(&note));
+        }
+        let mut held: Option<Reservation> = None;
+        let mut decode = || -> Result<DynamicImage, Unprocessed> {
+            if held.is_none() {
+                held = Some(BUDGET.reserve(cost));
+            }
+            let img = limited_reader(&bytes)?
+                .into_decoder()
+                .and_then(DynamicImage::from_decoder);
+            img.map_err(|e| {
+                let why = if shape.truncated {
+                    Unprocessed::Incomplete
+                } else {
+                    Unprocessed::Broken(format!("图片无法解码：{e}"))
+                };
+                // (Best effort: without the note it is only tried again.)
+                let _ = std::fs::create_dir_all(&self.cache_dir)
+                    .and_then(|()| std::fs::write(&failed, why.note()));
+                why
+            })
+        };
+
+        if pass_through {
             let original = |suffix| Variant {
                 file: source.to_path_buf(),
                 suffix,
@@ -692,7 +850,7 @@ impl ImageSet {
             let thumb = if raw_w <= THUMB {
                 original("")
             } else {
-                self.small_thumb(&bytes, ext, tw, th)?
+                self.small_thumb(&key, &mut decode, ext, tw, th)?
             };
             return Ok(Processed {
                 ext,
@@ -700,18 +858,10 @@ impl ImageSet {
                 display: original(""),
                 thumb,
                 original_bytes,
+                incomplete: shape.truncated,
             });
         }
 
-        let key = format!("{:016x}", fnv1a(&bytes));
-        let upright_dims = |w: u32, h: u32| match orientation {
-            image::metadata::Orientation::Rotate90
-            | image::metadata::Orientation::Rotate270
-            | image::metadata::Orientation::Rotate90FlipH
-            | image::metadata::Orientation::Rotate270FlipH => (h, w),
-            _ => (w, h),
-        };
-        let (w, h) = upright_dims(raw_w, raw_h);
         let sizes = [("", LARGE), (".w960", DISPLAY), (".w400", THUMB)];
         // Each size is scaled from the one before (6 MP → 1920 → 960 → 400):
         // much cheaper than from the original each time, and as sharp.
@@ -726,8 +876,7 @@ impl ImageSet {
                 let source_img = match current.take() {
                     Some(img) => img,
                     None => {
-                        let mut img = DynamicImage::from_decoder(decoder_from(&bytes)?)
-                            .map_err(|e| format!("图片无法解码：{e}"))?;
+                        let mut img = decode()?;
                         img.apply_orientation(orientation);
                         img
                     }
@@ -755,26 +904,25 @@ impl ImageSet {
             display,
             thumb,
             original_bytes,
+            incomplete: shape.truncated,
         })
     }
 
     /// The thumbnail of a small image published as it is.
     fn small_thumb(
         &self,
-        bytes: &[u8],
+        key: &str,
+        decode: &mut dyn FnMut() -> Result<DynamicImage, Unprocessed>,
         ext: &'static str,
         w: u32,
         h: u32,
-    ) -> Result<Variant, String> {
-        let key = format!("{:016x}", fnv1a(bytes));
+    ) -> Result<Variant, Unprocessed> {
         let suffix = ".w400";
         let file = self
             .cache_dir
             .join(format!("{key}-{SETTINGS}{suffix}.{ext}"));
         if !file.is_file() {
-            let img = DynamicImage::from_decoder(decoder_from(bytes)?)
-                .map_err(|e| format!("图片无法解码：{e}"))?;
-            write_variant(img, w, h, ext, &file)?;
+            write_variant(decode()?, w, h, ext, &file)?;
         }
         Ok(Variant {
             file,
@@ -785,12 +933,209 @@ impl ImageSet {
     }
 }
 
-fn decoder_from(bytes: &[u8]) -> Result<impl ImageDecoder + '_, String> {
-    ImageReader::new(std::io::Cursor::new(bytes))
+/// A reader of `bytes` that lets its decoder allocate at most the whole
+/// budget (the PNG and WebP decoders honour it for their own buffers; the
+/// pixels are judged by [`decode_cost`] before any decoding).
+fn limited_reader(bytes: &[u8]) -> Result<ImageReader<std::io::Cursor<&[u8]>>, Unprocessed> {
+    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| e.to_string())?
-        .into_decoder()
-        .map_err(|e| format!("无法识别图片格式：{e}"))
+        .map_err(|e| Unprocessed::Broken(e.to_string()))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(DECODE_BUDGET);
+    reader.limits(limits);
+    Ok(reader)
+}
+
+/// Memory that the photos being processed at one time may hold, whatever
+/// the number of cores: with the rest of a build it stays under 1 GB (an
+/// office PC has 4–8 GB). A phone's 50-megapixel photo takes about 400 MB
+/// of it at its peak, a 12-megapixel one about 130 MB; a photo that would
+/// need more than all of it is published as it is (issue #19).
+const DECODE_BUDGET: u64 = 512 * 1024 * 1024;
+
+/// Originals larger than this are not even read: no phone photo is.
+const MAX_ORIGINAL_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Ending of the note left in the cache for a photo that did not decode.
+const FAILED_SUFFIX: &str = ".failed";
+
+/// Peak memory of processing a photo of `upright` size whose pixels take
+/// `decoded_bytes`, resized to `target_width`: the pixels, and beside
+/// them the largest of a copy (turning it upright), a progressive JPEG's
+/// coefficients while it decodes (2 bytes a sample), and the resizer's
+/// intermediate (the width × the new height, in 16-byte RGBA floats).
+fn decode_cost(upright: (u32, u32), decoded_bytes: u64, target_width: u32, shape: &Shape) -> u64 {
+    let (w, h) = upright;
+    let (_, new_h) = scaled(w, h, target_width);
+    let pixels = u64::from(w) * u64::from(h);
+    let resize = u64::from(w)
+        .saturating_mul(u64::from(new_h))
+        .saturating_mul(16);
+    let coefficients = if shape.progressive {
+        pixels.saturating_mul(2 * u64::from(shape.components.max(1)))
+    } else {
+        0
+    };
+    decoded_bytes.saturating_add(decoded_bytes.max(resize).max(coefficients))
+}
+
+/// The decoding budget, shared by every build of the process.
+struct Budget {
+    used: Mutex<u64>,
+    freed: std::sync::Condvar,
+}
+
+static BUDGET: Budget = Budget {
+    used: Mutex::new(0),
+    freed: std::sync::Condvar::new(),
+};
+
+/// Bytes of the budget held until dropped.
+struct Reservation(u64);
+
+impl Budget {
+    /// Wait until `bytes` fit beside what others hold (at most the whole
+    /// budget is ever asked for, and alone it always fits: no deadlock,
+    /// as a holder waits for nothing).
+    fn reserve(&'static self, bytes: u64) -> Reservation {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used > 0 && used.saturating_add(bytes) > DECODE_BUDGET {
+            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += bytes;
+        Reservation(bytes)
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        let mut used = BUDGET.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used = used.saturating_sub(self.0);
+        BUDGET.freed.notify_all();
+    }
+}
+
+/// What a file's structure says, read without decoding it.
+struct Shape {
+    /// It ends before its own end marker (JPEG `FFD9`, PNG `IEND`, the
+    /// size in a WebP header): a copy cut off, whose decoders fill the
+    /// rest with grey or give up.
+    truncated: bool,
+    /// A progressive JPEG, decoded whole in memory at once.
+    progressive: bool,
+    /// Colour components of a JPEG (3 for YCbCr).
+    components: u8,
+}
+
+impl Shape {
+    fn of(bytes: &[u8], format: Option<image::ImageFormat>) -> Shape {
+        let mut shape = Shape {
+            truncated: false,
+            progressive: false,
+            components: 3,
+        };
+        match format {
+            Some(image::ImageFormat::Jpeg) => shape.read_jpeg(bytes),
+            Some(image::ImageFormat::Png) => shape.truncated = png_truncated(bytes),
+            Some(image::ImageFormat::WebP) => {
+                shape.truncated = bytes.get(4..8).is_some_and(|size| {
+                    let size = u32::from_le_bytes([size[0], size[1], size[2], size[3]]);
+                    (bytes.len() as u64) < 8 + u64::from(size)
+                });
+            }
+            _ => {}
+        }
+        shape
+    }
+
+    /// Walk a JPEG's segments to its end marker (`EOI`). Photos may carry
+    /// data after it (a motion photo's video): it is not looked at. A
+    /// structure this walk does not follow is left to the decoder.
+    fn read_jpeg(&mut self, b: &[u8]) {
+        let mut i = 2; // after SOI
+        loop {
+            if b.get(i) != Some(&0xFF) {
+                self.truncated = i >= b.len();
+                return;
+            }
+            // Any number of fill bytes may come before a marker's code.
+            while b.get(i) == Some(&0xFF) {
+                i += 1;
+            }
+            let Some(&marker) = b.get(i) else {
+                self.truncated = true;
+                return;
+            };
+            i += 1;
+            match marker {
+                0xD9 => return,
+                0x01 | 0xD0..=0xD7 => continue,
+                _ => {}
+            }
+            let Some(len) = b
+                .get(i..i + 2)
+                .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+            else {
+                self.truncated = true;
+                return;
+            };
+            if len < 2 {
+                return;
+            }
+            // Start of frame (C0–CF but DHT, JPG and DAC): its kind and
+            // the number of components.
+            if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+                self.progressive = matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE);
+                if let Some(&n) = b.get(i + 7) {
+                    self.components = n;
+                }
+            }
+            i += len;
+            if marker == 0xDA {
+                // The scan's data runs to the next marker: `FF` followed by
+                // a code other than a stuffed `00` or a restart (D0–D7).
+                loop {
+                    let Some(k) = b.get(i..).and_then(|rest| memchr::memchr(0xFF, rest)) else {
+                        self.truncated = true;
+                        return;
+                    };
+                    let after = i + k + 1;
+                    match b.get(after) {
+                        None => {
+                            self.truncated = true;
+                            return;
+                        }
+                        Some(0x00 | 0xD0..=0xD7) => i = after + 1,
+                        Some(0xFF) => i = after,
+                        Some(_) => {
+                            i += k;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether a PNG's chunks run out before its `IEND`.
+fn png_truncated(b: &[u8]) -> bool {
+    let mut i: usize = 8;
+    loop {
+        let Some(head) = b.get(i..i + 8) else {
+            return true;
+        };
+        if &head[4..8] == b"IEND" {
+            // (Its CRC too: nothing else may be missing.)
+            return b.len() < i + 12;
+        }
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        // Length, type, data and CRC.
+        i = match i.checked_add(12).and_then(|j| j.checked_add(len)) {
+            Some(next) => next,
+            None => return false,
+        };
+    }
 }
 
 /// Resize and encode into the cache atomically (write, then rename), so a
@@ -848,6 +1193,7 @@ mod tests {
             display: v.clone(),
             thumb: v.clone(),
             original_bytes: 0,
+            incomplete: false,
         };
         assert_eq!(
             p.output_path("reports/a/photo1.JPEG", &v),
@@ -855,5 +1201,99 @@ mod tests {
         );
         assert_eq!(scaled(4000, 3000, 960), (960, 720));
         assert_eq!(scaled(800, 600, 960), (800, 600));
+    }
+
+    fn baseline(components: u8) -> Shape {
+        Shape {
+            truncated: false,
+            progressive: false,
+            components,
+        }
+    }
+
+    #[test]
+    fn phone_photos_fit_the_budget_and_bombs_do_not() {
+        let rgb = |w: u32, h: u32| u64::from(w) * u64::from(h) * 3;
+        // A 50-megapixel phone photo, portrait (stored sideways) or not,
+        // progressive or not; a 12-megapixel one leaves room for three more.
+        for (w, h) in [(8160, 6120), (6120, 8160), (8000, 6000)] {
+            let cost = decode_cost((w, h), rgb(w, h), LARGE, &baseline(3));
+            assert!(
+                cost + 2 * 20_000_000 <= DECODE_BUDGET,
+                "{w}×{h}: {}",
+                cost >> 20
+            );
+            let progressive = Shape {
+                progressive: true,
+                ..baseline(3)
+            };
+            assert!(decode_cost((w, h), rgb(w, h), LARGE, &progressive) <= DECODE_BUDGET);
+        }
+        assert!(
+            decode_cost((4000, 3000), rgb(4000, 3000), LARGE, &baseline(3)) < DECODE_BUDGET / 3
+        );
+        // What the issue found: 65000×65000 JPEG, 20000×20000 PNG.
+        assert!(
+            decode_cost((65000, 65000), rgb(65000, 65000), LARGE, &baseline(3)) > DECODE_BUDGET
+        );
+        assert!(
+            decode_cost((20000, 20000), rgb(20000, 20000), LARGE, &baseline(3)) > DECODE_BUDGET
+        );
+        // Narrow but endless: little to decode, a huge resize.
+        assert!(
+            decode_cost((1900, 200_000), rgb(1900, 200_000), LARGE, &baseline(3)) > DECODE_BUDGET
+        );
+        assert_eq!(
+            decode_cost((u32::MAX, u32::MAX), u64::MAX, LARGE, &baseline(4)),
+            u64::MAX
+        );
+    }
+
+    fn tiny(format: image::ImageFormat) -> Vec<u8> {
+        let img = DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
+            image::Rgb([(x * 4) as u8, (y * 5) as u8, (x ^ y) as u8])
+        }));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, format).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn cut_off_files_are_told_from_whole_ones() {
+        for format in [image::ImageFormat::Jpeg, image::ImageFormat::Png] {
+            let whole = tiny(format);
+            assert!(!Shape::of(&whole, Some(format)).truncated, "{format:?}");
+            // Data after the end (a motion photo's video) is no cut.
+            let mut longer = whole.clone();
+            longer.extend_from_slice(b"\xFF\xD8ftypmp42 trailing video");
+            assert!(!Shape::of(&longer, Some(format)).truncated, "{format:?}");
+            for cut in [whole.len() - 2, whole.len() * 2 / 3, whole.len() / 3, 40] {
+                assert!(
+                    Shape::of(&whole[..cut], Some(format)).truncated,
+                    "{format:?} {cut}"
+                );
+            }
+        }
+        let jpeg = Shape::of(
+            &tiny(image::ImageFormat::Jpeg),
+            Some(image::ImageFormat::Jpeg),
+        );
+        assert!(!jpeg.progressive);
+        assert_eq!(jpeg.components, 3);
+        // RIFF's size says how long a WebP is.
+        let mut webp = b"RIFF\x0C\x00\x00\x00WEBPVP8 ".to_vec();
+        webp.extend_from_slice(&[0; 4]);
+        assert!(!Shape::of(&webp, Some(image::ImageFormat::WebP)).truncated);
+        assert!(Shape::of(&webp[..16], Some(image::ImageFormat::WebP)).truncated);
+    }
+
+    #[test]
+    fn failure_notes_read_back() {
+        for why in [
+            Unprocessed::Incomplete,
+            Unprocessed::Broken("图片无法解码：Format error".into()),
+        ] {
+            assert_eq!(Unprocessed::from_note(&why.note()), why);
+        }
     }
 }

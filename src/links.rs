@@ -189,6 +189,43 @@ pub fn decode_url_path(s: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
+/// Schemes a published link may use: none of them runs anything in the
+/// reader's browser. An allow-list, not a list of bad schemes: browsers
+/// and plugins keep adding schemes (`javascript:`, `vbscript:`, `data:`,
+/// `ms-...:`), and a deny-list misses the next one (issue #19).
+const LINK_SCHEMES: &[&str] = &["http", "https", "mailto", "tel", "ftp", "ftps"];
+
+/// The scheme of `url` as a browser reads it, lower-cased (`javascript`
+/// for ` JaVa\tScRiPt:alert(1)`), or `None` for a link within the site.
+/// Stricter than a browser: ASCII whitespace and control characters are
+/// dropped anywhere before the first `:` (a browser drops only tabs and
+/// line breaks there), so no spelling of a scheme slips past as a path.
+/// A single letter (`C:\报告.docx`) is a Windows drive, not a scheme: it
+/// is left to the path checks, which refuse it as outside the site.
+pub fn scheme_of(url: &str) -> Option<String> {
+    let colon = url.find(':')?;
+    let scheme: String = url[..colon]
+        .chars()
+        .filter(|c| !(c.is_ascii_whitespace() || c.is_ascii_control()))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let mut chars = scheme.chars();
+    let is_scheme = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && scheme.len() > 1;
+    is_scheme.then_some(scheme)
+}
+
+/// Whether links may use `scheme` (as [`scheme_of`] gives it).
+pub fn is_allowed_scheme(scheme: &str) -> bool {
+    LINK_SCHEMES.contains(&scheme)
+}
+
+/// The scheme of `url` when a published link must not use it.
+pub fn refused_scheme(url: &str) -> Option<String> {
+    scheme_of(url).filter(|s| !is_allowed_scheme(s))
+}
+
 /// Percent-encode what must not appear raw in an href (spaces, quotes).
 pub fn encode_url_path(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -428,6 +465,39 @@ impl Routes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schemes_are_read_as_a_browser_reads_them() {
+        let cases = [
+            ("javascript:alert(1)", Some("javascript")),
+            (" JaVa\tScRiPt:alert(1)", Some("javascript")),
+            ("java\nscript:alert(1)", Some("javascript")),
+            ("\u{0}javascript:x", Some("javascript")),
+            ("VBScript:msgbox", Some("vbscript")),
+            ("data:text/html,<script>", Some("data")),
+            ("HTTPS://example.gov.cn/", Some("https")),
+            ("mailto:a@b.cn", Some("mailto")),
+            ("C:\\报告.docx", None),
+            ("2022:10.md", None),
+            ("报告:一.pdf", None),
+            ("a/b:c.pdf", None),
+            ("../pages/plan.md", None),
+            ("#top", None),
+            ("", None),
+        ];
+        for (url, want) in cases {
+            assert_eq!(scheme_of(url).as_deref(), want, "{url:?}");
+        }
+        assert_eq!(
+            refused_scheme(" JaVa\tScRiPt:alert(1)").as_deref(),
+            Some("javascript")
+        );
+        assert_eq!(refused_scheme("tel:12345"), None);
+        assert_eq!(
+            refused_scheme("file:///etc/passwd").as_deref(),
+            Some("file")
+        );
+    }
 
     #[test]
     fn strip_dir_takes_only_plain_paths_below() {

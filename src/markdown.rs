@@ -132,18 +132,124 @@ fn line_col(text: &str, offset: usize, first_line: usize) -> Pos {
     Pos::new(first_line + line, col)
 }
 
-fn has_scheme(url: &str) -> bool {
-    if url.starts_with("//") {
-        return true;
+/// Whether `url` leaves the site (`https://…`, `mailto:…`, `//host/…`),
+/// rather than naming a file or page in it.
+fn is_external(url: &str) -> bool {
+    url.starts_with("//") || crate::links::scheme_of(url).is_some()
+}
+
+/// A link or image target as a message shows it: control characters made
+/// visible (they could drive the terminal) and a long `data:` URL cut.
+fn shown(url: &str) -> String {
+    const MAX: usize = 80;
+    let mut out: String = url
+        .chars()
+        .take(MAX)
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect();
+    if url.chars().nth(MAX).is_some() {
+        out.push('…');
     }
-    match url.find(':') {
-        Some(i) => {
-            url[..i]
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
-                && i > 1
+    out
+}
+
+/// Schemes whose links run code in the reader's browser, named as such in
+/// the message (any other unknown scheme is refused all the same).
+fn runs_code(scheme: &str) -> bool {
+    matches!(
+        scheme,
+        "javascript" | "vbscript" | "data" | "livescript" | "mocha"
+    )
+}
+
+/// The error for a link whose scheme may not be published.
+fn refused_link(url: &str, scheme: &str) -> (String, String) {
+    let why = if runs_code(scheme) {
+        "，这类链接会在读者的浏览器里运行代码"
+    } else {
+        ""
+    };
+    (
+        format!(
+            "链接 “{}” 不能发布：不支持 “{scheme}:” 开头的地址{why}",
+            shown(url)
+        ),
+        "只能链接到网址（http/https）、邮箱（mailto）、电话（tel）或站内文件".into(),
+    )
+}
+
+/// The error for an image whose scheme may not be published. Pictures
+/// written into the page as `data:` URLs are refused too, even raster
+/// ones: they would bypass photo processing, so a phone photo's GPS
+/// position and device data would be published, and no thumbnail or
+/// gallery entry is made; the file belongs in the report's folder.
+fn refused_image(url: &str, scheme: &str) -> (String, String) {
+    let message = format!(
+        "图片 “{}” 不能发布：不支持 “{scheme}:” 开头的地址",
+        shown(url)
+    );
+    let hint = if scheme == "data" {
+        "把图片文件放到报道所在文件夹，再写 ![图片说明](文件名.jpg)：照片会自动缩小，并去掉拍摄位置等信息"
+    } else {
+        "图片只能引用站内文件（写相对路径）或网址（http/https）"
+    };
+    (message, hint.into())
+}
+
+/// Characters that must not reach a page or feed: C0 controls but tab and
+/// line breaks, DEL, C1 controls, and U+FFFE/U+FFFF. XML 1.0 forbids the
+/// C0 ones and the last two (one NUL makes `feed.xml` unreadable), HTML
+/// counts them all as errors; YAML escapes (`"a\x00b"`) and character
+/// references (`&#27;`) produce them from text that has none.
+pub fn is_unsafe_char(c: char) -> bool {
+    matches!(c, '\0'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{7F}'..='\u{9F}')
+        || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// Whether `s` holds a character [`is_unsafe_char`] refuses. Every value
+/// a template shows passes here, and nearly none holds one: the bytes are
+/// skimmed for any that may start one (C0 but tab and line breaks, DEL,
+/// and the lead bytes of C1 controls and of U+FFFE/U+FFFF), and only
+/// those looked at closely.
+fn has_unsafe_chars(s: &str) -> bool {
+    let b = s.as_bytes();
+    let suspect = |c: u8| {
+        (c < 0x20 && c != b'\t' && c != b'\n' && c != b'\r') || c == 0x7F || c == 0xC2 || c == 0xEF
+    };
+    let mut from = 0;
+    while let Some(k) = b[from..].iter().position(|&c| suspect(c)) {
+        let i = from + k;
+        let refused = match b[i] {
+            // C1 controls are C2 80 to C2 9F.
+            0xC2 => matches!(b.get(i + 1), Some(0x80..=0x9F)),
+            // U+FFFE and U+FFFF are EF BF BE and EF BF BF.
+            0xEF => b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)),
+            _ => true,
+        };
+        if refused {
+            return true;
         }
-        None => false,
+        from = i + 1;
+    }
+    false
+}
+
+/// `s` without the characters [`is_unsafe_char`] refuses (borrowed when
+/// it has none).
+pub fn clean_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if has_unsafe_chars(s) {
+        std::borrow::Cow::Owned(s.chars().filter(|&c| !is_unsafe_char(c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// [`clean_text`] for the parser's strings.
+fn clean_cow(s: CowStr<'_>) -> CowStr<'_> {
+    if has_unsafe_chars(&s) {
+        CowStr::from(clean_text(&s).into_owned())
+    } else {
+        s
     }
 }
 
@@ -227,10 +333,12 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
         .into_offset_iter()
         .map(|(e, r)| {
             let e = match e {
-                Event::Text(t) => Event::Text(strip_joiner(t)),
-                Event::Code(t) => Event::Code(strip_joiner(t)),
-                Event::Html(t) => Event::Html(strip_joiner(t)),
-                Event::InlineHtml(t) => Event::InlineHtml(strip_joiner(t)),
+                // Character references (`&#27;`) can make what the file
+                // itself may not hold.
+                Event::Text(t) => Event::Text(clean_cow(strip_joiner(t))),
+                Event::Code(t) => Event::Code(clean_cow(strip_joiner(t))),
+                Event::Html(t) => Event::Html(clean_cow(strip_joiner(t))),
+                Event::InlineHtml(t) => Event::InlineHtml(clean_cow(strip_joiner(t))),
                 other => other,
             };
             (e, r)
@@ -315,7 +423,13 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
                         "写成 ![图片说明](文件名.jpg)，说明文字供读屏软件朗读，也用作图片标题",
                     );
                 }
-                let html = if has_scheme(dest_url) {
+                let refused = crate::links::scheme_of(dest_url)
+                    .filter(|s| !matches!(s.as_str(), "http" | "https"));
+                let html = if let Some(scheme) = refused {
+                    let (m, h) = refused_image(dest_url, &scheme);
+                    diags.error_hint(ctx.path, pos(), m, h);
+                    img_tag("", &alt, title, None)
+                } else if is_external(dest_url) {
                     img_tag(dest_url, &alt, title, None)
                 } else {
                     match image_html(
@@ -345,16 +459,27 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
                 title,
                 id,
             }) => {
-                let new_url = rewrite_link(*link_type, dest_url, ctx, &mut out, &pos)
-                    .map_err(|(m, h)| diags.error_hint(ctx.path, pos(), m, h))
-                    .ok();
-                let dest = new_url
-                    .map(CowStr::from)
-                    .unwrap_or_else(|| dest_url.clone());
+                // (An email autolink's target has no scheme: `mailto:` is
+                // added when it is written out.)
+                let refused = (*link_type != LinkType::Email)
+                    .then(|| crate::links::refused_scheme(dest_url))
+                    .flatten();
+                let dest = if let Some(scheme) = refused {
+                    let (m, h) = refused_link(dest_url, &scheme);
+                    diags.error_hint(ctx.path, pos(), m, h);
+                    // Never written out, not even by a preview.
+                    CowStr::from("")
+                } else {
+                    rewrite_link(*link_type, dest_url, ctx, &mut out, &pos)
+                        .map_err(|(m, h)| diags.error_hint(ctx.path, pos(), m, h))
+                        .ok()
+                        .map(CowStr::from)
+                        .unwrap_or_else(|| dest_url.clone())
+                };
                 result.push(Event::Start(Tag::Link {
                     link_type: *link_type,
                     dest_url: dest,
-                    title: title.clone(),
+                    title: clean_cow(title.clone()),
                     id: id.clone(),
                 }));
             }
@@ -492,9 +617,11 @@ pub fn push_img_tag(out: &mut String, src: &str, alt: &str, title: &str, size: O
     out.push('>');
 }
 
-/// `s` escaped for HTML text or a quoted attribute, appended to `out`.
+/// `s` escaped for HTML (or XML) text or a quoted attribute, appended to
+/// `out`, without the characters no page or feed may hold
+/// ([`is_unsafe_char`]). Tera escapes every template value with it.
 pub fn push_escaped(out: &mut String, s: &str) {
-    pulldown_cmark_escape::escape_html(&mut *out, s).ok();
+    pulldown_cmark_escape::escape_html(&mut *out, &clean_text(s)).ok();
 }
 
 /// Originals above this size get a warning: they slow the office's builds
@@ -549,16 +676,18 @@ fn image_html(
     let asset = asset.expect("processed implies a local asset");
     let p = match processed.as_ref() {
         Ok(p) => p,
-        Err(e) => {
-            diags.warning(
-                ctx.path,
-                pos(),
-                format!("图片 “{target}” 无法处理（{e}），按原样发布"),
-            );
+        Err(why) => {
+            // Published as it is: the page shows the original, copied whole.
+            let (m, h) = why.describe(target);
+            diags.warning_hint(ctx.path, pos(), m, h);
             out.assets.push(asset.clone());
             return Ok(img_tag(&url, alt, title, None));
         }
     };
+    if p.incomplete {
+        let (m, h) = crate::images::Processed::incomplete_warning(target);
+        diags.warning_hint(ctx.path, pos(), m, h);
+    }
     if p.original_bytes > HUGE_ORIGINAL {
         diags.warning_hint(
             ctx.path,
@@ -619,11 +748,13 @@ fn rewrite_link(
     out: &mut Rendered,
     pos: &dyn Fn() -> Pos,
 ) -> Result<String, (String, String)> {
-    if dest.starts_with("http://") || dest.starts_with("https://") || dest.starts_with("//") {
+    if dest.starts_with("//")
+        || crate::links::scheme_of(dest).is_some_and(|s| s == "http" || s == "https")
+    {
         out.external.push(dest.to_string());
     }
     if matches!(link_type, LinkType::Email | LinkType::Autolink)
-        || has_scheme(dest)
+        || is_external(dest)
         || dest.starts_with('#')
         || dest.is_empty()
     {
@@ -767,6 +898,28 @@ mod tests {
         for (md, want) in cases {
             assert_eq!(html(md), want, "{md}");
         }
+    }
+
+    #[test]
+    fn unsafe_characters_are_found_by_bytes_as_by_characters() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let s = format!("字{c}字");
+            assert_eq!(has_unsafe_chars(&s), is_unsafe_char(c), "{:X}", c as u32);
+        }
+        assert_eq!(
+            clean_text("a\u{0}b\u{1b}[31m\u{85}c\u{FFFF}\t\n"),
+            "ab[31mc\t\n"
+        );
+        assert!(matches!(
+            clean_text("文明，创建"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(escape_attr("\u{0}<a>"), "&lt;a&gt;");
+    }
+
+    #[test]
+    fn character_references_make_no_control_characters() {
+        assert_eq!(html("a&#27;b&#x7f;c&#xFFFE;"), "<p>abc</p>\n");
     }
 
     #[test]

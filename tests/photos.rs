@@ -521,3 +521,262 @@ fn links_to_later_gallery_pages_are_checked_once_the_pages_are_counted() {
         run.stderr
     );
 }
+
+/// A JPEG of 16×16 pixels whose frame header is patched to declare
+/// `width`×`height`: a few hundred bytes that once decoded into gigabytes.
+fn jpeg_declaring(width: u16, height: u16) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(16, 16, image::Rgb([200, 30, 30]));
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut jpeg, 80,
+        ))
+        .unwrap();
+    let sof = jpeg
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("baseline frame header");
+    // FF C0, length (2), precision (1), height (2), width (2).
+    jpeg[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
+    jpeg[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
+    jpeg
+}
+
+/// A PNG of 16×16 pixels whose IHDR is patched (CRC fixed) to declare
+/// `width`×`height`.
+fn png_declaring(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(16, 16, image::Rgb([30, 30, 200]));
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_with_encoder(image::codecs::png::PngEncoder::new(&mut png))
+        .unwrap();
+    // Signature (8), IHDR length (4), "IHDR" (4), width, height, …, CRC.
+    assert_eq!(&png[12..16], b"IHDR");
+    png[16..20].copy_from_slice(&width.to_be_bytes());
+    png[20..24].copy_from_slice(&height.to_be_bytes());
+    let mut crc = flate2::Crc::new();
+    crc.update(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+    png
+}
+
+/// A build of `site` by the real binary, with its peak memory (resident
+/// set, in bytes) where the system tells it. A build that passes 1 GB or
+/// two minutes is stopped there, so a regression fails instead of taking
+/// the machine.
+fn build_with_peak_memory(site: &Path, out: &Path) -> (Run, Option<u64>) {
+    let logs = tempfile::tempdir().unwrap();
+    let (stdout, stderr) = (logs.path().join("stdout"), logs.path().join("stderr"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wenming"))
+        .args(["build", "--root"])
+        .arg(site)
+        .arg("--output")
+        .arg(out)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .stdout(std::fs::File::create(&stdout).unwrap())
+        .stderr(std::fs::File::create(&stderr).unwrap())
+        .spawn()
+        .unwrap();
+    let (code, peak) = wait_measuring(&mut child);
+    let run = Run {
+        code,
+        stdout: std::fs::read_to_string(stdout).unwrap(),
+        stderr: std::fs::read_to_string(stderr).unwrap(),
+    };
+    (run, peak)
+}
+
+const GB: u64 = 1024 * 1024 * 1024;
+
+#[cfg(target_os = "linux")]
+fn wait_measuring(child: &mut std::process::Child) -> (i32, Option<u64>) {
+    let pid = child.id() as libc::pid_t;
+    let started = std::time::Instant::now();
+    loop {
+        let mut status = 0;
+        // SAFETY: plain out-parameters for wait4 on our own child.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if reaped == pid {
+            let code = if libc::WIFEXITED(status) {
+                libc::WEXITSTATUS(status)
+            } else {
+                -1
+            };
+            // ru_maxrss is in kilobytes on Linux.
+            return (code, Some(usage.ru_maxrss as u64 * 1024));
+        }
+        assert_eq!(reaped, 0, "wait4: {}", std::io::Error::last_os_error());
+        let high_water = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_string();
+                line.split_whitespace().nth(1)?.parse::<u64>().ok()
+            })
+            .map_or(0, |kb| kb * 1024);
+        if high_water > GB || started.elapsed() > std::time::Duration::from_secs(120) {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!(
+                "build stopped after {:?} at {} MB",
+                started.elapsed(),
+                high_water >> 20
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn wait_measuring(child: &mut std::process::Child) -> (i32, Option<u64>) {
+    (child.wait().unwrap().code().unwrap_or(-1), None)
+}
+
+#[test]
+fn photos_declaring_huge_sizes_are_warned_and_published_as_they_are() {
+    let bomb_jpeg = jpeg_declaring(65000, 65000);
+    let bomb_png = png_declaring(20000, 20000);
+    assert!(bomb_jpeg.len() < 1000, "{}", bomb_jpeg.len());
+    let site = minimal_site();
+    let dir = site.path().join(VISIT);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("巨幅.jpg"), &bomb_jpeg).unwrap();
+    std::fs::write(dir.join("巨幅.png"), &bomb_png).unwrap();
+    // One also as the cover only, one in a photo row, one alone.
+    write_visit(
+        site.path(),
+        "cover: 巨幅.png\n",
+        "活动现场。\n\n![展板（示例）](巨幅.jpg)\n\n文字 ![合影（示例）](巨幅.png) 文字\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let (run, peak) = build_with_peak_memory(site.path(), out.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    if let Some(peak) = peak {
+        assert!(peak < GB, "peak memory {} MB", peak >> 20);
+    }
+    let report = "content/reports/2022-11-20-visit/index.md";
+    for want in [
+        format!(
+            "{report}:10:1: 警告：图片 “巨幅.jpg” 有 65000×65000 像素，太大，无法处理，按原样发布"
+        ),
+        format!(
+            "{report}:12:4: 警告：图片 “巨幅.png” 有 20000×20000 像素，太大，无法处理，按原样发布"
+        ),
+    ] {
+        assert!(run.stderr.contains(&want), "{want}\n{}", run.stderr);
+    }
+    assert!(run.stderr.contains("缩小"), "{}", run.stderr);
+    // Published as they are: the originals, and the page shows those.
+    let published = out.path().join("reports/visit");
+    assert_eq!(
+        std::fs::read(published.join("巨幅.jpg")).unwrap(),
+        bomb_jpeg
+    );
+    assert_eq!(std::fs::read(published.join("巨幅.png")).unwrap(), bomb_png);
+    assert!(!published.join("巨幅.w960.jpg").exists());
+    let page = read(out.path(), "reports/visit/index.html");
+    assert!(
+        page.contains(
+            "<img src=\"/sub/path/reports/visit/巨幅.jpg\" alt=\"展板（示例）\" loading=\"lazy\">"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("<img src=\"/sub/path/reports/visit/巨幅.png\""),
+        "{page}"
+    );
+    // The card shows no cover it would have to scale in the browser.
+    let list = read(out.path(), "reports/index.html");
+    assert!(!list.contains("巨幅"), "{list}");
+}
+
+#[test]
+fn a_photo_used_only_as_cover_that_cannot_be_processed_is_warned_at_its_cover_line() {
+    let site = minimal_site();
+    let dir = site.path().join(VISIT);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("cover.jpg"), jpeg_declaring(60000, 40000)).unwrap();
+    write_visit(site.path(), "cover: cover.jpg\n", "活动现场。\n");
+    let out = tempfile::tempdir().unwrap();
+    let (run, _) = build_with_peak_memory(site.path(), out.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("content/reports/2022-11-20-visit/index.md:6:8: 警告：封面图 cover：图片 “cover.jpg” 有 60000×40000 像素"),
+        "{}",
+        run.stderr
+    );
+    // Covers are published only as processed copies: none here, and no card
+    // points at a file that is not there.
+    assert!(!out.path().join("reports/visit/cover.jpg").exists());
+    assert!(!read(out.path(), "reports/index.html").contains("cover.jpg"));
+}
+
+#[test]
+fn a_cut_off_photo_is_warned_and_published_from_what_is_there() {
+    let whole = phone_jpeg(2000, 1500, 5);
+    let cut = &whole[..whole.len() * 6 / 10];
+    let site = site_with_photo(cut, "a.jpg");
+    let out = tempfile::tempdir().unwrap();
+    let run = build(site.path(), out.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let want = "content/reports/2022-11-20-visit/index.md:10:1: 警告：照片 “a.jpg” 不完整（文件在中途被截断），缺少的部分显示为灰色";
+    assert!(run.stderr.contains(want), "{}", run.stderr);
+    assert!(run.stderr.contains("请重新拷贝原图"), "{}", run.stderr);
+    // What decodes is published as a processed photo (upright, no GPS).
+    let dir = out.path().join("reports/visit");
+    assert_eq!(dims(&dir.join("a.jpg")), (1500, 2000));
+    let bytes = std::fs::read(dir.join("a.jpg")).unwrap();
+    assert!(!bytes.windows(4).any(|w| w == b"Exif"));
+    // The next build warns again, from the cache: nothing decoded anew.
+    let cache = site.path().join(".wenming-cache/images");
+    let before = processed(&cache);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = build(site.path(), out.path(), &[]);
+    assert!(again.stderr.contains(want), "{}", again.stderr);
+    assert_eq!(processed(&cache), before);
+    // The photo copied again, whole: no warning, processed anew.
+    std::fs::write(site.path().join(VISIT).join("a.jpg"), &whole).unwrap();
+    let fixed = build(site.path(), out.path(), &[]);
+    assert_eq!(fixed.code, 0, "{}", fixed.stderr);
+    assert!(!fixed.stderr.contains("不完整"), "{}", fixed.stderr);
+    assert_eq!(processed(&cache).len(), 6);
+}
+
+#[test]
+fn a_cut_off_png_is_warned_and_published_as_it_is() {
+    let img = image::RgbImage::from_fn(1600, 1200, |x, y| {
+        image::Rgb([(x * y % 251) as u8, (x % 256) as u8, (y % 256) as u8])
+    });
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_with_encoder(image::codecs::png::PngEncoder::new(&mut png))
+        .unwrap();
+    let cut = png[..png.len() / 2].to_vec();
+    let site = site_with_photo(&cut, "展板.png");
+    let out = tempfile::tempdir().unwrap();
+    let run = build(site.path(), out.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("content/reports/2022-11-20-visit/index.md:10:1: 警告：照片 “展板.png” 不完整（文件在中途被截断），无法处理，按原样发布"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read(out.path().join("reports/visit/展板.png")).unwrap(),
+        cut
+    );
+    let page = read(out.path(), "reports/visit/index.html");
+    assert!(
+        page.contains("<img src=\"/sub/path/reports/visit/展板.png\""),
+        "{page}"
+    );
+    // Not decoded again while it is the same file: the cache keeps a note.
+    let cache = site.path().join(".wenming-cache/images");
+    let notes: Vec<_> = processed(&cache)
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".failed"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let again = build(site.path(), out.path(), &[]);
+    assert!(again.stderr.contains("不完整"), "{}", again.stderr);
+}

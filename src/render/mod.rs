@@ -966,7 +966,19 @@ fn site_view(site: &Site, routes: &Routes, has_code: bool, has_photos: bool) -> 
         table_name: site.table.name.clone(),
         document: site.table.document.clone(),
         nav,
-        footer: c.footer.clone(),
+        footer: {
+            // The footer's link is the office's own setting, checked where
+            // site.yaml is read; a script link never reaches a page anyway.
+            let mut footer = c.footer.clone();
+            if footer
+                .conac_url
+                .as_deref()
+                .is_some_and(|url| crate::links::refused_scheme(url.trim()).is_some())
+            {
+                footer.conac_url = None;
+            }
+            footer
+        },
         has_code,
     }
 }
@@ -1090,12 +1102,36 @@ fn report_card(
         });
     let (cover, cover_alt) = match (in_body, &cover) {
         (Some(p), _) => (Some(p.thumb.clone()), p.alt.clone()),
-        (None, Some(url)) => (
-            images
-                .and_then(|im| cover_thumb(im, routes, r, &route, assets))
-                .or(Some(url.clone())),
-            r.title.clone(),
-        ),
+        (None, Some(url)) => {
+            let thumb = match images.and_then(|im| cover_thumb(im, routes, r, &route, assets)) {
+                Some(Ok((thumb, incomplete))) => {
+                    if incomplete {
+                        let written = r.cover.as_deref().unwrap_or_default();
+                        let (m, h) = crate::images::Processed::incomplete_warning(written);
+                        diags.warning_hint(&r.body.path, r.pos_of("cover", written), m, h);
+                    }
+                    Some(thumb)
+                }
+                // Photos are published only as processed copies, so the card
+                // shows none; the body, if it shows the photo, warned already.
+                Some(Err((source, why))) => {
+                    if !body.assets.iter().any(|a| a.source == source) {
+                        let written = r.cover.as_deref().unwrap_or_default();
+                        let (m, h) = why.describe(written);
+                        diags.warning_hint(
+                            &r.body.path,
+                            r.pos_of("cover", written),
+                            format!("封面图 cover：{m}；列表中不显示封面"),
+                            h,
+                        );
+                    }
+                    None
+                }
+                // Not a photo (published as it is), or nothing is processed.
+                None => Some(url.clone()),
+            };
+            (thumb, r.title.clone())
+        }
         (None, None) => (None, r.title.clone()),
     };
     let cover_html = cover.as_deref().map_or_else(String::new, |src| {
@@ -1137,27 +1173,34 @@ fn report_card(
     }
 }
 
+/// The URL of a cover photo's thumbnail and whether its file is cut off;
+/// or the photo and why it could not be processed; `None` when the cover
+/// is no photo.
+#[allow(clippy::type_complexity)]
 fn cover_thumb(
     images: &ImageSet,
     routes: &Routes,
     r: &Report,
     route: &str,
     assets: &mut Vec<Asset>,
-) -> Option<String> {
+) -> Option<Result<(String, bool), (std::path::PathBuf, crate::images::Unprocessed)>> {
     let (_, asset) = routes.asset(&r.body.dir, route, r.cover.as_deref()?).ok()?;
     let asset = asset?;
     if !crate::images::is_raster(&asset.source) {
         return None;
     }
     let processed = images.process(&asset.source, asset.stamp);
-    let p = processed.as_ref().as_ref().ok()?;
+    let p = match processed.as_ref() {
+        Ok(p) => p,
+        Err(why) => return Some(Err((asset.source, why.clone()))),
+    };
     let output = p.output_path(&asset.output, &p.thumb);
     assets.push(Asset {
         source: p.thumb.file.clone(),
         output: output.clone(),
         stamp: None,
     });
-    Some(routes.url(&output))
+    Some(Ok((routes.url(&output), p.incomplete)))
 }
 
 fn check_view(r: &CheckResult, c: &crate::data::Check) -> CheckView {
@@ -2194,12 +2237,12 @@ impl Renderer<'_> {
                     let evidence = site.item_evidence.get(&item.id).map_or(0, Vec::len)
                         + site.evidence.get(&c.id).map_or(0, Vec::len);
                     w.write_record([
-                        item.id.as_str(),
-                        cat.name.as_str(),
+                        &*csv_text(&item.id),
+                        &*csv_text(&cat.name),
                         &c.id.to_string(),
-                        item.text.as_str(),
+                        &*csv_text(&item.text),
                         &fmt_points(item.points),
-                        &c.offices.join("、"),
+                        &*csv_text(&c.offices.join("、")),
                         ip.status.label(),
                         &ip.deadline.map(|d| d.to_string()).unwrap_or_default(),
                         &if ip.status == Status::Todo && ip.score == 0.0 {
@@ -2209,7 +2252,7 @@ impl Renderer<'_> {
                         },
                         if ip.overdue { "逾期" } else { "" },
                         &evidence.to_string(),
-                        ip.note.as_deref().unwrap_or(""),
+                        &*csv_text(ip.note.as_deref().unwrap_or("")),
                     ])
                     .ok();
                 }
@@ -2219,8 +2262,43 @@ impl Renderer<'_> {
     }
 }
 
+/// A text cell of a CSV file as a spreadsheet must take it: as text, never
+/// as a formula. Excel and WPS run a cell that starts with `=`, `+`, `-` or
+/// `@` (and, after a tab or line break, one that follows it), so such a
+/// cell gets a leading `'`, as OWASP's "CSV Injection" page recommends; the
+/// writer quotes it as CSV needs. Characters no file should hold go too.
+/// (Numbers are written as numbers, not through here.)
+fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
+    let s = markdown::clean_text(s);
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        for (cell, want) in [
+            (
+                "=HYPERLINK(\"http://evil\",\"x\")",
+                "'=HYPERLINK(\"http://evil\",\"x\")",
+            ),
+            ("@SUM(1)", "'@SUM(1)"),
+            ("-2+3", "'-2+3"),
+            ("+1", "'+1"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("已完成 = 2 项", "已完成 = 2 项"),
+            ("a\u{0}b\u{1b}c", "abc"),
+            ("", ""),
+        ] {
+            assert_eq!(super::csv_text(cell), want, "{cell:?}");
+        }
+    }
+
     #[test]
     fn pager_shows_a_window_with_gaps() {
         let show = |total, k| -> String {
