@@ -60,7 +60,9 @@ pub fn write(out: &Path, delete: Vec<Delete>, rename: Vec<String>) -> Result<()>
         rename,
     };
     let text = serde_json::to_vec(&journal)?;
-    let tmp = out.join(format!("{FILE}.tmp"));
+    // Written inside the staging folder, so a journal cut off half-way is
+    // cleared with the rest of an unfinished build.
+    let tmp = staging(out).join(format!("{FILE}.tmp"));
     fs::write_durably(&tmp, &text)?;
     fs::rename(&tmp, &out.join(FILE))?;
     fs::sync_dir(out);

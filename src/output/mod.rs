@@ -366,7 +366,7 @@ impl Writer {
                 journal::write(&self.out, plan.delete, plan.rename)
             });
         if let Err(e) = decided {
-            // (A journal half-written is a `.tmp` file, never replayed.)
+            // (A journal cut off half-way lies in the staging folder, never replayed.)
             self.discard();
             return Err(refused(e));
         }
