@@ -557,6 +557,16 @@ pub fn parse_report(
             }
         }
     }
+    let hours = raw.hours.map(|h| {
+        source::amount(
+            diags,
+            p,
+            l.key_pos("hours"),
+            "服务时长 hours ",
+            h,
+            "hours 写成志愿服务的总小时数，如 hours: 96",
+        )
+    });
     let slug = slug_for(&l, raw.slug, path, bundle, diags);
     let extra = match raw.extra {
         Some(v) => serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
@@ -574,7 +584,7 @@ pub fn parse_report(
         criteria,
         offices: raw.offices,
         participants: raw.participants,
-        hours: raw.hours,
+        hours,
         location: raw.location,
         summary: raw.summary,
         cover: raw.cover,

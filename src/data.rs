@@ -4,7 +4,7 @@
 
 use crate::config::{date_error, parse_date};
 use crate::diagnostic::{Diagnostics, Pos};
-use crate::source::{self, find_key, find_value, nearest, SourceText};
+use crate::source::{self, amount, find_bad_amount, find_key, find_value, nearest, SourceText};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -182,14 +182,38 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
             .unwrap_or(Pos::new(1, 1))
     };
 
+    const POINTS_HINT: &str = "分值写成不小于 0 的数字，如 points: 2";
+    // Where a bad number is written: the first refused value of its key
+    // from the line of the block it belongs to.
+    let bad_at = |key: &str, from: Option<Pos>| {
+        find_bad_amount(text, key, from.map_or(0, |p| p.line.saturating_sub(1)))
+            .or_else(|| find_bad_amount(text, key, 0))
+            .unwrap_or(Pos::new(1, 1))
+    };
+    let total = amount(
+        diags,
+        path,
+        bad_at("total", None),
+        "总分 total ",
+        raw.total,
+        "total 写成表的总分，如 total: 100",
+    );
     let mut seen_criteria = BTreeMap::new();
     let mut check_positions = BTreeMap::new();
     let mut categories = Vec::new();
     let mut table_sum = 0.0;
-    for rc in raw.categories {
+    for mut rc in raw.categories {
+        rc.points = amount(
+            diags,
+            path,
+            bad_at("points", locate_text(text, &rc.name)),
+            &format!("第 {} 类 “{}” 的分值 points ", rc.id, rc.name),
+            rc.points,
+            POINTS_HINT,
+        );
         let mut criteria = Vec::new();
         let mut cat_sum = 0.0;
-        for rcr in rc.criteria {
+        for mut rcr in rc.criteria {
             if seen_criteria.insert(rcr.id, rc.id).is_some() {
                 diags.error_hint(
                     path,
@@ -207,7 +231,17 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
                     unknown_office(diags, path, pos, office, &raw.offices);
                 }
             }
-            for ch in &rcr.checks {
+            for ch in &mut rcr.checks {
+                if let Some(all_below) = ch.all_below {
+                    ch.all_below = Some(amount(
+                        diags,
+                        path,
+                        bad_at("all_below", locate_text(text, &ch.name)),
+                        &format!("指标 “{}” 的 all_below ", ch.name),
+                        all_below,
+                        "all_below 写成人数，如 all_below: 20",
+                    ));
+                }
                 if let Some(line) = locate_text(text, &ch.name) {
                     for name in [&ch.numerator, &ch.denominator] {
                         let pos = text
@@ -222,7 +256,7 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
                         check_positions.insert((rcr.id, name.clone()), pos.unwrap_or(line));
                     }
                 }
-                if ch.min < 0.0 || ch.min > 1.0 {
+                if !(0.0..=1.0).contains(&ch.min) {
                     diags.error_hint(
                         path,
                         locate_text(text, &ch.name).unwrap_or(Pos::new(1, 1)),
@@ -231,13 +265,21 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
                     );
                 }
             }
+            let criterion_at = criterion_line(text, rcr.id).map(|l| Pos::new(l + 1, 1));
             let items: Vec<Item> = rcr
                 .items
                 .into_iter()
                 .enumerate()
                 .map(|(i, it)| Item {
                     id: format!("{}.{}", rcr.id, i + 1),
-                    points: it.points,
+                    points: amount(
+                        diags,
+                        path,
+                        bad_at("points", criterion_at),
+                        &format!("第 {} 条第 {} 项的分值 points ", rcr.id, i + 1),
+                        it.points,
+                        POINTS_HINT,
+                    ),
                     text: it.text,
                 })
                 .collect();
@@ -275,14 +317,15 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
             criteria,
         });
     }
-    if !near(table_sum, raw.total) {
+    // (A total refused above is not compared: that error says it all.)
+    if source::bad_amount(raw.total).is_none() && !near(table_sum, total) {
         diags.error_hint(
             path,
             find_key(text, "total").unwrap_or(Pos::new(1, 1)),
             format!(
                 "各类分值合计 {} 分，与 total: {} 不符",
                 fmt_points(table_sum),
-                fmt_points(raw.total)
+                fmt_points(total)
             ),
             "核对各类的 points 或 total",
         );
@@ -308,19 +351,43 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
                 &b.window.to,
             );
         }
+        let bonus_at = find_key(text, "bonus");
+        let cap = amount(
+            diags,
+            path,
+            bad_at("cap", bonus_at),
+            "特色加分上限 cap ",
+            b.cap,
+            "cap 写成加分上限，如 cap: 10",
+        );
+        let levels = b
+            .levels
+            .into_iter()
+            .map(|(level, points)| {
+                let points = amount(
+                    diags,
+                    path,
+                    bad_at(&level, bonus_at),
+                    &format!("荣誉级别 {level} 的加分"),
+                    points,
+                    "写成每项荣誉加的分数，如 national: 2",
+                );
+                (level, points)
+            })
+            .collect();
         Some(Bonus {
             name: b.name,
-            cap: b.cap,
+            cap,
             from: from?,
             to: to?,
-            levels: b.levels,
+            levels,
             text: b.text,
         })
     });
     Some(Table {
         name: raw.name,
         document: raw.document.unwrap_or_default(),
-        total: raw.total,
+        total,
         offices: raw.offices,
         categories,
         bonus,
@@ -363,6 +430,37 @@ fn locate_text(text: &str, needle: &str) -> Option<Pos> {
         l.find(needle)
             .map(|c| Pos::new(i + 1, l[..c].chars().count() + 1))
     })
+}
+
+/// Finds one needle after another in a text, each from where the last
+/// was found, counting lines as it goes.
+struct TextCursor<'a> {
+    text: &'a str,
+    offset: usize,
+    /// 1-based line of `offset`.
+    line: usize,
+}
+
+impl<'a> TextCursor<'a> {
+    fn new(text: &'a str) -> Self {
+        TextCursor {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn find(&mut self, needle: &str) -> Option<Pos> {
+        if needle.is_empty() {
+            return None;
+        }
+        let at = self.offset + self.text[self.offset..].find(needle)?;
+        self.line += self.text[self.offset..at].matches('\n').count();
+        let line_start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let column = self.text[line_start..at].chars().count() + 1;
+        self.offset = at + needle.len();
+        Some(Pos::new(self.line, column))
+    }
 }
 
 pub fn unknown_office(
@@ -517,10 +615,22 @@ pub fn parse_ledger(src: &SourceText, table: &Table, diags: &mut Diagnostics) ->
             }
             parsed
         });
+        let score = raw.score.map(|score| {
+            amount(
+                diags,
+                path,
+                source::find_bad_amount(&src.text, "score", entry_line)
+                    .filter(|p| p.line <= pos.line + 6)
+                    .unwrap_or_else(|| at("score")),
+                &format!("台账 “{key}” 的自评分 score "),
+                score,
+                "score 写成不小于 0、不超过该项分值的数字，如 score: 2",
+            )
+        });
         let entry = LedgerEntry {
             deadline,
             status,
-            score: raw.score,
+            score,
             note: raw.note,
             files: raw.files,
             pos,
@@ -558,7 +668,7 @@ pub fn parse_ledger(src: &SourceText, table: &Table, diags: &mut Diagnostics) ->
     for item in table.items() {
         if let Some(e) = ledger.get(&item.id) {
             if let Some(score) = e.score {
-                if score > item.points + 1e-9 || score < 0.0 {
+                if score > item.points + 1e-9 {
                     diags.error_hint(
                         path,
                         e.pos,
@@ -624,9 +734,20 @@ pub fn unknown_criterion(cid: u32, table: &Table) -> (String, String) {
 pub type Indicators = BTreeMap<String, f64>;
 
 pub fn parse_indicators(src: &SourceText, table: &Table, diags: &mut Diagnostics) -> Indicators {
-    let ind: Indicators = source::parse_yaml::<Option<Indicators>>(&src.path, &src.text, 1, diags)
-        .flatten()
-        .unwrap_or_default();
+    let mut ind: Indicators =
+        source::parse_yaml::<Option<Indicators>>(&src.path, &src.text, 1, diags)
+            .flatten()
+            .unwrap_or_default();
+    for (name, count) in ind.iter_mut() {
+        *count = amount(
+            diags,
+            &src.path,
+            find_bad_amount(&src.text, name, 0).unwrap_or(Pos::new(1, 1)),
+            &format!("数量 “{name}” "),
+            *count,
+            "写成实际人数，如 staff: 120",
+        );
+    }
     for c in table.criteria() {
         for ch in &c.checks {
             for name in [&ch.numerator, &ch.denominator] {
@@ -698,9 +819,16 @@ pub fn parse_honors(src: &SourceText, table: &Table, diags: &mut Diagnostics) ->
         .as_ref()
         .map(|b| b.levels.keys().map(String::as_str).collect())
         .unwrap_or_default();
+    // Honours are found in the text in the order they are written, each
+    // search going on from the last: from the start each time, 100,000
+    // honours took minutes.
+    let mut cursor = TextCursor::new(&src.text);
     raw.into_iter()
         .filter_map(|h| {
-            let pos = locate_text(&src.text, &h.name).unwrap_or_default();
+            let pos = cursor
+                .find(&h.name)
+                .or_else(|| locate_text(&src.text, &h.name))
+                .unwrap_or_default();
             if !levels.contains(&h.level.as_str()) {
                 diags.error_hint(
                     path,

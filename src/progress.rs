@@ -76,7 +76,10 @@ pub fn item_progress(id: &str, points: f64, ledger: &Ledger, as_of: NaiveDate) -
     let score = entry
         .and_then(|e| e.score)
         .unwrap_or(0.0)
-        .clamp(0.0, points);
+        // (Not `clamp`, which panics when the points are below zero or not
+        // a number; the loaders refuse those, this holds even so.)
+        .min(points)
+        .max(0.0);
     let overdue = status != Status::Done && deadline.is_some_and(|d| d < as_of);
     ItemProgress {
         id: id.to_string(),

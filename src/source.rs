@@ -20,34 +20,110 @@ pub struct SourceText {
 /// Decode bytes a user saved. Returns `None` (and records an error) when the
 /// bytes are no text at all.
 pub fn decode(path: &str, bytes: &[u8], diags: &mut Diagnostics) -> Option<String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => {
-            let (decoded, _, had_errors) = encoding_rs::GB18030.decode(bytes);
-            if had_errors || bytes.contains(&0) {
+    let text = if let Some(text) = decode_utf16(path, bytes, diags) {
+        text?
+    } else {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_string(),
+            Err(_) => {
+                let (decoded, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+                if had_errors || bytes.contains(&0) {
+                    diags.error_hint(
+                        path,
+                        Pos::default(),
+                        "这个文件不是文本文件，无法读取",
+                        "Markdown 和 YAML 文件须用文本编辑器保存为 UTF-8 编码；图片等文件请放在 static/ 或报道的文件夹中",
+                    );
+                    return None;
+                }
+                diags.warning_hint(
+                    path,
+                    Pos::default(),
+                    "文件以 GBK/GB18030 编码保存，已按此编码读取",
+                    "请用记事本“另存为”，编码选择“UTF-8”后保存，以免个别字符显示错误",
+                );
+                decoded.into_owned()
+            }
+        }
+    };
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text
+    };
+    Some(strip_control_characters(path, text, diags))
+}
+
+/// A file Windows 记事本 saved as “Unicode” (UTF-16, with its byte-order
+/// mark): read with a warning. `None` when the bytes are not UTF-16;
+/// `Some(None)` after an error, for UTF-16 without the mark (half its bytes
+/// NUL), which is not guessed at.
+fn decode_utf16(path: &str, bytes: &[u8], diags: &mut Diagnostics) -> Option<Option<String>> {
+    let encoding = match bytes {
+        [0xFF, 0xFE, ..] => encoding_rs::UTF_16LE,
+        [0xFE, 0xFF, ..] => encoding_rs::UTF_16BE,
+        _ => {
+            let sample = &bytes[..bytes.len().min(512)];
+            let nul = sample.iter().filter(|&&b| b == 0).count();
+            if sample.len() >= 4 && nul * 3 >= sample.len() {
                 diags.error_hint(
                     path,
                     Pos::default(),
-                    "这个文件不是文本文件，无法读取",
-                    "Markdown 和 YAML 文件须用文本编辑器保存为 UTF-8 编码；图片等文件请放在 static/ 或报道的文件夹中",
+                    "这个文件像是以 “Unicode”（UTF-16）编码保存的，但缺少编码标记，无法可靠读取",
+                    "请用记事本打开，“另存为”时编码选择“UTF-8”后保存",
                 );
-                return None;
+                return Some(None);
             }
-            diags.warning_hint(
-                path,
-                Pos::default(),
-                "文件以 GBK/GB18030 编码保存，已按此编码读取",
-                "请用记事本“另存为”，编码选择“UTF-8”后保存，以免个别字符显示错误",
-            );
-            decoded.into_owned()
+            return None;
         }
     };
-    if text.contains(['\r']) {
-        Some(text.replace("\r\n", "\n").replace('\r', "\n"))
-    } else {
-        Some(text)
+    let (text, had_errors) = encoding.decode_with_bom_removal(bytes);
+    if had_errors {
+        diags.error_hint(
+            path,
+            Pos::default(),
+            "这个文件以 “Unicode”（UTF-16）编码保存，但内容已损坏，无法读取",
+            "请用记事本打开，“另存为”时编码选择“UTF-8”后保存",
+        );
+        return Some(None);
     }
+    diags.warning_hint(
+        path,
+        Pos::default(),
+        "文件以 “Unicode”（UTF-16）编码保存，已按此编码读取",
+        "请用记事本“另存为”，编码选择“UTF-8”后保存",
+    );
+    Some(Some(text.into_owned()))
+}
+
+/// Control characters (NUL, ESC …; tab and line ends aside) cannot be
+/// typed, only pasted by accident, and break pages and feeds: they are
+/// taken out, with one warning at the first.
+fn strip_control_characters(path: &str, text: String, diags: &mut Diagnostics) -> String {
+    let is_control = |c: char| c.is_control() && c != '\t' && c != '\n';
+    let Some(first) = text.find(is_control) else {
+        return text;
+    };
+    let line = text[..first].matches('\n').count() + 1;
+    let column = text[..first]
+        .rsplit('\n')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .count()
+        + 1;
+    let count = text.chars().filter(|&c| is_control(c)).count();
+    diags.warning_hint(
+        path,
+        Pos::new(line, column),
+        format!(
+            "文件中有 {count} 个看不见的控制字符（如 U+{:04X}），已去掉",
+            text[first..].chars().next().map_or(0, |c| c as u32)
+        ),
+        "它们多半是从别处复制粘贴带进来的；如果去掉后文字有缺漏，请核对这一处",
+    );
+    text.chars().filter(|&c| !is_control(c)).collect()
 }
 
 pub fn read_source(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<SourceText> {
@@ -231,6 +307,11 @@ fn strip_comment(line: &str) -> &str {
 
 /// Parse YAML text into `T`, recording located Chinese errors on failure.
 /// `first_line` is the line of the file where `yaml` starts.
+///
+/// An unknown key (usually a typo) is an error, but it does not hide the
+/// rest of the file (SPEC §11): the key's lines are set aside and the text
+/// parsed again, so the value is still given, for the other checks, along
+/// with the error that stops the build.
 pub fn parse_yaml<T: DeserializeOwned>(
     path: &str,
     yaml: &str,
@@ -240,23 +321,71 @@ pub fn parse_yaml<T: DeserializeOwned>(
     if !check_full_width(path, yaml, first_line, diags) {
         return None;
     }
-    let yaml_for_parse = if yaml.trim().is_empty() { "{}" } else { yaml };
-    match serde_yaml::from_str::<T>(yaml_for_parse) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            let pos = e
-                .location()
-                .map(|l| Pos::new(first_line + l.line() - 1, l.column()))
-                .unwrap_or(Pos::new(first_line, 1));
-            let (message, hint) = translate_yaml_error(&e.to_string());
-            let pos = relocate(yaml, first_line, &message, pos);
-            match hint {
-                Some(h) => diags.error_hint(path, pos, message, h),
-                None => diags.error(path, pos, message),
-            }
-            None
+    let mut text = std::borrow::Cow::Borrowed(if yaml.trim().is_empty() { "{}" } else { yaml });
+    // Each round sets one key aside; a file has few typos.
+    for _ in 0..32 {
+        let e = match serde_yaml::from_str::<T>(&text) {
+            Ok(v) => return Some(v),
+            Err(e) => e,
+        };
+        let pos = e
+            .location()
+            .map(|l| Pos::new(first_line + l.line() - 1, l.column()))
+            .unwrap_or(Pos::new(first_line, 1));
+        let (message, hint) = translate_yaml_error(&e.to_string());
+        let pos = relocate(&text, first_line, &message, pos);
+        let unknown = message
+            .strip_prefix("未知字段 “")
+            .and_then(|m| m.split('”').next())
+            .map(str::to_owned);
+        match hint {
+            Some(h) => diags.error_hint(path, pos, message, h),
+            None => diags.error(path, pos, message),
+        }
+        let line = pos.line.checked_sub(first_line);
+        match unknown
+            .zip(line)
+            .and_then(|(key, line)| set_aside(&text, line, &key))
+        {
+            Some(rest) => text = std::borrow::Cow::Owned(rest),
+            None => return None,
         }
     }
+    None
+}
+
+/// `yaml` with the block-style `key:` on the 0-based `line` and the lines
+/// of its value blanked (line numbers kept), or `None` where the key is not
+/// written so (a flow mapping, a list item's first key).
+fn set_aside(yaml: &str, line: usize, key: &str) -> Option<String> {
+    let lines: Vec<&str> = yaml.split('\n').collect();
+    let at = lines.get(line)?;
+    let trimmed = at.trim_start();
+    let indent = at.len() - trimmed.len();
+    let written_so = [
+        format!("{key}:"),
+        format!("\"{key}\":"),
+        format!("'{key}':"),
+    ]
+    .iter()
+    .any(|k| trimmed.starts_with(k.as_str()));
+    if !written_so {
+        return None;
+    }
+    let mut end = line + 1;
+    while let Some(next) = lines.get(end) {
+        let t = next.trim_start();
+        if !t.is_empty() && next.len() - t.len() <= indent {
+            break;
+        }
+        end += 1;
+    }
+    let kept: Vec<&str> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| if (line..end).contains(&i) { "" } else { l })
+        .collect();
+    Some(kept.join("\n"))
 }
 
 /// serde points unknown-field errors at the mapping; move them to the key.
@@ -411,6 +540,77 @@ fn describe_type(s: &str) -> String {
         return format!(" {s} ");
     };
     zh.to_string()
+}
+
+/// What is wrong with an amount (points, a score, a head count, hours),
+/// if anything: YAML reads `.nan` and `.inf` as numbers, and nothing in
+/// the table can be below zero.
+pub fn bad_amount(value: f64) -> Option<&'static str> {
+    if value.is_nan() {
+        Some("不是数字")
+    } else if value.is_infinite() {
+        Some("大得无法计算")
+    } else if value < 0.0 {
+        Some("是负数")
+    } else {
+        None
+    }
+}
+
+/// Where the first `key:` at or after the 0-based line `from` has a value
+/// [`bad_amount`] refuses (block or flow style). 1-based, relative to `yaml`.
+pub fn find_bad_amount(yaml: &str, key: &str, from: usize) -> Option<Pos> {
+    let pattern = format!("{key}:");
+    for (i, line) in yaml.lines().enumerate().skip(from) {
+        let line_code = strip_comment(line);
+        let mut start = 0;
+        while let Some(rel) = line_code[start..].find(&pattern) {
+            let at = start + rel;
+            start = at + pattern.len();
+            let before = line_code[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let rest = line_code[start..].trim_start();
+            let token = rest.split([',', '}', ']', ' ']).next().unwrap_or("").trim();
+            if yaml_number(token).is_some_and(|v| bad_amount(v).is_some()) {
+                let col = line_code[..line_code.len() - rest.len()].chars().count() + 1;
+                return Some(Pos::new(i + 1, col));
+            }
+        }
+    }
+    None
+}
+
+/// A plain YAML scalar read as a number, as YAML 1.2's core schema does.
+fn yaml_number(token: &str) -> Option<f64> {
+    match token.to_ascii_lowercase().as_str() {
+        ".nan" => Some(f64::NAN),
+        ".inf" | "+.inf" => Some(f64::INFINITY),
+        "-.inf" => Some(f64::NEG_INFINITY),
+        t => t.parse().ok(),
+    }
+}
+
+/// `value` when it is a proper amount; otherwise records an error at `pos`
+/// (`what` names it, e.g. “第 3 条第 1 项的分值”) and gives 0 in its place,
+/// so the rest of the run is still checked and nothing downstream divides
+/// by or compares with it.
+pub fn amount(
+    diags: &mut Diagnostics,
+    path: &str,
+    pos: Pos,
+    what: &str,
+    value: f64,
+    hint: &str,
+) -> f64 {
+    match bad_amount(value) {
+        None => value,
+        Some(reason) => {
+            diags.error_hint(path, pos, format!("{what}{reason}"), hint);
+            0.0
+        }
+    }
 }
 
 /// The known name closest to `bad`, if one is close enough to be a typo.
@@ -596,9 +796,18 @@ mod tests {
         let mut d = Diagnostics::new();
         let r: Option<Fm> = parse_yaml("a.md", "date: x\ntitel: 标题\n", 2, &mut d);
         assert!(r.is_none());
-        let s = d.sorted()[0].to_string();
+        let all: Vec<String> = d.sorted().iter().map(|x| x.to_string()).collect();
+        let s = all
+            .iter()
+            .find(|s| s.contains("未知字段"))
+            .expect("reported");
         assert!(s.starts_with("a.md:3:1: 错误：未知字段 “titel”"), "{s}");
         assert!(s.contains("是否想写 “title”"), "{s}");
+        // The typo hides nothing: with it set aside, `title` is missing.
+        assert!(
+            all.iter().any(|s| s.contains("缺少必填字段 “title”")),
+            "{all:?}"
+        );
     }
 
     #[test]

@@ -116,3 +116,170 @@ proptest! {
         check_all_loaders(with_fm.as_bytes(), config, table);
     }
 }
+
+/// Values that have made loaders or the scoring misbehave, or could.
+const ODD_VALUES: &[&str] = &[
+    "-1",
+    "-2",
+    ".nan",
+    ".NaN",
+    ".inf",
+    "-.inf",
+    "1e308",
+    "1e999",
+    "-0",
+    "0",
+    "0.0000001",
+    "99999999999999999999",
+    "4294967296",
+    "\"x\"",
+    "",
+    "[]",
+    "{}",
+    "~",
+    "true",
+    "二",
+    "2022-02-30",
+];
+
+/// The spans of the numbers in `text` (digits, with a sign or point).
+fn number_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    let b = text.as_bytes();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+            let start = if i > 0 && b[i - 1] == b'-' { i - 1 } else { i };
+            let mut end = i;
+            while end < b.len() && (b[end].is_ascii_digit() || b[end] == b'.') {
+                end += 1;
+            }
+            spans.push(start..end);
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    spans
+}
+
+/// The default site's `file` with some of its numbers replaced by odd
+/// values, and maybe one line dropped or written twice.
+fn mutated(text: &str, picks: &[(usize, usize)], line_op: Option<(usize, bool)>) -> String {
+    let spans = number_spans(text);
+    let mut chosen: Vec<(std::ops::Range<usize>, &str)> = picks
+        .iter()
+        .map(|(n, v)| {
+            (
+                spans[n % spans.len()].clone(),
+                ODD_VALUES[v % ODD_VALUES.len()],
+            )
+        })
+        .collect();
+    chosen.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+    chosen.dedup_by_key(|(r, _)| r.start);
+    let mut out = text.to_string();
+    for (range, value) in chosen {
+        out.replace_range(range, value);
+    }
+    if let Some((line, twice)) = line_op {
+        let mut lines: Vec<&str> = out.lines().collect();
+        let at = line % lines.len().max(1);
+        if twice {
+            lines.insert(at, lines[at]);
+        } else {
+            lines.remove(at);
+        }
+        out = lines.join("\n");
+    }
+    out
+}
+
+/// A copy of the default site to mutate, made once per test thread.
+fn scratch_site() -> &'static Path {
+    static SITE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    SITE.get_or_init(common::copy_default_site).path()
+}
+
+const DATA_FILES: &[&str] = &[
+    "site.yaml",
+    "data/criteria.yaml",
+    "data/ledger.yaml",
+    "data/indicators.yaml",
+    "data/honors.yaml",
+];
+
+/// `wenming check` of the default site with `file` replaced: never a panic,
+/// and a site refused is refused with a message.
+fn check_with(file: &str, text: &str) {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let root = scratch_site();
+    let original = std::fs::read_to_string(common::repo_root().join(file)).unwrap();
+    std::fs::write(root.join(file), text).unwrap();
+    let opts = wenming::BuildOptions {
+        root: root.to_path_buf(),
+        output: root.join("public"),
+        overrides: Default::default(),
+        drafts: false,
+        write: false,
+        search: false,
+        process_images: false,
+    };
+    let report = std::panic::catch_unwind(|| wenming::build(&opts));
+    std::fs::write(root.join(file), original).unwrap();
+    let report = report.unwrap_or_else(|_| panic!("panicked on {file}:\n{text}"));
+    if !report.ok() {
+        assert!(
+            report.diagnostics.has_errors() || report.fatal.is_some(),
+            "refused without a message"
+        );
+    }
+    let summary = report.summary();
+    assert!(
+        !summary.contains("NaN") && !summary.contains("inf"),
+        "{summary}"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(120),
+        ..ProptestConfig::default()
+    })]
+
+    /// Numbers of all four data files and of site.yaml replaced by odd
+    /// values (negative, NaN, infinite, huge, not numbers), lines dropped
+    /// or doubled: the whole check runs, scoring included, without a panic.
+    #[test]
+    fn odd_numbers_in_any_data_file_never_panic(
+        file in 0..DATA_FILES.len(),
+        picks in prop::collection::vec((any::<usize>(), any::<usize>()), 1..4),
+        line_op in prop::option::of((any::<usize>(), any::<bool>())),
+    ) {
+        let file = DATA_FILES[file];
+        let text = std::fs::read_to_string(common::repo_root().join(file)).unwrap();
+        check_with(file, &mutated(&text, &picks, line_op));
+    }
+}
+
+#[test]
+fn each_odd_value_in_each_amount_of_the_table_never_panics() {
+    let file = "data/criteria.yaml";
+    let text = std::fs::read_to_string(common::repo_root().join(file)).unwrap();
+    // The first item's points, the first category's, the total, the cap.
+    for (from, key) in [
+        ("{ points: ", "first item"),
+        ("points: ", "category"),
+        ("total: ", "total"),
+        ("cap: ", "cap"),
+    ] {
+        let at = text.find(from).unwrap_or_else(|| panic!("{key}")) + from.len();
+        let end = at + text[at..].find([',', '\n', ' ']).unwrap();
+        for value in ODD_VALUES {
+            let mut t = text.clone();
+            t.replace_range(at..end, value);
+            check_with(file, &t);
+        }
+    }
+}
