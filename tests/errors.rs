@@ -430,3 +430,16 @@ fn warnings_do_not_stop_a_build() {
         ],
     );
 }
+
+#[test]
+fn a_mistyped_command_line_is_explained_in_chinese_with_exit_2() {
+    let run = wenming(&["biuld"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    has(&run.stderr, &["没有 “biuld” 这个命令", "是否想写 “build”"]);
+    let run = wenming(&["build", "--ouput", "x"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    has(&run.stderr, &["没有 “--ouput” 这个选项", "--output"]);
+    for english in ["error:", "Usage:", "unexpected", "tip:"] {
+        assert!(!run.stderr.contains(english), "English {english:?} in:\n{}", run.stderr);
+    }
+}
