@@ -561,7 +561,7 @@ pub fn parse_report(
         source::amount(
             diags,
             p,
-            l.key_pos("hours"),
+            || l.key_pos("hours"),
             "服务时长 hours ",
             h,
             "hours 写成志愿服务的总小时数，如 hours: 96",

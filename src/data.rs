@@ -193,7 +193,7 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
     let total = amount(
         diags,
         path,
-        bad_at("total", None),
+        || bad_at("total", None),
         "总分 total ",
         raw.total,
         "total 写成表的总分，如 total: 100",
@@ -206,7 +206,7 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
         rc.points = amount(
             diags,
             path,
-            bad_at("points", locate_text(text, &rc.name)),
+            || bad_at("points", locate_text(text, &rc.name)),
             &format!("第 {} 类 “{}” 的分值 points ", rc.id, rc.name),
             rc.points,
             POINTS_HINT,
@@ -236,7 +236,7 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
                     ch.all_below = Some(amount(
                         diags,
                         path,
-                        bad_at("all_below", locate_text(text, &ch.name)),
+                        || bad_at("all_below", locate_text(text, &ch.name)),
                         &format!("指标 “{}” 的 all_below ", ch.name),
                         all_below,
                         "all_below 写成人数，如 all_below: 20",
@@ -275,7 +275,7 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
                     points: amount(
                         diags,
                         path,
-                        bad_at("points", criterion_at),
+                        || bad_at("points", criterion_at),
                         &format!("第 {} 条第 {} 项的分值 points ", rcr.id, i + 1),
                         it.points,
                         POINTS_HINT,
@@ -355,7 +355,7 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
         let cap = amount(
             diags,
             path,
-            bad_at("cap", bonus_at),
+            || bad_at("cap", bonus_at),
             "特色加分上限 cap ",
             b.cap,
             "cap 写成加分上限，如 cap: 10",
@@ -367,7 +367,7 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
                 let points = amount(
                     diags,
                     path,
-                    bad_at(&level, bonus_at),
+                    || bad_at(&level, bonus_at),
                     &format!("荣誉级别 {level} 的加分"),
                     points,
                     "写成每项荣誉加的分数，如 national: 2",
@@ -619,7 +619,7 @@ pub fn parse_ledger(src: &SourceText, table: &Table, diags: &mut Diagnostics) ->
             amount(
                 diags,
                 path,
-                source::find_bad_amount(&src.text, "score", entry_line)
+                || source::find_bad_amount(&src.text, "score", entry_line)
                     .filter(|p| p.line <= pos.line + 6)
                     .unwrap_or_else(|| at("score")),
                 &format!("台账 “{key}” 的自评分 score "),
@@ -742,7 +742,7 @@ pub fn parse_indicators(src: &SourceText, table: &Table, diags: &mut Diagnostics
         *count = amount(
             diags,
             &src.path,
-            find_bad_amount(&src.text, name, 0).unwrap_or(Pos::new(1, 1)),
+            || find_bad_amount(&src.text, name, 0).unwrap_or(Pos::new(1, 1)),
             &format!("数量 “{name}” "),
             *count,
             "写成实际人数，如 staff: 120",

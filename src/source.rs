@@ -64,9 +64,7 @@ fn decode_utf16(path: &str, bytes: &[u8], diags: &mut Diagnostics) -> Option<Opt
         [0xFF, 0xFE, ..] => encoding_rs::UTF_16LE,
         [0xFE, 0xFF, ..] => encoding_rs::UTF_16BE,
         _ => {
-            let sample = &bytes[..bytes.len().min(512)];
-            let nul = sample.iter().filter(|&&b| b == 0).count();
-            if sample.len() >= 4 && nul * 3 >= sample.len() {
+            if looks_like_utf16(bytes) {
                 diags.error_hint(
                     path,
                     Pos::default(),
@@ -97,11 +95,45 @@ fn decode_utf16(path: &str, bytes: &[u8], diags: &mut Diagnostics) -> Option<Opt
     Some(Some(text.into_owned()))
 }
 
+/// UTF-16 without its mark: text in UTF-8 or GBK has no NUL bytes, while
+/// UTF-16 has one in every ASCII character (and in some Chinese ones, such
+/// as 开, U+5F00). Such bytes are taken for UTF-16 when they read, in one
+/// byte order, as text a person typed: no control characters, and nearly
+/// all letters, digits, Chinese characters and punctuation. A picture or
+/// other binary file read so gives characters from all over.
+fn looks_like_utf16(bytes: &[u8]) -> bool {
+    if bytes.len() < 4 || bytes.len() % 2 != 0 || memchr::memchr(0, bytes).is_none() {
+        return false;
+    }
+    let typed = |text: &str| {
+        let (mut all, mut common) = (0usize, 0usize);
+        for c in text.chars() {
+            if c.is_control() && !matches!(c, '\t' | '\n' | '\r') {
+                return false;
+            }
+            all += 1;
+            common += usize::from(matches!(c as u32,
+                0x20..=0x7E | 0x09 | 0x0A | 0x0D | 0xB7 | 0x2000..=0x206F | 0x3000..=0x303F
+                    | 0x4E00..=0x9FFF | 0xFF00..=0xFFEF));
+        }
+        all > 0 && common * 10 >= all * 9
+    };
+    [encoding_rs::UTF_16LE, encoding_rs::UTF_16BE].into_iter().any(|encoding| {
+        encoding
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .is_some_and(|text| typed(&text))
+    })
+}
+
 /// Control characters (NUL, ESC …; tab and line ends aside) cannot be
 /// typed, only pasted by accident, and break pages and feeds: they are
 /// taken out, with one warning at the first.
 fn strip_control_characters(path: &str, text: String, diags: &mut Diagnostics) -> String {
     let is_control = |c: char| c.is_control() && c != '\t' && c != '\n';
+    // The quick skim first: nearly every file has none.
+    if !crate::markdown::has_unsafe_chars(&text) {
+        return text;
+    }
     let Some(first) = text.find(is_control) else {
         return text;
     };
@@ -599,15 +631,17 @@ fn yaml_number(token: &str) -> Option<f64> {
 pub fn amount(
     diags: &mut Diagnostics,
     path: &str,
-    pos: Pos,
+    pos: impl FnOnce() -> Pos,
     what: &str,
     value: f64,
     hint: &str,
 ) -> f64 {
+    // Where it is written is looked for only when it is refused: the search
+    // reads the file from the block on.
     match bad_amount(value) {
         None => value,
         Some(reason) => {
-            diags.error_hint(path, pos, format!("{what}{reason}"), hint);
+            diags.error_hint(path, pos(), format!("{what}{reason}"), hint);
             0.0
         }
     }
@@ -705,6 +739,16 @@ fn find_token(line: &str, token: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_without_its_mark_is_told_from_binary_files() {
+        let le: Vec<u8> = "---\ntitle: 学习\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = "---\ntitle: 学习\n".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert!(looks_like_utf16(&le) && looks_like_utf16(&be));
+        let binary = [0x89, b'P', b'N', b'G', 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 1, 0, 0, 0];
+        assert!(!looks_like_utf16(&binary));
+        assert!(!looks_like_utf16("标题：学习".as_bytes()));
+    }
 
     #[test]
     fn decodes_bom_crlf_and_gbk() {

@@ -159,22 +159,26 @@ fn a_file_saved_as_unicode_by_notepad_is_read_with_a_warning() {
         let page = read(&out.path().join("public"), "reports/u/index.html");
         assert!(page.contains("学雷锋志愿服务"), "{page}");
     }
-    // Without the mark it is not guessed at, but named for what it is.
-    let site = minimal_site();
-    std::fs::create_dir_all(site.path().join("content/reports")).unwrap();
-    std::fs::write(
-        site.path().join("content/reports/2022-10-01-v.md"),
-        utf16("---\ntitle: 无标记\n---\n", false, false),
-    )
-    .unwrap();
-    let run = check(site.path());
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("像是以 “Unicode”（UTF-16）编码保存的"),
-        "{}",
-        run.stderr
-    );
-    assert!(!run.stderr.contains("不是文本文件"), "{}", run.stderr);
+    // Without the mark it is not guessed at, but named for what it is,
+    // also when it is mostly Chinese (whose UTF-16 has few NUL bytes).
+    let chinese = format!("---\ntitle: 无标记\n---\n{}\n", "委机关开展学雷锋志愿服务活动。".repeat(40));
+    for (text, big_endian) in [("---\ntitle: 无标记\n---\n", false), (chinese.as_str(), false), (chinese.as_str(), true)] {
+        let site = minimal_site();
+        std::fs::create_dir_all(site.path().join("content/reports")).unwrap();
+        std::fs::write(
+            site.path().join("content/reports/2022-10-01-v.md"),
+            utf16(text, big_endian, false),
+        )
+        .unwrap();
+        let run = check(site.path());
+        assert_eq!(run.code, 1);
+        assert!(
+            run.stderr.contains("像是以 “Unicode”（UTF-16）编码保存的"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("不是文本文件"), "{}", run.stderr);
+    }
 }
 
 #[test]

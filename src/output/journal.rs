@@ -144,10 +144,7 @@ pub fn apply(out: &Path, journal: &Journal) -> Result<Applied> {
     }
     parents.sort();
     parents.dedup();
-    for p in &parents {
-        fs::sync_dir(p);
-    }
-    fs::sync_dir(out);
+    fs::sync_dirs(out, &parents);
     fs::remove_file(&out.join(FILE))?;
     fs::sync_dir(out);
     fs::remove_dir_all(&staging(out))?;

@@ -164,6 +164,8 @@ pub struct Writer {
     /// walk on another thread while the site renders.
     foreign: Mutex<Option<std::thread::JoinHandle<Vec<String>>>>,
     lock: Option<fs::Lock>,
+    /// Staging folders made so far: one `mkdir` per folder, not per file.
+    made_folders: Mutex<rustc_hash::FxHashSet<PathBuf>>,
 }
 
 #[derive(Clone, Copy)]
@@ -248,6 +250,7 @@ impl Writer {
             notes,
             foreign: Mutex::new(Some(foreign)),
             lock: Some(lock),
+            made_folders: Mutex::default(),
         })
     }
 
@@ -284,7 +287,7 @@ impl Writer {
         }
         let target = self.tree.join(&file.path);
         if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)?;
+            self.make_folder(parent)?;
         }
         match &file.content {
             Content::Bytes(b) => fs::write(&target, b)?,
@@ -296,6 +299,15 @@ impl Writer {
             entry: Entry { stamp, fingerprint },
             staged: true,
         })
+    }
+
+    fn make_folder(&self, dir: &Path) -> Result<()> {
+        if self.made_folders.lock().expect("folders").contains(dir) {
+            return Ok(());
+        }
+        fs::create_dir_all(dir)?;
+        self.made_folders.lock().expect("folders").insert(dir.to_path_buf());
+        Ok(())
     }
 
     /// Publish: the pages taken, plus `rest` (files not passed to `put`; a
