@@ -86,8 +86,10 @@ pub fn read(out: &Path) -> Result<Option<Journal>> {
     }
 }
 
-/// Carry out `journal` on the output folder `out`, then forget it.
-pub fn apply(out: &Path, journal: &Journal) -> Result<Applied> {
+/// Carry out `journal` on the output folder `out`, then forget it. With
+/// `durable`, the moves reach the disk before the journal goes (not needed
+/// for a first build, which has no old site to lose).
+pub fn apply(out: &Path, journal: &Journal, durable: bool) -> Result<Applied> {
     let mut applied = Applied::default();
     let mut emptied: Vec<PathBuf> = Vec::new();
     for d in &journal.delete {
@@ -144,9 +146,13 @@ pub fn apply(out: &Path, journal: &Journal) -> Result<Applied> {
     }
     parents.sort();
     parents.dedup();
-    fs::sync_dirs(out, &parents);
+    if durable {
+        fs::sync_dirs(out, &parents);
+    }
     fs::remove_file(&out.join(FILE))?;
-    fs::sync_dir(out);
+    if durable {
+        fs::sync_dir(out);
+    }
     fs::remove_dir_all(&staging(out))?;
     Ok(applied)
 }

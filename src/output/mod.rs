@@ -215,7 +215,7 @@ impl Writer {
         };
         let mut notes = Vec::new();
         if let Some(journal) = journal::read(out)? {
-            let applied = journal::apply(out, &journal)?;
+            let applied = journal::apply(out, &journal, true)?;
             notes.push(format!(
                 "上次生成在发布途中被中断，现已按记录完成那次发布（移入 {} 项，删除旧文件 {} 个）",
                 journal.rename.len(),
@@ -388,7 +388,7 @@ impl Writer {
         let applied = journal
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("无法读取刚写入的发布记录"))
-            .and_then(|j| journal::apply(&self.out, j));
+            .and_then(|j| journal::apply(&self.out, j, !self.old.files.is_empty()));
         let applied = applied.map_err(|error| WriteFailure {
             error: error.context(format!(
                 "发布没有完成：新网站已部分移入 {}。进度已记录，排除上面的问题后重新运行 wenming build 即可完成发布",
