@@ -15,7 +15,8 @@
 use crate::diagnostic::Diagnostics;
 use crate::output::Content;
 use crate::session::Session;
-use crate::{BuildOptions, BuildReport};
+use crate::report::BuildReport;
+use crate::session::BuildOptions;
 use anyhow::{Context as _, Result};
 use axum::extract::{RawQuery, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST, LOCATION, ORIGIN};

@@ -3,16 +3,34 @@
 //! only that file is read again and only the pages showing it are rendered.
 //! A full build is the same path with nothing kept.
 
+use crate::config;
 use crate::content::{self, Report};
 use crate::diagnostic::Diagnostics;
 use crate::model::{self, Inputs};
 use crate::output::{Content, OutputFile};
 use crate::render::{self, Selection};
-use crate::{BuildOptions, BuildReport};
+use crate::report::BuildReport;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
+
+/// What to build and how: the same for `build`, `check` and `serve`.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    pub output: PathBuf,
+    pub overrides: config::Overrides,
+    pub drafts: bool,
+    /// `false` for `wenming check`: validate only.
+    pub write: bool,
+    /// Build the full-text search index (`--no-search` skips it).
+    pub search: bool,
+    /// Process photos into the cache (`wenming check` writes nothing, so it
+    /// only checks that they exist).
+    pub process_images: bool,
+}
+
 
 pub struct Session {
     pub opts: BuildOptions,

@@ -102,7 +102,7 @@ fn decode_utf16(path: &str, bytes: &[u8], diags: &mut Diagnostics) -> Option<Opt
 /// all letters, digits, Chinese characters and punctuation. A picture or
 /// other binary file read so gives characters from all over.
 fn looks_like_utf16(bytes: &[u8]) -> bool {
-    if bytes.len() < 4 || bytes.len() % 2 != 0 || memchr::memchr(0, bytes).is_none() {
+    if bytes.len() < 4 || !bytes.len().is_multiple_of(2) || memchr::memchr(0, bytes).is_none() {
         return false;
     }
     let typed = |text: &str| {
@@ -727,7 +727,7 @@ fn find_token(line: &str, token: &str) -> Option<usize> {
         let before = line[..idx].chars().next_back();
         let after = line[idx + token.len()..].chars().next();
         let boundary =
-            |c: Option<char>| c.map_or(true, |c| !(c.is_alphanumeric() || c == '.' || c == '_'));
+            |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '.' || c == '_'));
         if boundary(before) && boundary(after) {
             return Some(idx);
         }
