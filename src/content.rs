@@ -3,7 +3,7 @@
 //! it against the site's kinds, the assessment table and the offices.
 
 use crate::config::{parse_date, Config};
-use crate::data::{unknown_criterion, unknown_office, Table};
+use crate::data::{parse_citation, unknown_criterion, unknown_office, Citation, Table};
 use crate::diagnostic::{Diagnostics, Pos};
 use crate::source::{self, find_key, find_value, nearest, SourceText};
 use chrono::{NaiveDate, NaiveTime};
@@ -48,23 +48,6 @@ struct RawPage {
     slug: Option<String>,
     #[serde(default)]
     draft: bool,
-}
-
-/// A report or item a report is evidence for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Citation {
-    pub criterion: u32,
-    /// 1-based item number within the criterion.
-    pub item: Option<usize>,
-}
-
-impl Citation {
-    pub fn label(&self) -> String {
-        match self.item {
-            Some(i) => format!("{}.{}", self.criterion, i),
-            None => self.criterion.to_string(),
-        }
-    }
 }
 
 /// Markdown text with where it came from, for link and image resolution.
@@ -121,15 +104,6 @@ pub struct Page {
     pub menu: bool,
     pub summary: Option<String>,
     pub body: Body,
-}
-
-/// `16` → (16, None); `"23.2"` → (23, Some(2)).
-pub fn parse_citation(s: &str) -> Option<(u32, Option<usize>)> {
-    let s = s.trim();
-    match s.split_once('.') {
-        Some((c, i)) => Some((c.parse().ok()?, Some(i.parse().ok()?))),
-        None => Some((s.parse().ok()?, None)),
-    }
 }
 
 /// The URL slug for a name: ASCII kept (lowercased), Chinese turned into

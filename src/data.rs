@@ -157,6 +157,32 @@ impl Table {
     }
 }
 
+/// A report or item a report is evidence for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Citation {
+    pub criterion: u32,
+    /// 1-based item number within the criterion.
+    pub item: Option<usize>,
+}
+
+impl Citation {
+    pub fn label(&self) -> String {
+        match self.item {
+            Some(i) => format!("{}.{}", self.criterion, i),
+            None => self.criterion.to_string(),
+        }
+    }
+}
+
+/// `16` → (16, None); `"23.2"` → (23, Some(2)).
+pub fn parse_citation(s: &str) -> Option<(u32, Option<usize>)> {
+    let s = s.trim();
+    match s.split_once('.') {
+        Some((c, i)) => Some((c.parse().ok()?, Some(i.parse().ok()?))),
+        None => Some((s.parse().ok()?, None)),
+    }
+}
+
 pub fn fmt_points(p: f64) -> String {
     if (p - p.round()).abs() < 1e-9 {
         format!("{}", p.round() as i64)
@@ -693,7 +719,7 @@ enum LedgerKey {
 }
 
 fn resolve_ledger_key(key: &str, table: &Table) -> Result<LedgerKey, (String, String)> {
-    match crate::content::parse_citation(key) {
+    match parse_citation(key) {
         Some((cid, None)) if table.criterion(cid).is_some() => Ok(LedgerKey::Criterion(cid)),
         Some((cid, Some(n))) => match table.criterion(cid) {
             Some(c) if n >= 1 && n <= c.items.len() => Ok(LedgerKey::Item(key.to_string())),

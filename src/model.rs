@@ -3,7 +3,8 @@
 //! pure functions in [`crate::progress`].
 
 use crate::config::{self, Config, Overrides};
-use crate::content::{self, Citation, Page, Report};
+use crate::content::{self, Page, Report};
+use crate::data::Citation;
 use crate::data::{self, Honor, Indicators, Ledger, Table};
 use crate::diagnostic::{Diagnostics, Pos};
 use crate::progress::{self, Progress, Tally};

@@ -355,7 +355,7 @@ impl SearchJob {
 
 /// What decides where a report appears; a change to any of it moves
 /// reports between pages, so everything is rendered again.
-fn shape(r: &Report) -> (&str, &str, &[content::Citation], &[String], bool) {
+fn shape(r: &Report) -> (&str, &str, &[crate::data::Citation], &[String], bool) {
     (&r.slug, &r.kind, &r.criteria, &r.offices, r.draft)
 }
 

@@ -983,7 +983,7 @@ fn site_view(site: &Site, routes: &Routes, has_code: bool, has_photos: bool) -> 
     }
 }
 
-fn citation_view(site: &Site, routes: &Routes, c: &crate::content::Citation) -> CitationView {
+fn citation_view(site: &Site, routes: &Routes, c: &crate::data::Citation) -> CitationView {
     let crit = site.table.criterion(c.criterion);
     let text = match (crit, c.item) {
         (Some(cr), Some(i)) => cr
