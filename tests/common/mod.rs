@@ -85,52 +85,28 @@ pub fn read(out: &Path, rel: &str) -> String {
     std::fs::read_to_string(out.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
-/// A minimal valid site: two categories, three criteria, one kind.
+/// A minimal valid site: two categories, three criteria, two kinds, no
+/// reports (`tests/sites/minimal/`), copied into a temporary folder.
 pub fn minimal_site() -> tempfile::TempDir {
+    fixture_site("minimal")
+}
+
+/// A copy of the fixture site `tests/sites/NAME/` (without its `expected/`
+/// folder) in a temporary folder.
+pub fn fixture_site(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    write(root, "site.yaml", "title: 文明创建专题专栏\nunit: 测试单位\nbase_url: https://t.example.gov.cn/sub/path/\nas_of: 2022-11-30\nper_page: 2\ncampaign: { start: 2022-08-01, end: 2022-12-31 }\nkinds:\n  - { id: volunteer, name: 志愿服务 }\n  - { id: news, name: 创建动态 }\n");
-    write(
-        root,
-        "data/criteria.yaml",
-        r#"name: 测试分解表
-document: 测试〔2022〕1号
-total: 10
-offices: [办公室, 机关党委]
-categories:
-  - id: 1
-    name: 第一类
-    points: 6
-    criteria:
-      - id: 1
-        offices: [办公室]
-        items:
-          - { points: 2, text: 甲项 }
-          - { points: 2, text: 乙项 }
-      - id: 2
-        offices: [各处室]
-        items:
-          - { points: 2, text: 丙项 }
-  - id: 2
-    name: 第二类
-    points: 4
-    criteria:
-      - id: 3
-        offices: [机关党委]
-        items:
-          - { points: 2, text: 丁项 }
-          - { points: 2, text: 戊项 }
-        checks:
-          - { name: 注册志愿者比例, numerator: volunteers, denominator: staff, min: 0.5 }
-bonus:
-  name: 特色加分项目
-  cap: 3
-  window: { from: 2021-01-01, to: 2022-12-31 }
-  levels: { national: 2, provincial: 1 }
-"#,
-    );
-    write(root, "data/ledger.yaml", "\"1.1\": { deadline: 2022-10-01, status: done, score: 2 }\n\"1.2\": { deadline: 2022-10-01, status: doing, score: 1 }\n3: { status: 已完成, score: 1.5 }\n");
-    write(root, "data/indicators.yaml", "staff: 10\nvolunteers: 4\n");
-    write(root, "data/honors.yaml", "- { name: 国家级荣誉, level: national, date: 2022-01-01 }\n- { name: 省级荣誉, level: provincial, date: 2022-02-01 }\n- { name: 省级荣誉二, level: provincial, date: 2022-03-01 }\n- { name: 过期荣誉, level: national, date: 2019-03-01 }\n");
+    let from = repo_root().join("tests/sites").join(name);
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() == "expected" {
+            continue;
+        }
+        let to = dir.path().join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
     dir
 }
