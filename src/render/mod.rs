@@ -2,7 +2,19 @@
 //! pages render in parallel; everything is collected in a fixed order so the
 //! output is byte-for-byte reproducible.
 
+mod cache;
+mod format;
+mod routes;
+mod theme;
 mod views;
+
+use cache::{body_key, hash_of, report_body_key, BodyEntry, CardEntry};
+pub use cache::Cache;
+use format::{file_kind, human_size, indicator_label, pct_label, percent, tally_view};
+pub use format::zh_date;
+use routes::{page_window, paginate};
+use theme::{render_template, theme_static};
+pub use theme::load_templates;
 
 use crate::content::{Page, Report};
 use crate::data::{fmt_points, Status, ALL_OFFICES};
@@ -12,225 +24,15 @@ use crate::links::{Asset, Routes};
 use crate::markdown::{self, PageContext, Rendered};
 use crate::model::Site;
 use crate::output::{Content, OutputFile};
-use crate::progress::{CheckResult, Tally};
+use crate::progress::CheckResult;
 use chrono::{Datelike, NaiveDate};
-use include_dir::{include_dir, Dir};
 use rayon::prelude::*;
-// Fx hashing for the caches keyed by source path, looked up for every
-// report on each of serve's rebuilds.
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use tera::{Context, Tera};
 use views::*;
-
-static DEFAULT_THEME: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
-
-/// Names of the indicators used by checks, for readers.
-fn indicator_label(key: &str) -> String {
-    match key {
-        "staff" => "员工总数",
-        "party_members" => "在职党员总数",
-        "volunteers" => "注册志愿者",
-        "party_volunteers" => "在职党员注册志愿者",
-        "active_volunteers" => "参加志愿服务活动的注册志愿者",
-        other => other,
-    }
-    .to_string()
-}
-
-pub fn zh_date(d: NaiveDate) -> String {
-    format!("{}年{}月{}日", d.year(), d.month(), d.day())
-}
-
-fn percent(part: f64, whole: f64) -> u32 {
-    if whole <= 0.0 {
-        0
-    } else {
-        ((part / whole) * 100.0).round().clamp(0.0, 100.0) as u32
-    }
-}
-
-fn pct_label(x: f64) -> String {
-    let v = (x * 1000.0).round() / 10.0;
-    format!("{}%", fmt_points(v))
-}
-
-fn file_kind(name: &str) -> &'static str {
-    let ext = Path::new(name)
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "pdf" => "PDF",
-        "doc" | "docx" | "wps" => "Word 文档",
-        "xls" | "xlsx" | "et" | "csv" => "Excel 表格",
-        "ppt" | "pptx" | "dps" => "演示文稿",
-        "jpg" | "jpeg" | "png" | "gif" | "webp" | "svg" => "图片",
-        "zip" | "rar" | "7z" => "压缩包",
-        "mp4" | "mov" => "视频",
-        "txt" => "文本",
-        _ => "文件",
-    }
-}
-
-fn human_size(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / 1024.0 / 1024.0),
-        b if b >= 1024 => format!("{:.0} KB", (b as f64 / 1024.0).ceil()),
-        b => format!("{b} B"),
-    }
-}
-
-fn tally_view(t: Option<&Tally>) -> TallyView {
-    let t = t.copied().unwrap_or_default();
-    TallyView {
-        activities: t.activities,
-        participants: t.participants,
-        hours: fmt_points(t.hours),
-    }
-}
-
-/// Load the theme: the built-in default, then the site's own
-/// `themes/<name>/templates/*` overriding it file by file.
-pub fn load_templates(root: &Path, theme: &str, diags: &mut Diagnostics) -> Option<Tera> {
-    let mut sources: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(dir) = DEFAULT_THEME.get_dir("templates") {
-        for f in dir.files() {
-            let name = f
-                .path()
-                .strip_prefix("templates")
-                .unwrap_or(f.path())
-                .to_string_lossy()
-                .replace('\\', "/");
-            sources.insert(name, f.contents_utf8().unwrap_or_default().to_string());
-        }
-    }
-    let site_templates = root.join("themes").join(theme).join("templates");
-    if site_templates.is_dir() {
-        for (name, path) in files_under(&site_templates) {
-            if let Some(src) = crate::source::read_source(root, &path, diags) {
-                sources.insert(name, src.text);
-            }
-        }
-    } else if theme != "default" {
-        diags.error_hint(
-            "site.yaml",
-            Pos::default(),
-            format!("找不到主题 “{theme}”（themes/{theme}/templates）"),
-            "删去 site.yaml 中的 theme 行即使用内置默认主题",
-        );
-    }
-    let mut tera = Tera::default();
-    tera.autoescape_on(vec![".html", ".xml"]);
-    // Tera's default also escapes `/`, which makes every URL unreadable.
-    tera.set_escape_fn(markdown::escape_attr);
-    if let Err(e) = tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str()))) {
-        diags.error_hint(
-            &format!("themes/{theme}/templates"),
-            Pos::default(),
-            format!("模板有误：{}", error_chain(&e)),
-            "检查最近修改的模板文件中 {{ }} 和 {% %} 是否成对",
-        );
-        return None;
-    }
-    Some(tera)
-}
-
-/// Render one template; a template mistake (or a panic inside Tera, which
-/// some malformed expressions trigger) becomes a message, not a crash.
-/// The page's bytes. Rendered straight into a byte buffer: `Tera::render`
-/// would check the whole page is UTF-8 once more to make a `String`.
-fn render_template(tera: &Tera, template: &str, ctx: &Context) -> Result<Vec<u8>, String> {
-    let render = || {
-        let mut html = Vec::with_capacity(32 * 1024);
-        tera.render_to(template, ctx, &mut html).map(|()| html)
-    };
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(render)) {
-        Ok(Ok(html)) => Ok(html),
-        Ok(Err(e)) => Err(error_chain(&e)),
-        Err(_) => Err("模板引擎无法处理这个模板表达式（如 extra[\"中文键\"]）；请改用 {% for key, value in report.extra %} 遍历".into()),
-    }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str("：");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
-}
-
-/// Every file below `dir` (none if it is missing), sorted, with its
-/// `/`-separated path relative to `dir`.
-fn files_under(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap_or(e.path())
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, e.into_path())
-        })
-        .collect()
-}
-
-/// Theme static files: built-in default, overridden by the site's theme.
-fn theme_static(root: &Path, theme: &str) -> Vec<OutputFile> {
-    let mut files: BTreeMap<String, Content> = BTreeMap::new();
-    fn walk(dir: &Dir<'_>, files: &mut BTreeMap<String, Content>) {
-        for f in dir.files() {
-            let rel = f
-                .path()
-                .strip_prefix("static")
-                .unwrap_or(f.path())
-                .to_string_lossy()
-                .replace('\\', "/");
-            files.insert(rel, Content::Bytes(f.contents().into()));
-        }
-        for d in dir.dirs() {
-            walk(d, files);
-        }
-    }
-    if let Some(dir) = DEFAULT_THEME.get_dir("static") {
-        walk(dir, &mut files);
-    }
-    for base in [
-        root.join("themes").join(theme).join("static"),
-        root.join("static"),
-    ] {
-        for (rel, path) in files_under(&base) {
-            files.insert(rel, Content::Copy(path));
-        }
-    }
-    files
-        .into_iter()
-        .map(|(path, content)| OutputFile { path, content })
-        .collect()
-}
-
-/// How many list pages `n` items take, and their routes.
-fn paginate(base_route: &str, n: usize, per_page: usize) -> Vec<(String, std::ops::Range<usize>)> {
-    let pages = n.div_ceil(per_page).max(1);
-    (0..pages)
-        .map(|k| {
-            (
-                crate::links::page_route(base_route, k + 1),
-                k * per_page..((k + 1) * per_page).min(n),
-            )
-        })
-        .collect()
-}
 
 struct Renderer<'a> {
     /// Takes each page as it is rendered, when set.
@@ -277,82 +79,6 @@ impl<'a> Job<'a> {
     }
 }
 
-/// Rendered Markdown kept between builds of `wenming serve`, keyed by source
-/// path and invalidated by a hash of everything the result depends on.
-#[derive(Default)]
-pub struct Cache {
-    /// Rendered Markdown by source path.
-    bodies: FxHashMap<String, BodyEntry>,
-    /// Report cards by source path, reused by incremental builds.
-    cards: FxHashMap<String, CardEntry>,
-    /// Compiled templates and theme files, reused by incremental builds
-    /// (which only follow edits to reports).
-    theme: Option<(Arc<Tera>, Vec<OutputFile>)>,
-    /// Processed photos, remembered across rebuilds of `wenming serve`.
-    images: Option<ImageSet>,
-    /// The photo cache's index being read on another thread, and the flag
-    /// that stops its looks ahead (see [`ImageSet::look_ahead`]).
-    images_loading: Option<(
-        std::thread::JoinHandle<ImageSet>,
-        Arc<std::sync::atomic::AtomicBool>,
-    )>,
-    /// The last build's routes (without its gallery pages) and their
-    /// fingerprint, reused by partial builds.
-    routes: Option<(Routes, u64)>,
-    /// Whether photos are processed (not by `wenming check`).
-    pub process_images: bool,
-    /// What lists show of each report (card and photos), by source path.
-    /// A hash of each report's card and photos: what other pages show of it.
-    shown: FxHashMap<String, u64>,
-    /// Hash of what every page shows in its frame (navigation, head): when it
-    /// changes, no page can be skipped.
-    frame: u64,
-}
-
-impl Cache {
-    pub fn new(process_images: bool) -> Cache {
-        Cache {
-            process_images,
-            ..Default::default()
-        }
-    }
-
-    /// Start reading the photo cache's index of the site at `root` on
-    /// another thread, if the next render needs it.
-    pub fn read_image_index_ahead(&mut self, root: &std::path::Path) {
-        if self.process_images && self.images.is_none() && self.images_loading.is_none() {
-            let root = root.to_path_buf();
-            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let stop_ahead = Arc::clone(&stop);
-            let thread = std::thread::spawn(move || {
-                // The sources' load and the templates go first.
-                crate::threads::yield_to_others();
-                let mut set = ImageSet::new(&root);
-                set.look_ahead(&stop_ahead);
-                set
-            });
-            self.images_loading = Some((thread, stop));
-        }
-    }
-
-    /// Every link to another site, by source file, sorted.
-    pub fn external_links(&self) -> Vec<(String, String)> {
-        let mut links: Vec<(String, String)> = self
-            .bodies
-            .iter()
-            .flat_map(|(path, e)| {
-                e.rendered
-                    .external
-                    .iter()
-                    .map(move |u| (path.clone(), u.clone()))
-            })
-            .collect();
-        links.sort();
-        links.dedup();
-        links
-    }
-}
-
 /// What changed since the last build: only pages showing these reports (or
 /// these criteria) are rendered again.
 #[derive(Debug, Default, Clone)]
@@ -365,52 +91,6 @@ pub struct Selection {
 /// Everything the site writes, in a fixed order.
 pub fn render(site: &mut Site, diags: &mut Diagnostics) -> Vec<OutputFile> {
     render_selected(site, &mut Cache::new(true), None, None, diags).0
-}
-
-/// A body as last rendered, with the two ways to know it is still valid.
-#[derive(Clone)]
-struct BodyEntry {
-    /// [`report_body_key`] and the report it was made from (kept, so its
-    /// address cannot be taken by another report): the quick check.
-    same_report: Option<(u64, Arc<Report>)>,
-    /// [`body_key`]: the check when the report was read again.
-    text_key: u64,
-    rendered: Arc<Rendered>,
-    diags: Diagnostics,
-}
-
-/// A report's card as last built: key, card, its assets and diagnostics,
-/// and a hash of what other pages show of the report.
-struct CardEntry {
-    key: u64,
-    card: Arc<ReportCard>,
-    assets: Vec<Asset>,
-    diags: Diagnostics,
-    shown: u64,
-}
-
-fn hash_of(value: impl std::hash::Hash) -> u64 {
-    use std::hash::Hasher;
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    value.hash(&mut h);
-    h.finish()
-}
-
-/// The Markdown cache key of a report: the report itself (an unchanged
-/// report keeps its `Arc` between builds, so hashing 50 MB of Markdown on
-/// every edit is not needed), its route and the site's routes.
-fn report_body_key(report: &Arc<Report>, route: &str, routes_hash: u64) -> u64 {
-    hash_of((Arc::as_ptr(report) as usize, route, routes_hash))
-}
-
-fn body_key(body: &crate::content::Body, route: &str, routes_hash: u64) -> u64 {
-    hash_of((
-        &body.markdown,
-        route,
-        &body.dir,
-        body.first_line,
-        routes_hash,
-    ))
 }
 
 /// Render the site; with a selection, only the pages it touches (plus the
@@ -448,7 +128,7 @@ pub fn render_selected(
             kept
         }
         None => {
-            let routes = routes(site, &statics);
+            let routes = routes::routes(site, &statics);
             if sink.is_some() {
                 // A one-shot build walked the sources moments ago without
                 // following links, so each bundle's folder is a real one:
@@ -789,92 +469,6 @@ pub fn render_selected(
         cache.routes = Some((routes, routes_hash));
     }
     (files, partial)
-}
-
-/// The page numbers (0-based) a pager shows for page `k` of `total`:
-/// the first, the last and two either side of `k`; `None` marks a gap.
-/// A gap of a single page shows that page instead.
-fn page_window(total: usize, k: usize) -> Vec<Option<usize>> {
-    const AROUND: usize = 2;
-    let shown = |j: usize| j == 0 || j + 1 == total || j.abs_diff(k) <= AROUND;
-    let mut out = Vec::new();
-    let mut j = 0;
-    while j < total {
-        if shown(j) || (j > 0 && j + 1 < total && shown(j - 1) && shown(j + 1)) {
-            out.push(Some(j));
-            j += 1;
-        } else {
-            out.push(None);
-            while j < total && !shown(j) {
-                j += 1;
-            }
-        }
-    }
-    out
-}
-
-fn routes(site: &Site, statics: &[OutputFile]) -> Routes {
-    let mut known: HashSet<String> = HashSet::new();
-    let mut add = |s: String| {
-        known.insert(s);
-    };
-    for fixed in [
-        "",
-        "progress/",
-        "reports/",
-        "offices/",
-        "archive/",
-        "dossier/",
-        "search/",
-        crate::links::GALLERY,
-        "ledger.csv",
-        "feed.xml",
-        "sitemap.xml",
-        "404.html",
-    ] {
-        add(fixed.to_string());
-    }
-    for c in site.table.criteria() {
-        add(format!("progress/{}/", c.id));
-    }
-    for (route, _) in paginate("reports/", site.reports.len(), site.config.per_page) {
-        add(route);
-    }
-    for k in &site.config.kinds {
-        let n = site.reports.iter().filter(|r| r.kind == k.id).count();
-        for (route, _) in paginate(&format!("kinds/{}/", k.id), n, site.config.per_page) {
-            add(route);
-        }
-    }
-    for o in &site.table.offices {
-        add(format!("offices/{}/", Site::office_slug(o)));
-    }
-    for r in &site.reports {
-        add(Site::report_route(r));
-    }
-    for p in &site.pages {
-        add(Site::page_route(p));
-    }
-    for f in statics {
-        add(f.path.clone());
-    }
-    let by_source: HashMap<String, String> = site
-        .reports
-        .iter()
-        .map(|r| (r.body.path.clone(), Site::report_route(r)))
-        .chain(
-            site.pages
-                .iter()
-                .map(|p| (p.body.path.clone(), Site::page_route(p))),
-        )
-        .collect();
-    Routes {
-        real_dirs: Default::default(),
-        root: site.root.clone(),
-        base_path: site.config.base_path().to_string(),
-        by_source,
-        known,
-    }
 }
 
 fn gallery_per_page(site: &Site) -> usize {
@@ -1745,68 +1339,6 @@ impl Renderer<'_> {
         }
     }
 
-    /// Drop the HTML of the report bodies, here and in `cache`, keeping
-    /// what the lists, gallery and link check use; their files to publish
-    /// move to `assets`. The renderer and the cache share one stripped copy
-    /// of each body (two copies of 6,000 photo files were 3 MB).
-    ///
-    /// Runs between the report pages and the rest, on one core: a body held
-    /// here alone is stripped in place. Copying every photo's paths to
-    /// strip it, then freeing the originals, was 10 M instructions there.
-    fn release_bodies(&mut self, cache: &mut Cache, assets: &mut Vec<Asset>) {
-        // Where the cache holds each body, by the body's address (taken
-        // while every body is alive, so addresses identify them).
-        let mut in_cache: FxHashMap<*const Rendered, Vec<&mut Arc<Rendered>>> =
-            FxHashMap::with_capacity_and_hasher(cache.bodies.len(), Default::default());
-        for e in cache.bodies.values_mut() {
-            in_cache
-                .entry(Arc::as_ptr(&e.rendered))
-                .or_default()
-                .push(&mut e.rendered);
-        }
-        let placeholder = Arc::new(Rendered::default());
-        let mut stripped: FxHashMap<*const Rendered, Arc<Rendered>> =
-            FxHashMap::with_capacity_and_hasher(self.bodies.len(), Default::default());
-        for b in &mut self.bodies {
-            let address = Arc::as_ptr(b);
-            if let Some(done) = stripped.get(&address) {
-                *b = Arc::clone(done);
-                continue;
-            }
-            let mut slots = in_cache.get_mut(&address);
-            // The cache lets go first, so that the body is usually held here alone.
-            for slot in slots.iter_mut().flat_map(|slots| slots.iter_mut()) {
-                **slot = Arc::clone(&placeholder);
-            }
-            let new = match Arc::get_mut(b) {
-                Some(body) => {
-                    body.html = String::new();
-                    assets.append(&mut body.assets);
-                    Arc::clone(b)
-                }
-                None => {
-                    assets.extend(b.assets.iter().cloned());
-                    let mut r = b.clone_without_html();
-                    r.assets = Vec::new();
-                    *b = Arc::new(r);
-                    Arc::clone(b)
-                }
-            };
-            for slot in slots.into_iter().flatten() {
-                **slot = Arc::clone(&new);
-            }
-            stripped.insert(address, new);
-        }
-        // Bodies only the cache holds (none in a build of the whole site).
-        for (address, slots) in in_cache {
-            if !stripped.contains_key(&address) {
-                for slot in slots {
-                    *slot = Arc::new(slot.clone_without_html());
-                }
-            }
-        }
-    }
-
     fn other_pages(&self, files: &mut Vec<OutputFile>, diags: &mut Diagnostics) {
         let site = self.site;
         let categories = self.categories();
@@ -2297,44 +1829,5 @@ mod tests {
         ] {
             assert_eq!(super::csv_text(cell), want, "{cell:?}");
         }
-    }
-
-    #[test]
-    fn pager_shows_a_window_with_gaps() {
-        let show = |total, k| -> String {
-            super::page_window(total, k)
-                .iter()
-                .map(|j| j.map_or("…".to_string(), |j| (j + 1).to_string()))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        assert_eq!(show(1, 0), "1");
-        assert_eq!(show(7, 0), "1 2 3 … 7");
-        assert_eq!(show(7, 3), "1 2 3 4 5 6 7");
-        assert_eq!(show(500, 0), "1 2 3 … 500");
-        assert_eq!(show(500, 249), "1 … 248 249 250 251 252 … 500");
-        assert_eq!(show(500, 499), "1 … 498 499 500");
-        // A gap of one page shows the page itself.
-        assert_eq!(show(8, 4), "1 2 3 4 5 6 7 8");
-    }
-
-    use super::*;
-
-    #[test]
-    fn pagination_routes() {
-        let p = paginate("reports/", 25, 10);
-        assert_eq!(
-            p.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(),
-            ["reports/", "reports/page/2/", "reports/page/3/"]
-        );
-        assert_eq!(p[2].1, 20..25);
-        assert_eq!(paginate("kinds/x/", 0, 10).len(), 1);
-    }
-
-    #[test]
-    fn sizes_and_kinds() {
-        assert_eq!(human_size(1_258_291), "1.2 MB");
-        assert_eq!(file_kind("签到表.PDF"), "PDF");
-        assert_eq!(file_kind("方案.docx"), "Word 文档");
     }
 }
