@@ -7,7 +7,11 @@ use crate::output::OutputFile;
 use std::collections::{HashMap, HashSet};
 
 /// How many list pages `n` items take, and their routes.
-pub(super) fn paginate(base_route: &str, n: usize, per_page: usize) -> Vec<(String, std::ops::Range<usize>)> {
+pub(super) fn paginate(
+    base_route: &str,
+    n: usize,
+    per_page: usize,
+) -> Vec<(String, std::ops::Range<usize>)> {
     let pages = n.div_ceil(per_page).max(1);
     (0..pages)
         .map(|k| {

@@ -61,7 +61,11 @@ pub fn load_templates(root: &Path, theme: &str, diags: &mut Diagnostics) -> Opti
 /// some malformed expressions trigger) becomes a message, not a crash.
 /// The page's bytes. Rendered straight into a byte buffer: `Tera::render`
 /// would check the whole page is UTF-8 once more to make a `String`.
-pub(super) fn render_template(tera: &Tera, template: &str, ctx: &Context) -> Result<Vec<u8>, String> {
+pub(super) fn render_template(
+    tera: &Tera,
+    template: &str,
+    ctx: &Context,
+) -> Result<Vec<u8>, String> {
     let render = || {
         let mut html = Vec::with_capacity(32 * 1024);
         tera.render_to(template, ctx, &mut html).map(|()| html)
