@@ -34,6 +34,7 @@ impl Renderer<'_> {
         years
     }
 
+    /// `archive/`.
     pub(super) fn archive_page<'s>(&'s self, shared: &'s Shared) -> Job<'s> {
         let site = self.site;
         let years = &shared.years;

@@ -6,6 +6,7 @@ use super::{Job, Renderer, Shared};
 use std::collections::BTreeMap;
 
 impl Renderer<'_> {
+    /// `dossier/`.
     pub(super) fn dossier_page<'s>(&'s self, shared: &'s Shared) -> Job<'s> {
         let site = self.site;
         let (unit, categories, honors) = (&shared.unit, &shared.categories, &shared.honors);

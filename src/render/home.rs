@@ -9,6 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeMap;
 
 impl Renderer<'_> {
+    /// `index.html`.
     pub(super) fn home_page<'s>(&'s self, shared: &Shared) -> Job<'s> {
         let site = self.site;
         let (unit, categories, kinds, honors) = (
@@ -23,14 +24,14 @@ impl Renderer<'_> {
             .filter(|c| !c.checks.is_empty())
             .collect();
         let mut ctx = self.context("home", &site.config.title, "");
-        ctx.insert("unit_progress", &unit);
-        ctx.insert("categories", &categories);
+        ctx.insert("unit_progress", unit);
+        ctx.insert("categories", categories);
         ctx.insert(
             "latest",
             &self.cards.iter().take(8).map(|c| &**c).collect::<Vec<_>>(),
         );
-        ctx.insert("kinds", &kinds);
-        ctx.insert("honors", &honors);
+        ctx.insert("kinds", kinds);
+        ctx.insert("honors", honors);
         ctx.insert("check_criteria", &check_criteria);
         ctx.insert("tally", &tally_view(Some(&site.tally)));
         ctx.insert("activity_by_month", &self.activity_by_month());

@@ -7,6 +7,7 @@ use crate::markdown::Rendered;
 use crate::model::Site;
 
 impl Renderer<'_> {
+    /// One page per file of content/pages.
     pub(super) fn publicity_pages(&self) -> Vec<Job<'static>> {
         let site = self.site;
         let mut jobs = Vec::new();
@@ -32,6 +33,7 @@ impl Renderer<'_> {
         Job::ready("page.html", &route, ctx)
     }
 
+    /// `404.html`, which servers show for a missing address.
     pub(super) fn not_found_page(&self) -> Job<'static> {
         let ctx = self.context("", "页面未找到", "404.html");
         Job::ready("404.html", "404.html", ctx)

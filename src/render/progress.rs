@@ -18,15 +18,16 @@ impl Renderer<'_> {
         let (unit, categories, honors) = (&shared.unit, &shared.categories, &shared.honors);
         let ids: Vec<u32> = self.criteria.keys().copied().collect();
         let mut ctx = self.context("progress", "创建进度总览", "progress/");
-        ctx.insert("unit_progress", &unit);
-        ctx.insert("categories", &categories);
-        ctx.insert("honors", &honors);
+        ctx.insert("unit_progress", unit);
+        ctx.insert("categories", categories);
+        ctx.insert("honors", honors);
         ctx.insert("bonus_name", &self.bonus_name());
         let mut jobs = vec![Job::ready("progress.html", "progress/", ctx)];
         for (n, &id) in ids.iter().enumerate() {
             if self.dirty.is_some() && !self.dirty_criteria.contains(&id) {
                 continue;
             }
+            // The neighbours' ids, copied: the job outlives `ids`.
             let (prev, next) = (n.checked_sub(1).map(|p| ids[p]), ids.get(n + 1).copied());
             let cv = &self.criteria[&id];
             let route = format!("progress/{id}/");

@@ -5,6 +5,7 @@ use super::views::*;
 use super::{Job, Renderer, Shared};
 
 impl Renderer<'_> {
+    /// `search/`.
     pub(super) fn search_page<'s>(&'s self, shared: &Shared) -> Job<'s> {
         let (categories, kinds, offices, years) = (
             &shared.categories,
@@ -13,8 +14,8 @@ impl Renderer<'_> {
             &shared.years,
         );
         let mut ctx = self.context("search", "搜索", "search/");
-        ctx.insert("categories", &categories);
-        ctx.insert("kinds", &kinds);
+        ctx.insert("categories", categories);
+        ctx.insert("kinds", kinds);
         ctx.insert(
             "offices",
             &offices.iter().map(|(o, _)| o).collect::<Vec<_>>(),
