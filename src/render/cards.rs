@@ -1,0 +1,195 @@
+//! A report's card: what every list, the home page and the feed show of
+//! it (title, date, kind, summary, cover thumbnail, cited criteria).
+
+use super::format::zh_date;
+use super::views::*;
+use crate::content::Report;
+use crate::data::fmt_points;
+use crate::diagnostic::Diagnostics;
+use crate::images::ImageSet;
+use crate::links::{Asset, Routes};
+use crate::markdown::{self, Rendered};
+use crate::model::Site;
+
+fn citation_view(site: &Site, routes: &Routes, c: &crate::data::Citation) -> CitationView {
+    let crit = site.table.criterion(c.criterion);
+    let text = match (crit, c.item) {
+        (Some(cr), Some(i)) => cr
+            .items
+            .get(i - 1)
+            .map(|it| it.text.clone())
+            .unwrap_or_default(),
+        (Some(cr), None) => cr.text.clone().unwrap_or_else(|| {
+            cr.items
+                .iter()
+                .map(|i| i.text.as_str())
+                .collect::<Vec<_>>()
+                .join("；")
+        }),
+        _ => String::new(),
+    };
+    let (title, anchor) = match c.item {
+        Some(i) => (
+            format!("第 {} 条第 {i} 项", c.criterion),
+            format!("#item-{}", c.label()),
+        ),
+        None => (format!("第 {} 条", c.criterion), String::new()),
+    };
+    CitationView {
+        label: c.label(),
+        title,
+        url: format!(
+            "{}{anchor}",
+            routes.url(&format!("progress/{}/", c.criterion))
+        ),
+        text,
+    }
+}
+
+pub(super) fn office_link(routes: &Routes, name: &str) -> Link {
+    Link {
+        title: name.to_string(),
+        url: routes.url(&format!("offices/{}/", Site::office_slug(name))),
+    }
+}
+
+pub(super) fn report_card(
+    site: &Site,
+    routes: &Routes,
+    images: Option<&ImageSet>,
+    r: &Report,
+    body: &Rendered,
+    assets: &mut Vec<Asset>,
+    diags: &mut Diagnostics,
+) -> ReportCard {
+    let route = Site::report_route(r);
+    let kind = site.config.kind(&r.kind);
+    // The cover shows as a thumbnail: the body's own processed copy when the
+    // photo is also in the text (found there already), else processed here.
+    let in_body = r
+        .cover
+        .as_deref()
+        .and_then(|c| body.images.iter().find(|p| p.written == c));
+    let cover = r
+        .cover
+        .as_deref()
+        .filter(|_| in_body.is_none())
+        .and_then(|c| match routes.asset(&r.body.dir, &route, c) {
+            Ok((url, asset)) => {
+                // Photos are published only as processed copies (no GPS).
+                assets.extend(asset.filter(|a| !crate::images::is_raster(&a.source)));
+                Some(url)
+            }
+            Err(e) => {
+                let (m, h) = e.describe(c);
+                diags.error_hint(
+                    &r.body.path,
+                    r.pos_of("cover", c),
+                    format!("封面图 cover：{m}"),
+                    h,
+                );
+                None
+            }
+        });
+    let (cover, cover_alt) = match (in_body, &cover) {
+        (Some(p), _) => (Some(p.thumb.clone()), p.alt.clone()),
+        (None, Some(url)) => {
+            let thumb = match images.and_then(|im| cover_thumb(im, routes, r, &route, assets)) {
+                Some(Ok((thumb, incomplete))) => {
+                    if incomplete {
+                        let written = r.cover.as_deref().unwrap_or_default();
+                        let (m, h) = crate::images::Processed::incomplete_warning(written);
+                        diags.warning_hint(&r.body.path, r.pos_of("cover", written), m, h);
+                    }
+                    Some(thumb)
+                }
+                // Photos are published only as processed copies, so the card
+                // shows none; the body, if it shows the photo, warned already.
+                Some(Err((source, why))) => {
+                    if !body.assets.iter().any(|a| a.source == source) {
+                        let written = r.cover.as_deref().unwrap_or_default();
+                        let (m, h) = why.describe(written);
+                        diags.warning_hint(
+                            &r.body.path,
+                            r.pos_of("cover", written),
+                            format!("封面图 cover：{m}；列表中不显示封面"),
+                            h,
+                        );
+                    }
+                    None
+                }
+                // Not a photo (published as it is), or nothing is processed.
+                None => Some(url.clone()),
+            };
+            (thumb, r.title.clone())
+        }
+        (None, None) => (None, r.title.clone()),
+    };
+    let cover_html = cover.as_deref().map_or_else(String::new, |src| {
+        // The alt text repeats nothing the card's title already says.
+        let alt = if cover_alt == r.title {
+            String::new()
+        } else {
+            markdown::escape_attr(&cover_alt)
+        };
+        format!(
+            "<div class=\"card-cover\"><img src=\"{}\" alt=\"{alt}\" loading=\"lazy\" width=\"320\" height=\"200\"></div>",
+            markdown::escape_attr(src)
+        )
+    });
+    ReportCard {
+        title: r.title.clone(),
+        url: routes.url(&route),
+        date: r.date.to_string(),
+        date_zh: zh_date(r.date),
+        kind: Link {
+            title: kind.map(|k| k.name.clone()).unwrap_or_default(),
+            url: routes.url(&format!("kinds/{}/", r.kind)),
+        },
+        kind_id: r.kind.clone(),
+        summary: r.summary.clone().unwrap_or_else(|| body.summary.clone()),
+        cover,
+        cover_alt,
+        cover_html,
+        participants: r.participants,
+        hours: r.hours.map(fmt_points),
+        location: r.location.clone(),
+        criteria: r
+            .criteria
+            .iter()
+            .map(|c| citation_view(site, routes, c))
+            .collect(),
+        offices: r.offices.iter().map(|o| office_link(routes, o)).collect(),
+        draft: r.draft,
+    }
+}
+
+/// The URL of a cover photo's thumbnail and whether its file is cut off;
+/// or the photo and why it could not be processed; `None` when the cover
+/// is no photo.
+#[allow(clippy::type_complexity)]
+fn cover_thumb(
+    images: &ImageSet,
+    routes: &Routes,
+    r: &Report,
+    route: &str,
+    assets: &mut Vec<Asset>,
+) -> Option<Result<(String, bool), (std::path::PathBuf, crate::images::Unprocessed)>> {
+    let (_, asset) = routes.asset(&r.body.dir, route, r.cover.as_deref()?).ok()?;
+    let asset = asset?;
+    if !crate::images::is_raster(&asset.source) {
+        return None;
+    }
+    let processed = images.process(&asset.source, asset.stamp);
+    let p = match processed.as_ref() {
+        Ok(p) => p,
+        Err(why) => return Some(Err((asset.source, why.clone()))),
+    };
+    let output = p.output_path(&asset.output, &p.thumb);
+    assets.push(Asset {
+        source: p.thumb.file.clone(),
+        output: output.clone(),
+        stamp: None,
+    });
+    Some(Ok((routes.url(&output), p.incomplete)))
+}
