@@ -1,18 +1,13 @@
-//! The YAML data under `data/`: the assessment table, the 工作台账, the
-//! indicators and the honours (SPEC §3–§6). Each is read raw with serde, then
-//! resolved and cross-checked into plain types.
+//! `data/criteria.yaml`: the assessment table (SPEC §3), its categories,
+//! criteria, 2-point items, offices and bonus rules, checked as it is read.
 
+use super::ALL_OFFICES;
 use crate::config::{date_error, parse_date};
 use crate::diagnostic::{Diagnostics, Pos};
 use crate::source::{self, amount, find_bad_amount, find_key, find_value, nearest, SourceText};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-/// Written in a criterion's offices to mean every office.
-pub const ALL_OFFICES: &str = "各处室";
-
-// ---------- criteria.yaml ----------
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -451,7 +446,7 @@ fn locate_text_from(text: &str, needle: &str, from: usize) -> Option<Pos> {
         })
 }
 
-fn locate_text(text: &str, needle: &str) -> Option<Pos> {
+pub(super) fn locate_text(text: &str, needle: &str) -> Option<Pos> {
     text.lines().enumerate().find_map(|(i, l)| {
         l.find(needle)
             .map(|c| Pos::new(i + 1, l[..c].chars().count() + 1))
@@ -460,7 +455,7 @@ fn locate_text(text: &str, needle: &str) -> Option<Pos> {
 
 /// Finds one needle after another in a text, each from where the last
 /// was found, counting lines as it goes.
-struct TextCursor<'a> {
+pub(super) struct TextCursor<'a> {
     text: &'a str,
     offset: usize,
     /// 1-based line of `offset`.
@@ -468,7 +463,7 @@ struct TextCursor<'a> {
 }
 
 impl<'a> TextCursor<'a> {
-    fn new(text: &'a str) -> Self {
+    pub(super) fn new(text: &'a str) -> Self {
         TextCursor {
             text,
             offset: 0,
@@ -476,7 +471,7 @@ impl<'a> TextCursor<'a> {
         }
     }
 
-    fn find(&mut self, needle: &str) -> Option<Pos> {
+    pub(super) fn find(&mut self, needle: &str) -> Option<Pos> {
         if needle.is_empty() {
             return None;
         }
@@ -507,378 +502,4 @@ pub fn unknown_office(
         ),
     };
     diags.error_hint(path, pos, format!("未登记的处室 “{office}”"), hint);
-}
-
-// ---------- ledger.yaml ----------
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Todo,
-    Doing,
-    Done,
-}
-
-impl Status {
-    pub fn parse(s: &str) -> Option<Status> {
-        match s.trim() {
-            "todo" | "未启动" => Some(Status::Todo),
-            "doing" | "推进中" => Some(Status::Doing),
-            "done" | "已完成" => Some(Status::Done),
-            _ => None,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Todo => "未启动",
-            Status::Doing => "推进中",
-            Status::Done => "已完成",
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawEntry {
-    #[serde(default)]
-    deadline: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    score: Option<f64>,
-    #[serde(default)]
-    note: Option<String>,
-    #[serde(default)]
-    files: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct LedgerEntry {
-    pub deadline: Option<NaiveDate>,
-    pub status: Option<Status>,
-    pub score: Option<f64>,
-    pub note: Option<String>,
-    /// Site-relative paths (under `static/` or `content/`).
-    pub files: Vec<String>,
-    /// Where the entry is written, for later diagnostics.
-    pub pos: Pos,
-}
-
-/// Entries keyed by item id; a criterion-wide entry is already spread over
-/// its items, an item's own entry winning field by field.
-pub type Ledger = BTreeMap<String, LedgerEntry>;
-
-fn yaml_key_string(k: &serde_yaml::Value) -> Option<String> {
-    match k {
-        serde_yaml::Value::String(s) => Some(s.trim().to_string()),
-        serde_yaml::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-pub fn parse_ledger(src: &SourceText, table: &Table, diags: &mut Diagnostics) -> Ledger {
-    let path = src.path.as_str();
-    let Some(map) = source::parse_yaml::<Option<serde_yaml::Mapping>>(path, &src.text, 1, diags)
-    else {
-        return Ledger::new();
-    };
-    let mut by_criterion: Vec<(u32, LedgerEntry)> = Vec::new();
-    let mut by_item: Vec<(String, LedgerEntry)> = Vec::new();
-    for (k, v) in map.unwrap_or_default() {
-        let Some(key) = yaml_key_string(&k) else {
-            diags.error(
-                path,
-                Pos::new(1, 1),
-                "台账的键必须是条目编号，如 \"16.1\" 或 16",
-            );
-            continue;
-        };
-        let pos = find_key(&src.text, &key).unwrap_or(Pos::new(1, 1));
-        // Re-parse the entry through serde so unknown fields are caught.
-        let raw: RawEntry = match serde_yaml::from_value(v) {
-            Ok(r) => r,
-            Err(e) => {
-                let (msg, hint) = source::translate_yaml_error(&e.to_string());
-                diags.push(
-                    crate::diagnostic::Severity::Error,
-                    path,
-                    pos,
-                    format!("台账 “{key}”：{msg}"),
-                    hint,
-                );
-                continue;
-            }
-        };
-        let entry_line = pos.line.saturating_sub(1);
-        let at = |field: &str| {
-            source::find_key_from(&src.text, field, entry_line)
-                .filter(|p| p.line <= pos.line + 6)
-                .unwrap_or(pos)
-        };
-        let status = raw.status.as_deref().and_then(|s| {
-            let st = Status::parse(s);
-            if st.is_none() {
-                diags.error_hint(
-                    path,
-                    at("status"),
-                    format!("台账 “{key}” 的状态 “{s}” 无效"),
-                    "可选：todo（未启动）、doing（推进中）、done（已完成），也可直接写中文",
-                );
-            }
-            st
-        });
-        let deadline = raw.deadline.as_deref().and_then(|d| {
-            let parsed = parse_date(d);
-            if parsed.is_none() {
-                date_error(
-                    diags,
-                    path,
-                    at("deadline"),
-                    &format!("台账 “{key}” 的 deadline"),
-                    d,
-                );
-            }
-            parsed
-        });
-        let score = raw.score.map(|score| {
-            amount(
-                diags,
-                path,
-                || source::find_bad_amount(&src.text, "score", entry_line)
-                    .filter(|p| p.line <= pos.line + 6)
-                    .unwrap_or_else(|| at("score")),
-                &format!("台账 “{key}” 的自评分 score "),
-                score,
-                "score 写成不小于 0、不超过该项分值的数字，如 score: 2",
-            )
-        });
-        let entry = LedgerEntry {
-            deadline,
-            status,
-            score,
-            note: raw.note,
-            files: raw.files,
-            pos,
-        };
-        match resolve_ledger_key(&key, table) {
-            Ok(LedgerKey::Criterion(c)) => by_criterion.push((c, entry)),
-            Ok(LedgerKey::Item(id)) => by_item.push((id, entry)),
-            Err((msg, hint)) => diags.error_hint(path, pos, msg, hint),
-        }
-    }
-    let mut ledger = Ledger::new();
-    for (cid, entry) in by_criterion {
-        for item in &table.criterion(cid).expect("resolved").items {
-            ledger.insert(item.id.clone(), entry.clone());
-        }
-    }
-    for (id, entry) in by_item {
-        let merged = match ledger.remove(&id) {
-            Some(base) => LedgerEntry {
-                deadline: entry.deadline.or(base.deadline),
-                status: entry.status.or(base.status),
-                score: entry.score.or(base.score),
-                note: entry.note.or(base.note),
-                files: if entry.files.is_empty() {
-                    base.files
-                } else {
-                    entry.files
-                },
-                pos: entry.pos,
-            },
-            None => entry,
-        };
-        ledger.insert(id, merged);
-    }
-    for item in table.items() {
-        if let Some(e) = ledger.get(&item.id) {
-            if let Some(score) = e.score {
-                if score > item.points + 1e-9 {
-                    diags.error_hint(
-                        path,
-                        e.pos,
-                        format!(
-                            "条目 {} 的自评分 {} 超出该项分值 {} 分",
-                            item.id,
-                            fmt_points(score),
-                            fmt_points(item.points)
-                        ),
-                        format!("score 应在 0 到 {} 之间", fmt_points(item.points)),
-                    );
-                }
-            }
-        }
-    }
-    ledger
-}
-
-enum LedgerKey {
-    Criterion(u32),
-    Item(String),
-}
-
-fn resolve_ledger_key(key: &str, table: &Table) -> Result<LedgerKey, (String, String)> {
-    match parse_citation(key) {
-        Some((cid, None)) if table.criterion(cid).is_some() => Ok(LedgerKey::Criterion(cid)),
-        Some((cid, Some(n))) => match table.criterion(cid) {
-            Some(c) if n >= 1 && n <= c.items.len() => Ok(LedgerKey::Item(key.to_string())),
-            Some(c) => Err((
-                format!(
-                    "台账中的条目 “{key}” 不存在：第 {cid} 条只有 {} 项",
-                    c.items.len()
-                ),
-                format!(
-                    "可用：{}",
-                    c.items
-                        .iter()
-                        .map(|i| i.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join("、")
-                ),
-            )),
-            None => Err(unknown_criterion(cid, table)),
-        },
-        Some((cid, None)) => Err(unknown_criterion(cid, table)),
-        None => Err((
-            format!("台账的键 “{key}” 不是条目编号"),
-            "写成 \"16.1\"（第 16 条第 1 项）或 16（第 16 条全部条目）".into(),
-        )),
-    }
-}
-
-pub fn unknown_criterion(cid: u32, table: &Table) -> (String, String) {
-    let max = table.criteria().map(|c| c.id).max().unwrap_or(0);
-    (
-        format!("考评标准第 {cid} 条不存在"),
-        format!("考评标准序号为 1–{max}，见 data/criteria.yaml"),
-    )
-}
-
-// ---------- indicators.yaml, honors.yaml ----------
-
-pub type Indicators = BTreeMap<String, f64>;
-
-pub fn parse_indicators(src: &SourceText, table: &Table, diags: &mut Diagnostics) -> Indicators {
-    let mut ind: Indicators =
-        source::parse_yaml::<Option<Indicators>>(&src.path, &src.text, 1, diags)
-            .flatten()
-            .unwrap_or_default();
-    for (name, count) in ind.iter_mut() {
-        *count = amount(
-            diags,
-            &src.path,
-            || find_bad_amount(&src.text, name, 0).unwrap_or(Pos::new(1, 1)),
-            &format!("数量 “{name}” "),
-            *count,
-            "写成实际人数，如 staff: 120",
-        );
-    }
-    for c in table.criteria() {
-        for ch in &c.checks {
-            for name in [&ch.numerator, &ch.denominator] {
-                if !ind.contains_key(name.as_str()) {
-                    let hint = match nearest(name, ind.keys().map(String::as_str)) {
-                        Some(n) => format!(
-                            "是否想写 “{n}”？在 data/indicators.yaml 中已有：{}",
-                            ind.keys().cloned().collect::<Vec<_>>().join("、")
-                        ),
-                        None => format!("请在 data/indicators.yaml 中添加一行 {name}: 数量"),
-                    };
-                    let pos = table
-                        .check_positions
-                        .get(&(c.id, name.clone()))
-                        .copied()
-                        .unwrap_or_default();
-                    diags.error_hint(
-                        "data/criteria.yaml",
-                        pos,
-                        format!(
-                            "第 {} 条的指标 “{}” 用到了未填写的数量 “{name}”",
-                            c.id, ch.name
-                        ),
-                        hint,
-                    );
-                }
-            }
-            if ind.get(&ch.denominator) == Some(&0.0) {
-                diags.error_hint(
-                    &src.path,
-                    find_key(&src.text, &ch.denominator).unwrap_or_default(),
-                    format!(
-                        "“{}” 为 0，无法计算第 {} 条的比例 “{}”",
-                        ch.denominator, c.id, ch.name
-                    ),
-                    "请填写实际人数",
-                );
-            }
-        }
-    }
-    ind
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHonor {
-    name: String,
-    level: String,
-    date: String,
-    #[serde(default)]
-    issuer: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Honor {
-    pub name: String,
-    pub level: String,
-    pub date: NaiveDate,
-    pub issuer: Option<String>,
-}
-
-pub fn parse_honors(src: &SourceText, table: &Table, diags: &mut Diagnostics) -> Vec<Honor> {
-    let path = src.path.as_str();
-    let raw: Vec<RawHonor> = source::parse_yaml::<Option<Vec<RawHonor>>>(path, &src.text, 1, diags)
-        .flatten()
-        .unwrap_or_default();
-    let levels: Vec<&str> = table
-        .bonus
-        .as_ref()
-        .map(|b| b.levels.keys().map(String::as_str).collect())
-        .unwrap_or_default();
-    // Honours are found in the text in the order they are written, each
-    // search going on from the last: from the start each time, 100,000
-    // honours took minutes.
-    let mut cursor = TextCursor::new(&src.text);
-    raw.into_iter()
-        .filter_map(|h| {
-            let pos = cursor
-                .find(&h.name)
-                .or_else(|| locate_text(&src.text, &h.name))
-                .unwrap_or_default();
-            if !levels.contains(&h.level.as_str()) {
-                diags.error_hint(
-                    path,
-                    pos,
-                    format!("荣誉 “{}” 的级别 “{}” 无效", h.name, h.level),
-                    format!("可选：{}", levels.join("、")),
-                );
-            }
-            let Some(date) = parse_date(&h.date) else {
-                date_error(
-                    diags,
-                    path,
-                    pos,
-                    &format!("荣誉 “{}” 的 date", h.name),
-                    &h.date,
-                );
-                return None;
-            };
-            Some(Honor {
-                name: h.name,
-                level: h.level,
-                date,
-                issuer: h.issuer,
-            })
-        })
-        .collect()
 }
