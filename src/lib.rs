@@ -25,6 +25,7 @@ pub mod search;
 pub mod serve;
 pub mod session;
 pub mod source;
+pub mod text;
 pub mod threads;
 pub mod timings;
 

@@ -131,7 +131,7 @@ fn looks_like_utf16(bytes: &[u8]) -> bool {
 fn strip_control_characters(path: &str, text: String, diags: &mut Diagnostics) -> String {
     let is_control = |c: char| c.is_control() && c != '\t' && c != '\n';
     // The quick skim first: nearly every file has none.
-    if !crate::markdown::has_unsafe_chars(&text) {
+    if !crate::text::has_unsafe_chars(&text) {
         return text;
     }
     let Some(first) = text.find(is_control) else {

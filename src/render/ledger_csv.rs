@@ -2,7 +2,7 @@
 
 use super::Renderer;
 use crate::data::{fmt_points, Status};
-use crate::markdown;
+use crate::text::clean_text;
 
 impl Renderer<'_> {
     /// The 台账 as CSV, UTF-8 with BOM so spreadsheet programs read Chinese.
@@ -65,7 +65,7 @@ impl Renderer<'_> {
 /// writer quotes it as CSV needs. Characters no file should hold go too.
 /// (Numbers are written as numbers, not through here.)
 fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
-    let s = markdown::clean_text(s);
+    let s = clean_text(s);
     if s.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) {
         std::borrow::Cow::Owned(format!("'{s}"))
     } else {
