@@ -106,7 +106,7 @@ impl Renderer<'_> {
                     id: item.id.clone(),
                     points: fmt_points(item.points),
                     text: item.text.clone(),
-                    status: format!("{:?}", ip.status).to_lowercase(),
+                    status: ip.status,
                     status_label: ip.status.label().into(),
                     deadline: ip.deadline.map(|d| d.to_string()),
                     score: fmt_points(ip.score),
@@ -144,7 +144,7 @@ impl Renderer<'_> {
             points: fmt_points(p.points),
             score: fmt_points(p.score),
             percent: percent(p.score, p.points),
-            status: format!("{:?}", p.status).to_lowercase(),
+            status: p.status,
             status_label: p.status.label().into(),
             offices: if all_offices {
                 vec![]

@@ -1,6 +1,7 @@
 //! What templates see. Theme authors rely on these names (documented in
 //! docs/templates.md); domain types stay private to the generator.
 
+use crate::data::Status;
 use serde::Serialize;
 
 #[derive(Serialize, Clone)]
@@ -147,7 +148,8 @@ pub struct ItemView {
     pub id: String,
     pub points: String,
     pub text: String,
-    pub status: String,
+    /// `todo`, `doing` or `done`, for templates to test.
+    pub status: Status,
     pub status_label: String,
     pub deadline: Option<String>,
     pub score: String,
@@ -192,7 +194,7 @@ pub struct CriterionView {
     pub points: String,
     pub score: String,
     pub percent: u32,
-    pub status: String,
+    pub status: Status,
     pub status_label: String,
     pub offices: Vec<Link>,
     pub all_offices: bool,
