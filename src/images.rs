@@ -581,7 +581,10 @@ impl ImageSet {
             text.push_str(&line);
             text.push('\n');
         }
-        let dot_cache = self.cache_dir.parent().expect("the cache folder has a parent");
+        let dot_cache = self
+            .cache_dir
+            .parent()
+            .expect("the cache folder has a parent");
         let index = dot_cache.join(INDEX_FILE);
         let tmp = dot_cache.join(format!("{INDEX_FILE}.tmp{}", std::process::id()));
         if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, &index).is_ok() {
