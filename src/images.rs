@@ -6,7 +6,7 @@
 
 use crate::links::FileStamp;
 use image::{DynamicImage, ImageDecoder, ImageReader};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -187,9 +187,7 @@ struct Known {
     ahead: Option<FileStamp>,
 }
 
-/// The index's record of one processed photo (written as a v4 line; read
-/// from a v2 index as JSON).
-#[derive(serde::Deserialize)]
+/// The index's record of one processed photo, as a line is written.
 struct IndexEntry {
     /// The original, relative to the site root, with `/` (a site moved to
     /// another folder keeps its index).
@@ -201,56 +199,33 @@ struct IndexEntry {
     /// (cache file name, or "" for the original itself; suffix; width;
     /// height) of large, display and thumbnail.
     variants: Vec<(String, String, u32, u32)>,
-    /// Inode of each variant's cache file (0: none, or not known).
-    #[serde(default)]
-    inodes: Vec<u64>,
 }
 
 /// One line per photo, fields separated by tabs (see [`IndexEntry::line`]):
 /// read at the start of every build, so it is kept cheap to parse; JSON
-/// took a build of 2,000 photos 30 M instructions.
-///
-/// It lies beside the cache folder, not in it, so that writing it leaves
-/// the folder as it was: its header records the folder's identity and
-/// change time, and while they are the same, the index's inodes and file
-/// names stand for the folder's listing (6,000 files took 3 ms to list).
-const INDEX_FILE: &str = "photo-index-v4.tsv";
-const INDEX_HEADER: &str = "wenming photo index v4";
-/// The index of the previous version (v3 lines without inodes, in the cache
-/// folder), read when there is no v4 yet.
-const INDEX_V3_FILE: &str = "index-v3.tsv";
-const INDEX_V3_HEADER: &str = "wenming photo index v3";
-/// The index before that (JSON).
-const INDEX_V2_FILE: &str = "index-v2.json";
-/// Index files of earlier versions (in the cache folder), removed when the
-/// current one is written.
-const OLD_INDEX_FILES: &[&str] = &["index-v1.json", INDEX_V2_FILE, INDEX_V3_FILE];
+/// took a build of 2,000 photos 30 M instructions. It lies beside the
+/// cache folder, in `.wenming-cache`.
+const INDEX_FILE: &str = "photo-index-v5.tsv";
+const INDEX_HEADER: &str = "wenming photo index v5";
+/// The index of the previous version, read when there is no v5 yet: the
+/// same lines with three more fields (the cache files' inodes, not used).
+const INDEX_V4_FILE: &str = "photo-index-v4.tsv";
+const INDEX_V4_HEADER: &str = "wenming photo index v4";
+/// Index files of earlier versions (below `.wenming-cache`), removed when
+/// the current one is written.
+const OLD_INDEX_FILES: &[&str] = &[
+    "images/index-v1.json",
+    "images/index-v2.json",
+    "images/index-v3.tsv",
+    INDEX_V4_FILE,
+];
 
-/// The cache folder's device, inode and change time (seconds, nanoseconds):
-/// adding or removing a file changes the time (what `touch` cannot set).
-#[cfg(unix)]
-fn folder_stamp(dir: &Path) -> Option<[i64; 4]> {
-    use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(dir).ok()?;
-    Some([
-        i64::try_from(m.dev()).ok()?,
-        i64::try_from(m.ino()).ok()?,
-        m.ctime(),
-        m.ctime_nsec(),
-    ])
-}
-
-#[cfg(not(unix))]
-fn folder_stamp(_: &Path) -> Option<[i64; 4]> {
-    None
-}
-
-/// The header line: the version, and the cache folder's stamp when known.
-fn index_header(stamp: Option<[i64; 4]>) -> String {
-    match stamp {
-        Some([dev, ino, secs, nanos]) => format!("{INDEX_HEADER}\t{dev}\t{ino}\t{secs}\t{nanos}"),
-        None => INDEX_HEADER.to_string(),
-    }
+/// The names of the files in the cache folder: one listing, rather than a
+/// look at each of thousands of cache files.
+fn cache_files(dir: &Path) -> FxHashSet<OsString> {
+    std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default()
 }
 
 /// An index record as read, borrowing from the index file's text.
@@ -262,20 +237,18 @@ struct EntryView<'a> {
     ext: &'a str,
     original_bytes: u64,
     variants: [(&'a str, &'a str, u32, u32); 3],
-    /// Of the variants' cache files (0 in a v3 line).
-    inodes: [u64; 3],
 }
 
 impl<'a> EntryView<'a> {
     /// The photo's path, stamp and result, when every cache file it names
-    /// is still in `cached_files` (`None`: the index's record is trusted).
+    /// is still in `cached_files` (one removed by hand is made again).
     /// The stamp's time is rebuilt from nanoseconds, which is how it is
     /// compared: equal files give equal stamps.
     fn into_known(
         self,
         root: &Path,
         cache_dir: &Path,
-        cached_files: Option<&FxHashMap<OsString, u64>>,
+        cached_files: &FxHashSet<OsString>,
     ) -> Option<(OsString, Known)> {
         let time = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(self.modified_ns);
         let mut source = PathBuf::with_capacity(root.as_os_str().len() + self.path.len() + 1);
@@ -289,7 +262,7 @@ impl<'a> EntryView<'a> {
         let variant = |(name, suffix, width, height): (&str, &str, u32, u32)| {
             let file = if name.is_empty() {
                 source.clone()
-            } else if cached_files.is_none_or(|files| files.contains_key(OsStr::new(name))) {
+            } else if cached_files.contains(OsStr::new(name)) {
                 // (Sized at once: `join` grows the path, for 6,000 files.)
                 let mut file = PathBuf::with_capacity(cache_dir.as_os_str().len() + 1 + name.len());
                 file.push(cache_dir);
@@ -325,8 +298,8 @@ impl<'a> EntryView<'a> {
         ))
     }
 
-    /// A line of the v3 index.
-    fn parse(line: &'a str) -> Option<EntryView<'a>> {
+    /// A line of the index; of the v4 index when `v4` (three more fields).
+    fn parse(line: &'a str, v4: bool) -> Option<EntryView<'a>> {
         let mut f = line.split('\t');
         let mut next = || f.next();
         let path = next()?;
@@ -343,15 +316,11 @@ impl<'a> EntryView<'a> {
             ))
         };
         let variants = [variant()?, variant()?, variant()?];
-        // v4 lines go on with the three inodes.
-        let inodes = match next() {
-            None => [0; 3],
-            Some(first) => [
-                first.parse().ok()?,
-                next()?.parse().ok()?,
-                next()?.parse().ok()?,
-            ],
-        };
+        if v4 {
+            for _ in 0..3 {
+                next()?;
+            }
+        }
         if next().is_some() {
             return None;
         }
@@ -362,57 +331,7 @@ impl<'a> EntryView<'a> {
             ext,
             original_bytes,
             variants,
-            inodes,
         })
-    }
-}
-
-/// The site folder, for looking at thousands of its files: on Linux each
-/// is looked up from the open folder (`fstatat`), which walks the path
-/// below the site only, not the whole path from `/` each time.
-struct SiteFolder<'a> {
-    root: &'a Path,
-    #[cfg(target_os = "linux")]
-    fd: Option<rustix::fd::OwnedFd>,
-}
-
-impl<'a> SiteFolder<'a> {
-    fn open(root: &'a Path) -> SiteFolder<'a> {
-        SiteFolder {
-            root,
-            #[cfg(target_os = "linux")]
-            fd: crate::output::open_folder(root),
-        }
-    }
-
-    /// Size and time of `file` (a path below the site folder), when it is a
-    /// plain file and not a link: what `Routes::resolve_file` would find.
-    fn plain_file_stamp(&self, file: &OsStr) -> Option<FileStamp> {
-        #[cfg(target_os = "linux")]
-        if let Some(fd) = &self.fd {
-            use rustix::fs::{statat, AtFlags, FileType};
-            use std::os::unix::ffi::OsStrExt;
-            let inside = file
-                .as_bytes()
-                .strip_prefix(self.root.as_os_str().as_bytes())?
-                .strip_prefix(b"/")?;
-            let st = statat(fd, OsStr::from_bytes(inside), AtFlags::SYMLINK_NOFOLLOW).ok()?;
-            if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
-                return None;
-            }
-            // As `std::fs::Metadata::modified` makes it, so stamps compare equal.
-            let time = std::time::UNIX_EPOCH
-                + std::time::Duration::new(
-                    u64::try_from(st.st_mtime).ok()?,
-                    u32::try_from(st.st_mtime_nsec).ok()?,
-                );
-            return Some((u64::try_from(st.st_size).ok()?, Some(time)));
-        }
-        let _ = self.root;
-        std::fs::symlink_metadata(file)
-            .ok()
-            .filter(std::fs::Metadata::is_file)
-            .map(|m| crate::links::stamp_of(&m))
     }
 }
 
@@ -426,8 +345,17 @@ fn static_str(s: &str, choices: &[&'static str]) -> Option<&'static str> {
     choices.iter().copied().find(|c| *c == s)
 }
 
+/// Size and time of `file`, when it is a plain file and not a link: what
+/// `Routes::resolve_file` would find.
+fn plain_file_stamp(file: &Path) -> Option<FileStamp> {
+    std::fs::symlink_metadata(file)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| crate::links::stamp_of(&m))
+}
+
 impl IndexEntry {
-    /// The record as a line of the v4 index; `None` when a name holds a tab
+    /// The record as a line of the index; `None` when a name holds a tab
     /// or line break (such a photo is then simply read again next build).
     fn line(&self) -> Option<String> {
         use std::fmt::Write as _;
@@ -438,29 +366,9 @@ impl IndexEntry {
         for (name, suffix, w, h) in &self.variants {
             let _ = write!(line, "\t{name}\t{suffix}\t{w}\t{h}");
         }
-        for ino in &self.inodes {
-            let _ = write!(line, "\t{ino}");
-        }
-        // Twenty fields exactly: a tab inside one would add a field.
+        // Seventeen fields exactly: a tab inside one would add a field.
         let fields = line.matches('\t').count() + 1;
-        (fields == 20 && !line.contains(['\n', '\r'])).then_some(line)
-    }
-
-    fn view(&self) -> Option<EntryView<'_>> {
-        let v = |i: usize| {
-            self.variants
-                .get(i)
-                .map(|(n, s, w, h)| (n.as_str(), s.as_str(), *w, *h))
-        };
-        Some(EntryView {
-            path: &self.path,
-            len: self.len,
-            modified_ns: u64::try_from(self.modified_ns).ok()?,
-            ext: &self.ext,
-            original_bytes: self.original_bytes,
-            variants: [v(0)?, v(1)?, v(2)?],
-            inodes: [0; 3],
-        })
+        (fields == 17 && !line.contains(['\n', '\r'])).then_some(line)
     }
 
     fn new(
@@ -489,15 +397,16 @@ impl IndexEntry {
             (v.file.parent()? == cache_dir)
                 .then(|| v.file.file_name()?.to_str().map(str::to_string))?
         };
-        let (mut variants, mut inodes) = (Vec::with_capacity(3), Vec::with_capacity(3));
+        let mut variants = Vec::with_capacity(3);
         for v in [&p.large, &p.display, &p.thumb] {
             let name = name(v)?;
-            // A cache file that is gone leaves the photo out: it is made again.
-            inodes.push(if name.is_empty() {
-                0
-            } else {
-                cache_file_inode(&v.file)?
-            });
+            // A cache file that is gone leaves the photo out: it is made
+            // again. (Looked at now, as the listing made when the build
+            // began may miss a file deleted since: `wenming serve` runs
+            // for hours.)
+            if !name.is_empty() && plain_file_stamp(&v.file).is_none() {
+                return None;
+            }
             variants.push((name, v.suffix.to_string(), v.width, v.height));
         }
         Some(IndexEntry {
@@ -507,28 +416,7 @@ impl IndexEntry {
             ext: p.ext.to_string(),
             original_bytes: p.original_bytes,
             variants,
-            inodes,
         })
-    }
-}
-
-/// The inode of a cache file, looked at when the index is written (only
-/// after photos were processed): a listing made earlier, or the one the
-/// index stood for, may miss a file deleted since (`wenming serve` runs
-/// for hours). `None` when it is gone.
-fn cache_file_inode(file: &Path) -> Option<u64> {
-    let m = std::fs::symlink_metadata(file)
-        .ok()
-        .filter(std::fs::Metadata::is_file)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        Some(m.ino())
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = m;
-        Some(0)
     }
 }
 
@@ -562,80 +450,41 @@ fn scaled(w: u32, h: u32, max_w: u32) -> (u32, u32) {
 }
 
 impl ImageSet {
-    /// The photo cache of the site at `root`: its index file read, and its
-    /// folder listed when the index cannot stand for the listing.
+    /// The photo cache of the site at `root`, with its index file read.
     pub fn new(root: &Path) -> ImageSet {
         let cache_dir = root.join(".wenming-cache/images");
-        let stamp = folder_stamp(&cache_dir);
-        // This version's index, else the one before: its lines are this
-        // version's without the inodes. (A missing or unreadable index only
-        // means photos are read again.)
-        let current = std::fs::read_to_string(cache_dir.with_file_name(INDEX_FILE))
-            .ok()
-            .filter(|text| {
-                let header = text.lines().next().unwrap_or_default();
-                header
-                    .strip_prefix(INDEX_HEADER)
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('\t'))
-            });
-        let trusted = current.as_ref().is_some_and(|text| {
-            stamp.is_some() && text.lines().next() == Some(index_header(stamp).as_str())
-        });
-        // Whether the index must be written anew: an older version, or a
-        // stamp that no longer holds. (Where the system gives no stamp, the
-        // folder is always listed, and the index is not written for that.)
-        let mut rewrite = current.is_some() && stamp.is_some() && !trusted;
-        let lines_text = current.or_else(|| {
-            let old = std::fs::read_to_string(cache_dir.join(INDEX_V3_FILE))
+        // This version's index, else the one before, which is then written
+        // anew. (A missing or unreadable index only means photos are read
+        // again.)
+        let read = |name: &str, header: &str| {
+            std::fs::read_to_string(cache_dir.with_file_name(name))
                 .ok()
-                .filter(|text| text.lines().next() == Some(INDEX_V3_HEADER));
-            rewrite |= old.is_some();
-            old
-        });
-        let mut known = FxHashMap::default();
-        // Each cache file's inode, which the writer needs too: the index's
-        // own record while it holds, else the folder's listing.
-        let cached_files = if let Some(text) = &lines_text {
-            let count = memchr::memchr_iter(b'\n', text.as_bytes()).count();
-            known.reserve(count);
-            let entries = text.lines().skip(1).filter_map(EntryView::parse);
-            if trusted {
-                let mut files = FxHashMap::with_capacity_and_hasher(3 * count, Default::default());
-                known.extend(entries.filter_map(|e| {
-                    for ((name, ..), ino) in e.variants.iter().zip(e.inodes) {
-                        if !name.is_empty() {
-                            files.insert(OsString::from(*name), ino);
-                        }
-                    }
-                    e.into_known(root, &cache_dir, None)
-                }));
-                files
-            } else {
-                let listed = crate::output::list_inodes(&cache_dir);
-                known.extend(entries.filter_map(|e| e.into_known(root, &cache_dir, Some(&listed))));
-                listed
-            }
-        } else {
-            let listed = crate::output::list_inodes(&cache_dir);
-            // Written two versions ago (JSON): used, and written anew.
-            if let Ok(json) = std::fs::read(cache_dir.join(INDEX_V2_FILE)) {
-                let entries: Vec<IndexEntry> = serde_json::from_slice(&json).unwrap_or_default();
-                known.extend(
-                    entries
-                        .iter()
-                        .filter_map(IndexEntry::view)
-                        .filter_map(|e| e.into_known(root, &cache_dir, Some(&listed))),
-                );
-                rewrite = true;
-            }
-            listed
+                .filter(|text| {
+                    text.lines()
+                        .next()
+                        .is_some_and(|first| first.split('\t').next() == Some(header))
+                })
         };
-        crate::output::remember_cache_folder(&cache_dir, cached_files);
+        let (text, v4) = match read(INDEX_FILE, INDEX_HEADER) {
+            Some(text) => (Some(text), false),
+            None => (read(INDEX_V4_FILE, INDEX_V4_HEADER), true),
+        };
+        let mut known = FxHashMap::default();
+        if let Some(text) = &text {
+            let cached_files = cache_files(&cache_dir);
+            known.reserve(memchr::memchr_iter(b'\n', text.as_bytes()).count());
+            known.extend(
+                text.lines()
+                    .skip(1)
+                    .filter_map(|line| EntryView::parse(line, v4))
+                    .filter_map(|e| e.into_known(root, &cache_dir, &cached_files)),
+            );
+        }
         ImageSet {
             cache_dir,
             memo: Mutex::new(FxHashMap::default()),
             known,
-            dirty: std::sync::atomic::AtomicBool::new(rewrite),
+            dirty: std::sync::atomic::AtomicBool::new(v4 && text.is_some()),
             ahead_current: false.into(),
             root: root.to_path_buf(),
         }
@@ -646,12 +495,11 @@ impl ImageSet {
     /// leaves idle while its templates load, instead of between the pages'
     /// Markdown, where 2,000 of them took 8 ms of CPU.
     pub fn look_ahead(&mut self, stop: &std::sync::atomic::AtomicBool) {
-        let site = SiteFolder::open(&self.root);
         for (source, known) in self.known.iter_mut() {
             if stop.load(std::sync::atomic::Ordering::Relaxed) {
                 break;
             }
-            known.ahead = site.plain_file_stamp(source);
+            known.ahead = plain_file_stamp(Path::new(source));
         }
         self.ahead_current = true.into();
     }
@@ -728,21 +576,21 @@ impl ImageSet {
         if std::fs::create_dir_all(&self.cache_dir).is_err() {
             return;
         }
-        // Old indexes go first: removing them changes the folder, whose
-        // stamp the header then records.
-        for old in OLD_INDEX_FILES {
-            let _ = std::fs::remove_file(self.cache_dir.join(old));
-        }
-        let mut text = index_header(folder_stamp(&self.cache_dir));
-        text.push('\n');
+        let mut text = format!("{INDEX_HEADER}\n");
         for line in entries.iter().filter_map(IndexEntry::line) {
             text.push_str(&line);
             text.push('\n');
         }
-        let index = self.cache_dir.with_file_name(INDEX_FILE);
-        let tmp = index.with_file_name(format!("{INDEX_FILE}.tmp{}", std::process::id()));
-        if std::fs::write(&tmp, text).is_ok() {
-            let _ = std::fs::rename(&tmp, index);
+        let dot_cache = self
+            .cache_dir
+            .parent()
+            .expect("the cache folder has a parent");
+        let index = dot_cache.join(INDEX_FILE);
+        let tmp = dot_cache.join(format!("{INDEX_FILE}.tmp{}", std::process::id()));
+        if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, &index).is_ok() {
+            for old in OLD_INDEX_FILES {
+                let _ = std::fs::remove_file(dot_cache.join(old));
+            }
         }
     }
 

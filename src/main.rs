@@ -138,25 +138,11 @@ fn main() -> ExitCode {
         eprintln!("错误：{fatal}");
     }
     eprintln!("{}", report.summary());
-    exit_now(if report.ok() { 0 } else { 1 })
-}
-
-/// End the process without the allocator's tidy-up: at exit mimalloc hands
-/// every freed page back to the system one `madvise` at a time (2–3 ms of a
-/// 200 ms rebuild), which the exit itself does anyway. Everything the
-/// build writes is closed by now; only the standard streams need flushing.
-fn exit_now(code: u8) -> ExitCode {
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().flush();
-    #[cfg(target_os = "linux")]
-    // SAFETY: `_exit` ends the process at once; no Rust code runs after it,
-    // so nothing can observe state the skipped destructors would have tidied.
-    unsafe {
-        libc::_exit(i32::from(code))
+    if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
-    #[cfg(not(target_os = "linux"))]
-    ExitCode::from(code)
 }
 
 // glibc's allocator spends a large share of a big build freeing template

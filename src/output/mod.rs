@@ -14,12 +14,7 @@
 //! output as it was.
 
 mod journal;
-mod legacy;
 pub mod manifest;
-
-#[cfg(target_os = "linux")]
-pub use legacy::open_folder;
-pub use legacy::{list_inodes, remember_cache_folder};
 
 use crate::fs::{self, Stamp};
 use anyhow::{bail, Result};
