@@ -8,7 +8,7 @@ use crate::data::fmt_points;
 use crate::diagnostic::Diagnostics;
 use crate::images::ImageSet;
 use crate::links::{Asset, Routes};
-use crate::markdown::{self, Rendered};
+use crate::markdown::Rendered;
 use crate::model::Site;
 
 fn citation_view(site: &Site, routes: &Routes, c: &crate::data::Citation) -> CitationView {
@@ -125,18 +125,6 @@ pub(super) fn report_card(
         }
         (None, None) => (None, r.title.clone()),
     };
-    let cover_html = cover.as_deref().map_or_else(String::new, |src| {
-        // The alt text repeats nothing the card's title already says.
-        let alt = if cover_alt == r.title {
-            String::new()
-        } else {
-            markdown::escape_attr(&cover_alt)
-        };
-        format!(
-            "<div class=\"card-cover\"><img src=\"{}\" alt=\"{alt}\" loading=\"lazy\" width=\"320\" height=\"200\"></div>",
-            markdown::escape_attr(src)
-        )
-    });
     ReportCard {
         title: r.title.clone(),
         url: routes.url(&route),
@@ -150,7 +138,6 @@ pub(super) fn report_card(
         summary: r.summary.clone().unwrap_or_else(|| body.summary.clone()),
         cover,
         cover_alt,
-        cover_html,
         participants: r.participants,
         hours: r.hours.map(fmt_points),
         location: r.location.clone(),

@@ -66,7 +66,6 @@ impl Renderer<'_> {
             url: &card.url,
         };
         GalleryPhoto {
-            html: GalleryPhoto::figure_html(p, &report, &card.date),
             photo: p,
             report,
             date: &card.date,

@@ -63,10 +63,6 @@ pub struct ReportCard {
     pub summary: String,
     pub cover: Option<String>,
     pub cover_alt: String,
-    /// The cover as the default theme's card shows it (or empty), made
-    /// here: a list page shows twenty covers, and four template
-    /// expressions each made covers a tenth of a photo site's templates.
-    pub cover_html: String,
     pub participants: Option<u32>,
     pub hours: Option<String>,
     pub location: Option<String>,
@@ -90,7 +86,6 @@ pub struct EvidenceCard<'a> {
     pub summary: &'a str,
     pub cover: &'a Option<String>,
     pub cover_alt: &'a str,
-    pub cover_html: &'a str,
     pub participants: Option<u32>,
     pub hours: &'a Option<String>,
     pub location: &'a Option<String>,
@@ -110,7 +105,6 @@ impl<'a> From<&'a ReportCard> for EvidenceCard<'a> {
             summary: &c.summary,
             cover: &c.cover,
             cover_alt: &c.cover_alt,
-            cover_html: &c.cover_html,
             participants: c.participants,
             hours: &c.hours,
             location: &c.location,
@@ -318,10 +312,6 @@ pub struct GalleryPhoto<'a> {
     pub photo: &'a crate::markdown::Photo,
     pub report: LinkRef<'a>,
     pub date: &'a str,
-    /// The photo's `<figure>` as the default theme shows it, made here:
-    /// forty figures of nine template expressions each made a gallery page
-    /// cost several times an ordinary page.
-    pub html: String,
 }
 
 /// A [`Link`] borrowed from where it is kept.
@@ -329,35 +319,4 @@ pub struct GalleryPhoto<'a> {
 pub struct LinkRef<'a> {
     pub title: &'a str,
     pub url: &'a str,
-}
-
-impl GalleryPhoto<'_> {
-    pub fn figure_html(photo: &crate::markdown::Photo, report: &LinkRef, date: &str) -> String {
-        use crate::markdown::push_escaped as esc;
-        let mut html = String::with_capacity(
-            300 + photo.url.len() + photo.thumb.len() + 2 * photo.alt.len() + report.url.len(),
-        );
-        html.push_str("<figure class=\"photo\">\n  <a class=\"photo-link\" href=\"");
-        esc(&mut html, &photo.url);
-        html.push_str("\">");
-        crate::markdown::push_img_tag(
-            &mut html,
-            &photo.thumb,
-            &photo.alt,
-            "",
-            Some((photo.thumb_width, photo.thumb_height)),
-        );
-        html.push_str("</a>\n  <figcaption>");
-        esc(&mut html, &photo.alt);
-        html.push_str("<br><a href=\"");
-        esc(&mut html, report.url);
-        html.push_str("\">");
-        esc(&mut html, report.title);
-        html.push_str("</a> <time datetime=\"");
-        esc(&mut html, date);
-        html.push_str("\">");
-        esc(&mut html, date);
-        html.push_str("</time></figcaption>\n</figure>\n");
-        html
-    }
 }
