@@ -2,6 +2,7 @@
 
 use crate::diagnostic::{Diagnostics, Pos};
 use crate::source::{self, SourceText};
+use crate::urls::Urls;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -72,8 +73,8 @@ pub struct Config {
     pub title: String,
     pub unit: String,
     pub description: String,
-    /// Always ends with `/`.
-    pub base_url: String,
+    /// Where the column lives (`base_url`).
+    pub urls: Urls,
     pub language: String,
     pub as_of: NaiveDate,
     pub campaign: Option<(NaiveDate, NaiveDate)>,
@@ -91,39 +92,13 @@ pub struct Overrides {
 }
 
 impl Config {
-    /// The path part of `base_url`: `/wmcj/` for `https://example.gov.cn/wmcj/`.
+    /// The path every link of the site starts with (`/wmcj/`).
     pub fn base_path(&self) -> &str {
-        let (_, path) = self.host_and_path();
-        if path.is_empty() {
-            "/"
-        } else {
-            path
-        }
-    }
-
-    /// `base_url` split after its scheme: (`example.gov.cn`, `/wmcj/`).
-    fn host_and_path(&self) -> (&str, &str) {
-        let after_scheme = self.base_url.find("://").map(|i| i + 3).unwrap_or(0);
-        let rest = &self.base_url[after_scheme..];
-        rest.split_at(rest.find('/').unwrap_or(rest.len()))
+        self.urls.base_path()
     }
 
     pub fn kind(&self, id: &str) -> Option<&Kind> {
         self.kinds.iter().find(|k| k.id == id)
-    }
-
-    /// The site's domain, for the portal norm's `SiteDomain` meta tag.
-    pub fn domain(&self) -> &str {
-        self.host_and_path().0
-    }
-}
-
-pub fn normalize_base_url(url: &str) -> String {
-    let url = url.trim();
-    if url.ends_with('/') {
-        url.to_string()
-    } else {
-        format!("{url}/")
     }
 }
 
@@ -189,7 +164,7 @@ pub fn parse(src: &SourceText, overrides: &Overrides, diags: &mut Diagnostics) -
         }
         Some((start?, end?))
     });
-    let base_url = normalize_base_url(overrides.base_url.as_deref().unwrap_or(&base_url));
+    let base_url = crate::urls::normalize_base_url(overrides.base_url.as_deref().unwrap_or(&base_url));
     if !(base_url.starts_with("http://")
         || base_url.starts_with("https://")
         || base_url.starts_with('/'))
@@ -251,7 +226,7 @@ pub fn parse(src: &SourceText, overrides: &Overrides, diags: &mut Diagnostics) -
         title,
         unit,
         description: description.unwrap_or_default(),
-        base_url,
+        urls: Urls::new(&base_url),
         language: language.unwrap_or_else(|| "zh-CN".into()),
         as_of,
         campaign,
@@ -286,9 +261,9 @@ mod tests {
         let (c, d) = cfg("title: t\nunit: u\nbase_url: https://example.gov.cn/wmcj\nas_of: 2022-11-30\nkinds: [{ id: news, name: 动态 }]\n");
         let c = c.unwrap();
         assert!(!d.has_errors());
-        assert_eq!(c.base_url, "https://example.gov.cn/wmcj/");
+        assert_eq!(c.urls.base_url(), "https://example.gov.cn/wmcj/");
         assert_eq!(c.base_path(), "/wmcj/");
-        assert_eq!(c.domain(), "example.gov.cn");
+        assert_eq!(c.urls.domain(), "example.gov.cn");
     }
 
     #[test]

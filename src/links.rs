@@ -9,8 +9,7 @@ use std::path::{Component, Path, PathBuf};
 /// Everything a page needs to resolve its links; built once per build.
 pub struct Routes {
     pub root: PathBuf,
-    /// `/wmcj/`
-    pub base_path: String,
+    pub urls: crate::urls::Urls,
     /// Site-relative Markdown source (`content/reports/a.md`) → route (`reports/a/`).
     pub by_source: HashMap<String, String>,
     /// Every route and file the build writes, without base path
@@ -226,31 +225,7 @@ pub fn refused_scheme(url: &str) -> Option<String> {
     scheme_of(url).filter(|s| !is_allowed_scheme(s))
 }
 
-/// Percent-encode what must not appear raw in an href (spaces, quotes).
-pub fn encode_url_path(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    push_url_path(&mut out, s);
-    out
-}
-
-/// [`encode_url_path`], appended to `out`.
-fn push_url_path(out: &mut String, s: &str) {
-    // Nearly every path needs nothing: a byte scan is exact here, as UTF-8
-    // never uses ASCII bytes inside a multi-byte character.
-    if !s.bytes().any(|b| matches!(b, b' ' | b'"' | b'#' | b'?')) {
-        out.push_str(s);
-        return;
-    }
-    for c in s.chars() {
-        match c {
-            ' ' => out.push_str("%20"),
-            '"' => out.push_str("%22"),
-            '#' => out.push_str("%23"),
-            '?' => out.push_str("%3F"),
-            _ => out.push(c),
-        }
-    }
-}
+pub use crate::urls::encode as encode_url_path;
 
 impl Routes {
     /// Site-relative form of an absolute path inside the root.
@@ -451,14 +426,12 @@ impl Routes {
             .by_source
             .iter()
             .fold(0u64, |sum, s| sum.wrapping_add(entry.hash_one((1u8, s))));
-        entry.hash_one((&self.base_path, known, sources))
+        entry.hash_one((&self.urls, known, sources))
     }
 
+    /// The link to a route (`reports/a/` → `/wmcj/reports/a/`).
     pub fn url(&self, route: &str) -> String {
-        let mut url = String::with_capacity(self.base_path.len() + route.len());
-        url.push_str(&self.base_path);
-        push_url_path(&mut url, route);
-        url
+        self.urls.path(route)
     }
 }
 

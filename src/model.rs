@@ -145,7 +145,7 @@ fn placeholder_config() -> Config {
         title: String::new(),
         unit: String::new(),
         description: String::new(),
-        base_url: "/".into(),
+        urls: crate::urls::Urls::new("/"),
         language: "zh-CN".into(),
         as_of: config::default_as_of(),
         campaign: None,
@@ -175,7 +175,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
 ];
 
 /// Phase 2: cross-reference, order and score.
-pub fn assemble(inputs: &Inputs, drafts: bool, diags: &mut Diagnostics) -> Site {
+pub fn assemble(inputs: Inputs, drafts: bool, diags: &mut Diagnostics) -> Site {
     let Inputs {
         root,
         config,
@@ -185,7 +185,7 @@ pub fn assemble(inputs: &Inputs, drafts: bool, diags: &mut Diagnostics) -> Site 
         honors,
         reports,
         pages,
-    } = inputs.clone();
+    } = inputs;
     let (mut reports, mut pages) = (reports, pages);
     if !drafts {
         reports.retain(|r| !r.draft);
@@ -376,6 +376,16 @@ fn check_duplicate_slugs<'a>(
 }
 
 impl Site {
+    /// Free the Markdown of the reports no one else holds, once every body
+    /// is rendered (it is a quarter of a large site's memory).
+    pub fn forget_markdown(&mut self) {
+        for r in &mut self.reports {
+            if let Some(r) = Arc::get_mut(r) {
+                r.body.markdown = String::new();
+            }
+        }
+    }
+
     pub fn report_route(r: &Report) -> String {
         format!("reports/{}/", r.slug)
     }

@@ -3,7 +3,7 @@
 
 use crate::diagnostic::Diagnostics;
 use crate::{data, output, progress};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What a finished (or refused) build tells the user.
 #[derive(Debug, Default)]
@@ -34,6 +34,31 @@ pub struct BuildReport {
 }
 
 impl BuildReport {
+    /// A report of the diagnostics so far, timed from `started`.
+    pub(crate) fn of(diagnostics: Diagnostics, started: Instant) -> BuildReport {
+        BuildReport {
+            diagnostics,
+            elapsed: started.elapsed(),
+            ..Default::default()
+        }
+    }
+
+    /// A build refused or cut short by `message`.
+    pub(crate) fn failed(message: String, started: Instant) -> BuildReport {
+        BuildReport {
+            fatal: Some(message),
+            ..BuildReport::of(Diagnostics::new(), started)
+        }
+    }
+
+    /// The counts of the site built, and its links to other sites.
+    pub(crate) fn describe(&mut self, site: &crate::model::Site, cache: &crate::render::Cache) {
+        self.external = cache.external_links();
+        self.unit = site.progress.unit.clone();
+        self.reports = site.reports.len();
+        self.pages = site.pages.len();
+    }
+
     pub fn ok(&self) -> bool {
         self.fatal.is_none() && !self.diagnostics.has_errors()
     }

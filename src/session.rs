@@ -1,12 +1,12 @@
 //! A build that can be repeated cheaply, for `wenming serve`: the loaded
 //! inputs and rendered Markdown are kept, and after an edit to one report
 //! only that file is read again and only the pages showing it are rendered.
-//! A full build is the same path with nothing kept.
+//! It runs the phases of [`crate::build`], with a smaller selection.
 
 use crate::config;
 use crate::content::{self, Report};
 use crate::diagnostic::Diagnostics;
-use crate::model::{self, Inputs};
+use crate::model::{self, Inputs, Site};
 use crate::output::{Content, OutputFile};
 use crate::render::{self, Selection};
 use crate::report::BuildReport;
@@ -73,10 +73,7 @@ fn report_source(root: &Path, path: &Path) -> Option<PathBuf> {
 impl Session {
     pub fn new(opts: BuildOptions) -> Result<Session, String> {
         let process_images = opts.process_images;
-        let root = opts
-            .root
-            .canonicalize()
-            .map_err(|_| format!("找不到站点文件夹 {}", opts.root.display()))?;
+        let root = site_root(&opts.root)?;
         Ok(Session {
             opts,
             root,
@@ -93,27 +90,15 @@ impl Session {
 
     /// Read every file and render every page.
     pub fn build_all(&mut self) -> (BuildReport, Vec<OutputFile>) {
-        self.build_all_into(None)
-    }
-
-    /// [`Session::build_all`], handing the rendered pages to `sink` instead
-    /// of returning them (for `wenming build`, which keeps nothing). The
-    /// search index is then gathered from the pages as they pass.
-    pub fn build_all_into(
-        &mut self,
-        sink: Option<render::PageSink>,
-    ) -> (BuildReport, Vec<OutputFile>) {
         let started = Instant::now();
         let mut diags = Diagnostics::new();
         let mut clock = crate::timings::Clock::start();
         self.inputs = model::load(&self.root, &self.opts.overrides, &mut diags);
-        // The photo index (an index file and a folder listing) is read
-        // while the templates load, on the core that leaves idle; during
-        // the sources' load, which uses both, it only slowed them down.
+        self.cache.all_sources_read();
         self.cache.read_image_index_ahead(&self.root);
         clock.lap("load");
         self.load_diags = diags;
-        self.finish(None, started, sink)
+        self.finish(None, started)
     }
 
     /// Bring the build up to date after `changed` paths were modified.
@@ -134,6 +119,7 @@ impl Session {
         for path in &sources {
             let rel = crate::diagnostic::display_path(&self.root, path);
             self.load_diags.retain(|d| d.path != rel);
+            self.cache.source_read(&rel);
             let old = inputs.reports.iter().position(|r| r.body.path == rel);
             let new = if path.is_file() {
                 let bundle = content::is_bundle(&reports_dir, path);
@@ -176,103 +162,64 @@ impl Session {
             selection.reports.insert(rel);
         }
         let selection = (!shape_changed).then_some(selection);
-        self.finish(selection, started, None)
+        self.finish(selection, started)
     }
 
+    /// Assemble, render and index what was loaded: the phases after load.
     fn finish(
         &mut self,
         selection: Option<Selection>,
         started: Instant,
-        sink: Option<render::PageSink>,
     ) -> (BuildReport, Vec<OutputFile>) {
-        let mut report = BuildReport::default();
         let mut diags = self.load_diags.clone();
         let Some(inputs) = &self.inputs else {
             self.last_ok = false;
-            report.diagnostics = diags;
-            report.elapsed = started.elapsed();
-            return (report, vec![]);
+            return (BuildReport::of(diags, started), vec![]);
         };
         let mut clock = crate::timings::Clock::start();
-        let mut site = model::assemble(inputs, self.opts.drafts, &mut diags);
+        let mut site = model::assemble(inputs.clone(), self.opts.drafts, &mut diags);
         clock.lap("assemble");
-        let streamed = sink.is_some();
-        if streamed {
-            // A streaming build is the session's only build: let the site
-            // own its reports, so their Markdown can be freed once rendered.
-            self.inputs = None;
-        }
         let order: Vec<String> = site.reports.iter().map(|r| r.body.path.clone()).collect();
         // Partial rendering is only sound when the reports keep their places.
         let selection = selection.filter(|_| self.last_ok && order == self.order);
-        // The search index covers every page; it is made on full renders.
-        // Pages handed to a sink are read for it on their way out.
-        let index_now = self.opts.search && !self.defer_search;
-        let base = site.config.base_path().to_string();
-        let base = base.as_str();
-        let collector = crate::search::Collector::default();
-        let through = |file: OutputFile| {
-            if let Content::Bytes(html) = &file.content {
-                collector.take(base, &file.path, html);
-            }
-            (sink.expect("only with a sink"))(file)
-        };
-        let sink: Option<render::PageSink> = match sink {
-            Some(_) if index_now => Some(&through),
-            other => other,
-        };
-        let (mut files, partial) = render::render_selected(
+        let (mut files, partial) = render_site(
             &mut site,
             &mut self.cache,
             selection.as_ref(),
-            sink,
+            None,
             &mut diags,
         );
         clock.lap("render");
-        if index_now && !partial && !diags.has_errors() {
-            for f in &files {
-                if let Content::Bytes(html) = &f.content {
-                    collector.take(base, &f.path, html);
-                }
-            }
-            match collector.finish() {
-                Ok(index) => files.extend(index),
-                Err(e) => diags.error(
-                    "search",
-                    crate::diagnostic::Pos::default(),
-                    format!("生成搜索索引失败：{e}"),
-                ),
-            }
+        // The search index covers every page; it is made on full renders.
+        if self.opts.search && !self.defer_search && !partial {
+            let index = search_index(
+                crate::search::Collector::default(),
+                site.config.base_path(),
+                &files,
+                &mut diags,
+            );
+            files.extend(index);
         }
         clock.lap("search");
-        report.external = self.cache.external_links();
-        report.unit = site.progress.unit.clone();
-        report.reports = site.reports.len();
-        report.pages = site.pages.len();
+        let mut report = BuildReport::of(diags, started);
+        report.describe(&site, &self.cache);
         report.rendered = files
             .iter()
             .filter(|f| f.path.ends_with(".html") || f.path.ends_with(".xml"))
             .count();
         report.incremental = partial;
-        self.last_ok = !diags.has_errors();
+        self.last_ok = report.ok();
         if self.last_ok {
             self.order = order;
-            // Nothing reads the map after a streamed build (the session's
-            // only one), and copying 6,000 photo entries into it cost a
-            // millisecond of the build.
-            if !streamed {
-                if !partial {
-                    self.files.clear();
-                }
-                for f in &files {
-                    self.files.insert(f.path.clone(), f.content.clone());
-                }
+            if !partial {
+                self.files.clear();
+            }
+            for f in &files {
+                self.files.insert(f.path.clone(), f.content.clone());
             }
             self.search_stale = self.opts.search && (partial || self.defer_search);
             report.files = self.files.len();
         }
-        report.diagnostics = diags;
-        report.elapsed = started.elapsed();
         (report, files)
     }
 
@@ -318,6 +265,66 @@ impl Session {
             })
             .collect()
     }
+}
+
+/// The site folder, canonical, or the message that it is not there.
+pub fn site_root(root: &Path) -> Result<PathBuf, String> {
+    root.canonicalize()
+        .map_err(|_| format!("找不到站点文件夹 {}", root.display()))
+}
+
+/// Phases 3 to 5 of every build: markdown → check → pages. A one-shot
+/// build (`wenming build`, `check`) hands its pages to `sink` as they are
+/// made and keeps nothing; `wenming serve` keeps what the next build can
+/// reuse, and renders only what `selection` touches.
+pub(crate) fn render_site(
+    site: &mut Site,
+    cache: &mut render::Cache,
+    selection: Option<&Selection>,
+    sink: Option<render::PageSink>,
+    diags: &mut Diagnostics,
+) -> (Vec<OutputFile>, bool) {
+    let one_shot = sink.is_some();
+    let mut clock = crate::timings::Clock::start();
+    let Some(mut setup) = render::setup(site, cache, selection.is_some(), one_shot, diags) else {
+        return (Vec::new(), false);
+    };
+    let bodies = render::markdown(site, &setup, cache, one_shot, diags);
+    clock.lap("  markdown");
+    if one_shot {
+        // Nothing reads the Markdown again: free it (a quarter of a large
+        // site's memory) before the pages are made.
+        site.forget_markdown();
+    }
+    render::check(site, &mut setup, &bodies, diags);
+    render::pages(site, setup, bodies, cache, selection, sink, diags)
+}
+
+/// Phase 6: the search index of every page, from those `collector` read on
+/// their way to the writer and those in `files`. Not made when the build
+/// has errors (nothing is published then).
+pub(crate) fn search_index(
+    collector: crate::search::Collector,
+    base: &str,
+    files: &[OutputFile],
+    diags: &mut Diagnostics,
+) -> Vec<OutputFile> {
+    if diags.has_errors() {
+        return Vec::new();
+    }
+    for f in files {
+        if let Content::Bytes(html) = &f.content {
+            collector.take(base, &f.path, html);
+        }
+    }
+    collector.finish().unwrap_or_else(|e| {
+        diags.error(
+            "search",
+            crate::diagnostic::Pos::default(),
+            format!("生成搜索索引失败：{e}"),
+        );
+        Vec::new()
+    })
 }
 
 /// Indexing the pages of one build: can run on another thread.

@@ -4,7 +4,6 @@
 
 use super::views::ReportCard;
 use super::Renderer;
-use crate::content::Report;
 use crate::diagnostic::Diagnostics;
 use crate::images::ImageSet;
 use crate::links::{Asset, Routes};
@@ -46,6 +45,12 @@ pub struct Cache {
     /// Hash of what every page shows in its frame (navigation, head): when it
     /// changes, no page can be skipped.
     pub(super) frame: u64,
+    /// Every link to another site in the last build, by source file, sorted.
+    pub(super) external: Vec<(String, String)>,
+    /// Bumped each time all sources are read again.
+    epoch: u64,
+    /// How often each report was read again since, by source path.
+    rereads: FxHashMap<String, u64>,
 }
 
 impl Cache {
@@ -76,28 +81,41 @@ impl Cache {
 
     /// Every link to another site, by source file, sorted.
     pub fn external_links(&self) -> Vec<(String, String)> {
-        let mut links: Vec<(String, String)> = self
-            .bodies
-            .iter()
-            .flat_map(|(path, e)| {
-                e.rendered
-                    .external
-                    .iter()
-                    .map(move |u| (path.clone(), u.clone()))
-            })
-            .collect();
-        links.sort();
-        links.dedup();
-        links
+        self.external.clone()
+    }
+
+    /// Every source was read again: nothing kept from before is known to
+    /// be the same report.
+    pub fn all_sources_read(&mut self) {
+        self.epoch += 1;
+        self.rereads.clear();
+    }
+
+    /// The report at `path` was read again.
+    pub fn source_read(&mut self, path: &str) {
+        *self.rereads.entry(path.to_string()).or_default() += 1;
+    }
+
+    /// Which reading of the report at `path` the build has: the same
+    /// generation means the same report as when the cache entry was made.
+    pub(super) fn generation(&self, path: &str) -> u64 {
+        hash_of((self.epoch, self.rereads.get(path).copied().unwrap_or(0)))
+    }
+
+    /// The photo index read ahead on another thread, if it was started:
+    /// photos it has not looked at yet are looked at where they are shown.
+    pub(super) fn image_index_read_ahead(&mut self) -> Option<ImageSet> {
+        let (thread, stop) = self.images_loading.take()?;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        thread.join().ok()
     }
 }
 
 /// A body as last rendered, with the two ways to know it is still valid.
 #[derive(Clone)]
 pub(super) struct BodyEntry {
-    /// [`report_body_key`] and the report it was made from (kept, so its
-    /// address cannot be taken by another report): the quick check.
-    pub(super) same_report: Option<(u64, Arc<Report>)>,
+    /// [`report_body_key`]: the quick check, for a report not read again.
+    pub(super) quick: Option<u64>,
     /// [`body_key`]: the check when the report was read again.
     pub(super) text_key: u64,
     pub(super) rendered: Arc<Rendered>,
@@ -116,18 +134,19 @@ pub(super) struct CardEntry {
 
 pub(super) fn hash_of(value: impl std::hash::Hash) -> u64 {
     use std::hash::Hasher;
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
     value.hash(&mut h);
     h.finish()
 }
 
-/// The Markdown cache key of a report: the report itself (an unchanged
-/// report keeps its `Arc` between builds, so hashing 50 MB of Markdown on
-/// every edit is not needed), its route and the site's routes.
-pub(super) fn report_body_key(report: &Arc<Report>, route: &str, routes_hash: u64) -> u64 {
-    hash_of((Arc::as_ptr(report) as usize, route, routes_hash))
+/// The quick Markdown cache key of a report: its generation (so 50 MB of
+/// Markdown is not hashed again on every edit), its route and the site's
+/// routes.
+pub(super) fn report_body_key(generation: u64, route: &str, routes_hash: u64) -> u64 {
+    hash_of((generation, route, routes_hash))
 }
 
+/// The Markdown cache key from what the body is made of.
 pub(super) fn body_key(body: &crate::content::Body, route: &str, routes_hash: u64) -> u64 {
     hash_of((
         &body.markdown,
@@ -139,63 +158,22 @@ pub(super) fn body_key(body: &crate::content::Body, route: &str, routes_hash: u6
 }
 
 impl Renderer<'_> {
-    /// Drop the HTML of the report bodies, here and in `cache`, keeping
-    /// what the lists, gallery and link check use; their files to publish
-    /// move to `assets`. The renderer and the cache share one stripped copy
-    /// of each body (two copies of 6,000 photo files were 3 MB).
-    ///
-    /// Runs between the report pages and the rest, on one core: a body held
-    /// here alone is stripped in place. Copying every photo's paths to
-    /// strip it, then freeing the originals, was 10 M instructions there.
-    pub(super) fn release_bodies(&mut self, cache: &mut Cache, assets: &mut Vec<Asset>) {
-        // Where the cache holds each body, by the body's address (taken
-        // while every body is alive, so addresses identify them).
-        let mut in_cache: FxHashMap<*const Rendered, Vec<&mut Arc<Rendered>>> =
-            FxHashMap::with_capacity_and_hasher(cache.bodies.len(), Default::default());
-        for e in cache.bodies.values_mut() {
-            in_cache
-                .entry(Arc::as_ptr(&e.rendered))
-                .or_default()
-                .push(&mut e.rendered);
-        }
-        let placeholder = Arc::new(Rendered::default());
-        let mut stripped: FxHashMap<*const Rendered, Arc<Rendered>> =
-            FxHashMap::with_capacity_and_hasher(self.bodies.len(), Default::default());
+    /// Drop the HTML of the report bodies, keeping what the lists, gallery
+    /// and link check use; their files to publish move to `assets`. Only a
+    /// one-shot build does this, whose cache keeps no body: each is held
+    /// here alone and is stripped in place.
+    pub(super) fn release_bodies(&mut self, assets: &mut Vec<Asset>) {
         for b in &mut self.bodies {
-            let address = Arc::as_ptr(b);
-            if let Some(done) = stripped.get(&address) {
-                *b = Arc::clone(done);
-                continue;
-            }
-            let mut slots = in_cache.get_mut(&address);
-            // The cache lets go first, so that the body is usually held here alone.
-            for slot in slots.iter_mut().flat_map(|slots| slots.iter_mut()) {
-                **slot = Arc::clone(&placeholder);
-            }
-            let new = match Arc::get_mut(b) {
+            match Arc::get_mut(b) {
                 Some(body) => {
                     body.html = String::new();
                     assets.append(&mut body.assets);
-                    Arc::clone(b)
                 }
                 None => {
                     assets.extend(b.assets.iter().cloned());
                     let mut r = b.clone_without_html();
                     r.assets = Vec::new();
                     *b = Arc::new(r);
-                    Arc::clone(b)
-                }
-            };
-            for slot in slots.into_iter().flatten() {
-                **slot = Arc::clone(&new);
-            }
-            stripped.insert(address, new);
-        }
-        // Bodies only the cache holds (none in a build of the whole site).
-        for (address, slots) in in_cache {
-            if !stripped.contains_key(&address) {
-                for slot in slots {
-                    *slot = Arc::new(slot.clone_without_html());
                 }
             }
         }

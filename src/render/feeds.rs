@@ -48,11 +48,7 @@ impl Renderer<'_> {
                 let mut m = BTreeMap::new();
                 m.insert(
                     "loc",
-                    format!(
-                        "{}{}",
-                        site.config.base_url,
-                        crate::links::encode_url_path(route)
-                    ),
+                    site.config.urls.absolute(route),
                 );
                 if let Some(l) = lastmod {
                     m.insert("lastmod", l.clone());

@@ -64,9 +64,9 @@ pub(super) fn site_view(
         title: c.title.clone(),
         unit: c.unit.clone(),
         description: c.description.clone(),
-        base: routes.base_path.clone(),
-        base_url: c.base_url.clone(),
-        domain: c.domain().to_string(),
+        base: routes.urls.base_path().to_string(),
+        base_url: c.urls.base_url().to_string(),
+        domain: c.urls.domain().to_string(),
         language: c.language.clone(),
         as_of: c.as_of.to_string(),
         as_of_zh: zh_date(c.as_of),
@@ -102,11 +102,7 @@ impl Renderer<'_> {
         ctx.insert("current_url", &self.routes.url(route));
         ctx.insert(
             "absolute_url",
-            &format!(
-                "{}{}",
-                self.site.config.base_url,
-                crate::links::encode_url_path(route)
-            ),
+            &self.site.config.urls.absolute(route),
         );
         ctx
     }

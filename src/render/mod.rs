@@ -47,7 +47,7 @@ mod theme;
 mod views;
 
 pub use cache::Cache;
-use cache::{body_key, hash_of, report_body_key, BodyEntry, CardEntry};
+use cache::{body_key, hash_of, BodyEntry, CardEntry};
 use cards::report_card;
 pub use format::zh_date;
 use frame::site_view;
@@ -56,7 +56,6 @@ use routes::paginate;
 pub use theme::load_templates;
 use theme::{render_template, theme_static};
 
-use crate::content::Report;
 use crate::diagnostic::{Diagnostics, Pos};
 use crate::images::ImageSet;
 use crate::links::{Asset, Routes};
@@ -124,40 +123,60 @@ pub struct Selection {
     pub criteria: BTreeSet<u32>,
 }
 
-/// Everything the site writes, in a fixed order.
-pub fn render(site: &mut Site, diags: &mut Diagnostics) -> Vec<OutputFile> {
-    render_selected(site, &mut Cache::new(true), None, None, diags).0
-}
-
-/// Render the site; with a selection, only the pages it touches (plus the
-/// site-wide ones) are returned, and unchanged Markdown comes from `cache`.
 /// Where rendered pages go when they are not returned: straight to the
-/// output writer, so a large site is not held in memory.
+/// output writer, so a large site is not held in memory. A build with a
+/// sink is not repeated, so it keeps nothing for a next one.
 pub type PageSink<'a> = &'a (dyn Fn(OutputFile) + Sync);
 
-pub fn render_selected(
-    site: &mut Site,
+/// What every page of one build is rendered with: the templates, the
+/// theme's files, the route table and the photo index.
+pub struct Setup {
+    tera: Arc<Tera>,
+    statics: Vec<OutputFile>,
+    routes: Routes,
+    routes_hash: u64,
+    images: Option<ImageSet>,
+    /// Gallery pages added to the routes once the photos are counted, and
+    /// taken out before the routes are kept (the next build may have
+    /// another number of photos).
+    gallery_routes: Vec<String>,
+    gallery_page_count: usize,
+}
+
+/// The rendered Markdown of every report and publicity page, in site order.
+pub struct Bodies {
+    reports: Vec<Arc<Rendered>>,
+    pages: Vec<Arc<Rendered>>,
+}
+
+impl Bodies {
+    fn photo_count(&self) -> usize {
+        self.reports.iter().map(|b| b.images.len()).sum()
+    }
+}
+
+/// Templates, theme files, routes and the photo index. A partial build
+/// (`wenming serve` after an edit to reports) has the theme and routes of
+/// the last one.
+pub fn setup(
+    site: &Site,
     cache: &mut Cache,
-    selection: Option<&Selection>,
-    sink: Option<PageSink>,
+    partial: bool,
+    one_shot: bool,
     diags: &mut Diagnostics,
-) -> (Vec<OutputFile>, bool) {
+) -> Option<Setup> {
     let mut clock = crate::timings::Clock::start();
-    let (tera, statics) = match cache.theme.take().filter(|_| selection.is_some()) {
+    let (tera, statics) = match cache.theme.take().filter(|_| partial) {
         Some(theme) => theme,
         None => {
-            let Some(tera) = load_templates(&site.root, &site.config.theme, diags) else {
-                return (vec![], false);
-            };
+            let tera = load_templates(&site.root, &site.config.theme, diags)?;
             (Arc::new(tera), theme_static(&site.root, &site.config.theme))
         }
     };
     cache.theme = Some((Arc::clone(&tera), statics.clone()));
     clock.lap("  templates+static");
-    // A partial build has the reports, pages and theme of the last one, so
-    // its routes too (building them took 10–20 ms of each edit at 10,000
-    // reports).
-    let (routes, routes_hash) = match cache.routes.take().filter(|_| selection.is_some()) {
+    // Building the routes took 10–20 ms of each edit at 10,000 reports.
+    let (routes, routes_hash) = match cache.routes.take().filter(|_| partial) {
         Some(kept) => {
             // A folder may have been swapped for a link since: look again.
             kept.0.real_dirs.write().expect("real_dirs").clear();
@@ -165,7 +184,7 @@ pub fn render_selected(
         }
         None => {
             let routes = routes::routes(site, &statics);
-            if sink.is_some() {
+            if one_shot {
                 // A one-shot build walked the sources moments ago without
                 // following links, so each bundle's folder is a real one:
                 // no need to look at it again for each of its photos.
@@ -181,50 +200,62 @@ pub fn render_selected(
         }
     };
     clock.lap("  routes");
-
-    // Markdown bodies, in parallel; diagnostics gathered in source order.
     // `wenming check` processes no photos, so it needs no photo index.
-    let image_set = cache.process_images.then(|| {
+    let images = cache.process_images.then(|| {
         cache
             .images
             .take()
-            .or_else(|| {
-                // Photos not looked at yet are looked at where they are shown.
-                let (thread, stop) = cache.images_loading.take()?;
-                stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                thread.join().ok()
-            })
+            .or_else(|| cache.image_index_read_ahead())
             .unwrap_or_else(|| ImageSet::new(&site.root))
     });
     clock.lap("  photo index");
-    let images = image_set.as_ref();
+    Some(Setup {
+        tera,
+        statics,
+        routes,
+        routes_hash,
+        images,
+        gallery_routes: Vec::new(),
+        gallery_page_count: 0,
+    })
+}
+
+/// Every report's and page's Markdown, in parallel; unchanged ones come
+/// from `cache`. Diagnostics are gathered in source order.
+pub fn markdown(
+    site: &Site,
+    setup: &Setup,
+    cache: &mut Cache,
+    one_shot: bool,
+    diags: &mut Diagnostics,
+) -> Bodies {
     let cached = &cache.bodies;
-    let render_body = |body: &crate::content::Body, route: String, report: Option<&Arc<Report>>| {
+    let render_body = |body: &crate::content::Body, route: String, generation: Option<u64>| {
         let old = cached.get(&body.path);
-        let quick = report.map(|r| (report_body_key(r, &route, routes_hash), Arc::clone(r)));
-        if let (Some(old), Some((q, _))) = (old, &quick) {
-            if old.same_report.as_ref().is_some_and(|(k, _)| k == q) {
+        let quick = generation.map(|g| cache::report_body_key(g, &route, setup.routes_hash));
+        if let (Some(old), Some(q)) = (old, quick) {
+            if old.quick == Some(q) {
                 return old.clone();
             }
         }
-        let text_key = body_key(body, &route, routes_hash);
+        let text_key = body_key(body, &route, setup.routes_hash);
         if let Some(old) = old.filter(|o| o.text_key == text_key) {
             return BodyEntry {
-                same_report: quick,
+                quick,
                 ..old.clone()
             };
         }
         let mut d = Diagnostics::new();
         let ctx = PageContext {
-            routes: &routes,
-            images,
+            routes: &setup.routes,
+            images: setup.images.as_ref(),
             path: &body.path,
             dir: &body.dir,
             route: &route,
             first_line: body.first_line,
         };
         BodyEntry {
-            same_report: quick,
+            quick,
             text_key,
             rendered: Arc::new(markdown::render(&body.markdown, &ctx, &mut d)),
             diags: d,
@@ -233,70 +264,81 @@ pub fn render_selected(
     let report_results: Vec<BodyEntry> = site
         .reports
         .par_iter()
-        .map(|r| render_body(&r.body, Site::report_route(r), Some(r)))
+        .map(|r| {
+            let generation = cache.generation(&r.body.path);
+            render_body(&r.body, Site::report_route(r), Some(generation))
+        })
         .collect();
     let page_results: Vec<BodyEntry> = site
         .pages
         .par_iter()
         .map(|p| render_body(&p.body, Site::page_route(p), None))
         .collect();
-    let mut fresh = FxHashMap::with_capacity_and_hasher(
-        report_results.len() + page_results.len(),
-        Default::default(),
-    );
-    let mut bodies = Vec::with_capacity(report_results.len());
-    for (r, e) in site.reports.iter().zip(report_results) {
-        diags.extend(e.diags.clone());
-        bodies.push(Arc::clone(&e.rendered));
-        fresh.insert(r.body.path.clone(), e);
+    let paths = site.reports.iter().map(|r| &r.body.path);
+    let page_paths = site.pages.iter().map(|p| &p.body.path);
+    let mut fresh = FxHashMap::default();
+    if !one_shot {
+        fresh.reserve(report_results.len() + page_results.len());
     }
-    let mut page_bodies = Vec::with_capacity(page_results.len());
-    for (p, e) in site.pages.iter().zip(page_results) {
+    let mut bodies = Bodies {
+        reports: Vec::with_capacity(report_results.len()),
+        pages: Vec::with_capacity(page_results.len()),
+    };
+    let mut external = Vec::new();
+    for (i, (path, e)) in paths
+        .zip(report_results)
+        .chain(page_paths.zip(page_results))
+        .enumerate()
+    {
         diags.extend(e.diags.clone());
-        page_bodies.push(Arc::clone(&e.rendered));
-        fresh.insert(p.body.path.clone(), e);
+        external.extend(e.rendered.external.iter().map(|u| (path.clone(), u.clone())));
+        let list = if i < site.reports.len() {
+            &mut bodies.reports
+        } else {
+            &mut bodies.pages
+        };
+        list.push(Arc::clone(&e.rendered));
+        // A one-shot build keeps no entry, so that each body is held by
+        // the pages alone and can be freed once its page is made.
+        if !one_shot {
+            fresh.insert(path.clone(), e);
+        }
     }
+    external.sort();
+    external.dedup();
+    cache.external = external;
     cache.bodies = fresh;
-    if sink.is_some() {
-        // A streaming build renders each body once: free the Markdown
-        // sources (a quarter of a large site's memory) for the pages.
-        for e in cache.bodies.values_mut() {
-            e.same_report = None;
-        }
-        for r in &mut site.reports {
-            if let Some(r) = Arc::get_mut(r) {
-                r.body.markdown = String::new();
-            }
-        }
-    }
-    let site: &Site = site;
-    clock.lap("  markdown");
-    let has_code = bodies.iter().chain(&page_bodies).any(|b| b.has_code);
-    let photo_count: usize = bodies.iter().map(|b| b.images.len()).sum();
-    let mut routes = routes;
-    // (Removed again before the routes are kept: the next build may have
-    // another number of photos.)
-    let mut gallery_routes = Vec::new();
-    let gallery_pages = paginate(crate::links::GALLERY, photo_count, gallery_per_page(site));
-    let gallery_page_count = gallery_pages.len();
+    bodies
+}
+
+/// What can be checked only once every body is rendered: links to later
+/// gallery pages (the number of pages follows from the photos) and
+/// reports probably missing their photos. Adds the gallery's pages to the
+/// routes.
+pub fn check(site: &Site, setup: &mut Setup, bodies: &Bodies, diags: &mut Diagnostics) {
+    let gallery_pages = paginate(
+        crate::links::GALLERY,
+        bodies.photo_count(),
+        gallery_per_page(site),
+    );
+    setup.gallery_page_count = gallery_pages.len();
     for (route, _) in gallery_pages {
-        if routes.known.insert(route.clone()) {
-            gallery_routes.push(route);
+        if setup.routes.known.insert(route.clone()) {
+            setup.gallery_routes.push(route);
         }
     }
-    warn_missing_photos(site, &bodies, diags);
-    // Links to gallery pages were taken on trust while the photos were
-    // being found; now that the number of pages is known, check them.
+    warn_missing_photos(site, &bodies.reports, diags);
     let report_paths = site.reports.iter().map(|r| &r.body.path);
     let page_paths = site.pages.iter().map(|p| &p.body.path);
+    let count = setup.gallery_page_count;
     for (path, body) in report_paths
-        .zip(&bodies)
-        .chain(page_paths.zip(&page_bodies))
+        .zip(&bodies.reports)
+        .chain(page_paths.zip(&bodies.pages))
     {
         for (n, written, pos) in &body.gallery_links {
-            if *n > gallery_page_count {
+            if *n > count {
                 let (m, h) = crate::links::LinkError::Missing(format!(
-                    "站点中没有 /{} 这个页面，文明风采共 {gallery_page_count} 页",
+                    "站点中没有 /{} 这个页面，文明风采共 {count} 页",
                     crate::links::page_route(crate::links::GALLERY, *n)
                 ))
                 .describe(written);
@@ -304,20 +346,37 @@ pub fn render_selected(
             }
         }
     }
+}
 
-    // Cards, in parallel; an incremental build reuses those of unchanged
-    // reports (same report, same rendered body, same routes).
+/// Every report's card, with the files its cover publishes; an
+/// incremental build reuses those of unchanged reports.
+struct Cards {
+    cards: Vec<Arc<ReportCard>>,
+    assets: Vec<Asset>,
+    /// A hash of what lists show of each report, by source path.
+    shown: FxHashMap<String, u64>,
+}
+
+fn cards(
+    site: &Site,
+    setup: &Setup,
+    bodies: &Bodies,
+    cache: &mut Cache,
+    reuse: bool,
+    one_shot: bool,
+    diags: &mut Diagnostics,
+) -> Cards {
+    let photo_count = bodies.photo_count();
     let old_cards = std::mem::take(&mut cache.cards);
-    let reuse = selection.is_some();
     let entries: Vec<CardEntry> = site
         .reports
         .par_iter()
-        .zip(&bodies)
+        .zip(&bodies.reports)
         .map(|(r, body)| {
             let key = hash_of((
-                Arc::as_ptr(r) as usize,
-                Arc::as_ptr(body) as usize,
-                routes_hash,
+                cache.generation(&r.body.path),
+                body_key_of(&cache.bodies, &r.body.path),
+                setup.routes_hash,
                 photo_count,
             ));
             if let Some(old) = old_cards
@@ -333,7 +392,15 @@ pub fn render_selected(
                 };
             }
             let (mut assets, mut d) = (Vec::new(), Diagnostics::new());
-            let card = report_card(site, &routes, images, r, body, &mut assets, &mut d);
+            let card = report_card(
+                site,
+                &setup.routes,
+                setup.images.as_ref(),
+                r,
+                body,
+                &mut assets,
+                &mut d,
+            );
             let shown = hash_of((&card, &body.images));
             CardEntry {
                 key,
@@ -345,49 +412,53 @@ pub fn render_selected(
         })
         .collect();
     drop(old_cards);
-    let mut assets: Vec<Asset> = Vec::new();
-    let mut cards: Vec<Arc<ReportCard>> = Vec::with_capacity(entries.len());
-    let mut shown: FxHashMap<String, u64> =
-        FxHashMap::with_capacity_and_hasher(entries.len(), Default::default());
-    if sink.is_none() {
+    let mut out = Cards {
+        cards: Vec::with_capacity(entries.len()),
+        assets: Vec::new(),
+        shown: FxHashMap::with_capacity_and_hasher(entries.len(), Default::default()),
+    };
+    if !one_shot {
         cache.cards.reserve(entries.len());
     }
     for (r, mut e) in site.reports.iter().zip(entries) {
-        cards.push(Arc::clone(&e.card));
-        shown.insert(r.body.path.clone(), e.shown);
-        // A build whose pages go to a sink is not repeated: it keeps no
-        // entry, and takes the covers' files rather than copy them.
-        if sink.is_none() {
-            assets.extend(e.assets.iter().cloned());
+        out.cards.push(Arc::clone(&e.card));
+        out.shown.insert(r.body.path.clone(), e.shown);
+        if one_shot {
+            // Not repeated: take the covers' files rather than copy them.
+            out.assets.append(&mut e.assets);
+            diags.extend(e.diags);
+        } else {
+            out.assets.extend(e.assets.iter().cloned());
             diags.extend(e.diags.clone());
             cache.cards.insert(r.body.path.clone(), e);
-        } else {
-            assets.append(&mut e.assets);
-            diags.extend(e.diags);
         }
     }
-    clock.lap("  cards");
-    // Every photo is known by now: record them. A build that streams its
-    // pages is not repeated, so it frees the photo index before the pages;
-    // serve keeps it for the next edit.
-    if let Some(set) = &image_set {
-        set.save_index();
-    }
-    let image_set = match image_set {
-        // Not needed again: freed beside the pages, not before them.
-        Some(set) if sink.is_some() => {
-            crate::threads::drop_in_background(set);
-            None
-        }
-        set => set,
-    };
-    let site_view = site_view(site, &routes, has_code, photo_count > 0);
-    // With the number of gallery pages: a partial build cannot remove pages
-    // (an edit that takes photos out must not leave an old last page).
-    let frame = hash_of((
-        serde_json::to_string(&site_view).unwrap_or_default(),
-        gallery_page_count,
-    ));
+    out
+}
+
+/// The key of a report's body as rendered in this build (0 when the body
+/// is not kept: a one-shot build reuses nothing).
+fn body_key_of(bodies: &FxHashMap<String, BodyEntry>, path: &str) -> u64 {
+    bodies.get(path).map_or(0, |e| e.text_key)
+}
+
+/// Which pages an incremental build renders again.
+struct Plan {
+    /// Report indices whose pages must be rendered; `None` renders all.
+    dirty: Option<HashSet<usize>>,
+    /// When only the changed reports' own pages differ.
+    only_reports: Option<HashSet<usize>>,
+}
+
+fn plan(
+    site: &Site,
+    cache: &mut Cache,
+    selection: Option<&Selection>,
+    frame: u64,
+    shown: FxHashMap<String, u64>,
+) -> Plan {
+    // A change to what every page shows around its content (navigation,
+    // head, the number of gallery pages) leaves no page as it was.
     let selection = selection.filter(|_| cache.frame == frame);
     cache.frame = frame;
     let dirty = selection.map(|sel| {
@@ -412,19 +483,74 @@ pub fn render_selected(
         Some(only)
     });
     cache.shown = shown;
+    Plan {
+        dirty,
+        only_reports,
+    }
+}
+
+/// Every page (or, with a selection, those it touches, plus the site-wide
+/// ones) and every file they publish. Returns the files not handed to
+/// `sink`, and whether the build was partial.
+pub fn pages(
+    site: &Site,
+    setup: Setup,
+    bodies: Bodies,
+    cache: &mut Cache,
+    selection: Option<&Selection>,
+    sink: Option<PageSink>,
+    diags: &mut Diagnostics,
+) -> (Vec<OutputFile>, bool) {
+    let mut clock = crate::timings::Clock::start();
+    let one_shot = sink.is_some();
+    let Cards {
+        cards,
+        mut assets,
+        shown,
+    } = cards(
+        site,
+        &setup,
+        &bodies,
+        cache,
+        selection.is_some(),
+        one_shot,
+        diags,
+    );
+    clock.lap("  cards");
+    // Every photo is known by now: record them. A one-shot build frees the
+    // photo index before the pages; serve keeps it for the next edit.
+    if let Some(set) = &setup.images {
+        set.save_index();
+    }
+    let images = match setup.images {
+        Some(set) if one_shot => {
+            crate::threads::drop_in_background(set);
+            None
+        }
+        set => set,
+    };
+    let has_code = bodies.reports.iter().chain(&bodies.pages).any(|b| b.has_code);
+    let site_view = site_view(site, &setup.routes, has_code, bodies.photo_count() > 0);
+    // With the number of gallery pages: a partial build cannot remove pages
+    // (an edit that takes photos out must not leave an old last page).
+    let frame = hash_of((
+        serde_json::to_string(&site_view).unwrap_or_default(),
+        setup.gallery_page_count,
+    ));
+    let plan = plan(site, cache, selection, frame, shown);
     clock.lap("  frame+shown");
     let mut renderer = Renderer {
         sink,
-        only_reports,
+        only_reports: plan.only_reports,
         site,
-        tera,
-        routes,
+        tera: setup.tera,
+        routes: setup.routes,
         site_view,
         cards,
-        bodies,
-        page_bodies,
+        bodies: bodies.reports,
+        page_bodies: bodies.pages,
         criteria: BTreeMap::new(),
-        dirty,
+        dirty: plan.dirty,
         dirty_criteria: selection.map(|s| s.criteria.clone()).unwrap_or_default(),
     };
     renderer.criteria = site
@@ -433,7 +559,7 @@ pub fn render_selected(
         .map(|c| (c.id, renderer.criterion_view(c.id, &mut assets, diags)))
         .collect();
 
-    let mut files = statics;
+    let mut files = setup.statics;
     if has_code {
         files.push(OutputFile {
             path: "syntax.css".into(),
@@ -441,24 +567,18 @@ pub fn render_selected(
         });
     }
     clock.lap("  criteria");
-    if renderer.only_reports.is_some() {
-        // Only report text changed: nothing that lists reports differs.
-        renderer.report_pages(&mut files, &mut assets, diags);
-    } else {
-        // Report pages first: the other pages are rendered as jobs that
-        // borrow the renderer.
-        renderer.report_pages(&mut files, &mut assets, diags);
-        clock.lap("    report pages");
-        if renderer.sink.is_some() {
-            // A build that streams its pages keeps nothing for a next
-            // build, and no other page shows a report's body: free the
-            // bodies before the long lists.
-            renderer.release_bodies(cache, &mut assets);
+    renderer.report_pages(&mut files, &mut assets, diags);
+    clock.lap("    report pages");
+    // When only report text changed, nothing that lists reports differs.
+    if renderer.only_reports.is_none() {
+        if one_shot {
+            // No other page shows a report's body: free the bodies'
+            // HTML before the long lists.
+            renderer.release_bodies(&mut assets);
         }
         renderer.other_pages(&mut files, diags);
         clock.lap("    other pages");
     }
-    clock.lap("  pages");
     for a in renderer
         .bodies
         .iter()
@@ -467,14 +587,27 @@ pub fn render_selected(
     {
         assets.push(a.clone());
     }
-    // One file per output path. Where two sources claim one path, the
-    // greater source path wins, in whatever order they were found. (Hashed,
-    // not sorted: sorting 6,000 photos' paths was 17 M instructions.)
+    files.extend(unique_assets(assets));
+    let partial = renderer.dirty.is_some();
+    let mut routes = renderer.routes;
+    cache.images = images;
+    if !one_shot {
+        for route in &setup.gallery_routes {
+            routes.known.remove(route);
+        }
+        cache.routes = Some((routes, setup.routes_hash));
+    }
+    (files, partial)
+}
+
+/// One file per output path. Where two sources claim one path, the
+/// greater source path wins, in whatever order they were found. (Hashed,
+/// not sorted: sorting 6,000 photos' paths was 17 M instructions.)
+fn unique_assets(assets: Vec<Asset>) -> impl Iterator<Item = OutputFile> {
     let mut winner: FxHashMap<&str, usize> =
         FxHashMap::with_capacity_and_hasher(assets.len(), Default::default());
     for (i, a) in assets.iter().enumerate() {
         let w = winner.entry(a.output.as_str()).or_insert(i);
-        // (Sources are compared only where two claim one path.)
         if *w != i && a.source > assets[*w].source {
             *w = i;
         }
@@ -483,28 +616,14 @@ pub fn render_selected(
     for i in winner.into_values() {
         keep[i] = true;
     }
-    files.extend(
-        assets
-            .into_iter()
-            .zip(keep)
-            .filter(|(_, kept)| *kept)
-            .map(|(a, _)| OutputFile {
-                path: a.output,
-                content: Content::Copy(a.source),
-            }),
-    );
-    let partial = renderer.dirty.is_some();
-    let streamed = renderer.sink.is_some();
-    let mut routes = renderer.routes;
-    cache.images = image_set;
-    // A build whose pages go to a sink is not repeated.
-    if !streamed {
-        for route in &gallery_routes {
-            routes.known.remove(route);
-        }
-        cache.routes = Some((routes, routes_hash));
-    }
-    (files, partial)
+    assets
+        .into_iter()
+        .zip(keep)
+        .filter(|(_, kept)| *kept)
+        .map(|(a, _)| OutputFile {
+            path: a.output,
+            content: Content::Copy(a.source),
+        })
 }
 
 /// What several page families show, built once before their pages (whose

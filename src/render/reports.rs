@@ -62,11 +62,7 @@ impl Renderer<'_> {
                             .map(|t| t.format("%H:%M").to_string())
                             .unwrap_or_else(|| "00:00".into())
                     ),
-                    absolute_url: format!(
-                        "{}{}",
-                        site.config.base_url,
-                        crate::links::encode_url_path(&route)
-                    ),
+                    absolute_url: site.config.urls.absolute(&route),
                 };
                 let mut ctx = self.context(&format!("kind-{}", r.kind), &r.title, &route);
                 ctx.insert("report", &view);

@@ -103,7 +103,7 @@ pub(super) fn routes(site: &Site, statics: &[OutputFile]) -> Routes {
     Routes {
         real_dirs: Default::default(),
         root: site.root.clone(),
-        base_path: site.config.base_path().to_string(),
+        urls: site.config.urls.clone(),
         by_source,
         known,
     }
