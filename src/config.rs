@@ -164,7 +164,8 @@ pub fn parse(src: &SourceText, overrides: &Overrides, diags: &mut Diagnostics) -
         }
         Some((start?, end?))
     });
-    let base_url = crate::urls::normalize_base_url(overrides.base_url.as_deref().unwrap_or(&base_url));
+    let base_url =
+        crate::urls::normalize_base_url(overrides.base_url.as_deref().unwrap_or(&base_url));
     if !(base_url.starts_with("http://")
         || base_url.starts_with("https://")
         || base_url.starts_with('/'))

@@ -97,9 +97,15 @@ impl BuildReport {
                 ));
             }
         } else if self.interrupted {
-            lines.push("发布没有完成：排除上面的问题后重新运行 wenming build，会先把这次发布完成".to_string());
+            lines.push(
+                "发布没有完成：排除上面的问题后重新运行 wenming build，会先把这次发布完成"
+                    .to_string(),
+            );
         } else if self.ok() {
-            lines.push(format!("检查完毕：{} 篇报道、{} 个页面", self.reports, self.pages));
+            lines.push(format!(
+                "检查完毕：{} 篇报道、{} 个页面",
+                self.reports, self.pages
+            ));
         } else {
             lines.push("有错误，未生成网站（原有网站保持不变）".to_string());
         }

@@ -31,7 +31,6 @@ pub struct BuildOptions {
     pub process_images: bool,
 }
 
-
 pub struct Session {
     pub opts: BuildOptions,
     /// Canonical site root.

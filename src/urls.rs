@@ -94,7 +94,10 @@ pub fn encode(route: &str) -> String {
 pub fn push_encoded(out: &mut String, route: &str) {
     // Nearly every route needs nothing: a byte scan is exact here, as UTF-8
     // never uses ASCII bytes inside a multi-byte character.
-    if !route.bytes().any(|b| matches!(b, b' ' | b'"' | b'#' | b'?')) {
+    if !route
+        .bytes()
+        .any(|b| matches!(b, b' ' | b'"' | b'#' | b'?'))
+    {
         out.push_str(route);
         return;
     }

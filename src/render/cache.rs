@@ -11,7 +11,10 @@ use crate::markdown::Rendered;
 use crate::output::OutputFile;
 // Fx hashing for the caches keyed by source path, looked up for every
 // report on each of serve's rebuilds.
+use super::Selection;
+use crate::model::Site;
 use rustc_hash::FxHashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 use tera::Tera;
 
@@ -177,5 +180,52 @@ impl Renderer<'_> {
                 }
             }
         }
+    }
+}
+
+/// Which pages an incremental build renders again.
+pub(super) struct Plan {
+    /// Report indices whose pages must be rendered; `None` renders all.
+    pub(super) dirty: Option<HashSet<usize>>,
+    /// When only the changed reports' own pages differ.
+    pub(super) only_reports: Option<HashSet<usize>>,
+}
+
+pub(super) fn plan(
+    site: &Site,
+    cache: &mut Cache,
+    selection: Option<&Selection>,
+    frame: u64,
+    shown: FxHashMap<String, u64>,
+) -> Plan {
+    // A change to what every page shows around its content (navigation,
+    // head, the number of gallery pages) leaves no page as it was.
+    let selection = selection.filter(|_| cache.frame == frame);
+    cache.frame = frame;
+    let dirty = selection.map(|sel| {
+        let mut set = HashSet::new();
+        for (i, r) in site.reports.iter().enumerate() {
+            if sel.reports.contains(&r.body.path) {
+                // Neighbours show this report's title in their prev/next links.
+                set.extend([i.saturating_sub(1), i, i + 1]);
+            }
+        }
+        set
+    });
+    let only_reports = selection.and_then(|sel| {
+        let mut only = HashSet::new();
+        for path in &sel.reports {
+            let i = site.reports.iter().position(|r| &r.body.path == path)?;
+            if cache.shown.get(path) != shown.get(path) {
+                return None;
+            }
+            only.insert(i);
+        }
+        Some(only)
+    });
+    cache.shown = shown;
+    Plan {
+        dirty,
+        only_reports,
     }
 }

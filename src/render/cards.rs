@@ -1,8 +1,10 @@
 //! A report's card: what every list, the home page and the feed show of
 //! it (title, date, kind, summary, cover thumbnail, cited criteria).
 
+use super::cache::{hash_of, BodyEntry, Cache, CardEntry};
 use super::format::zh_date;
 use super::views::*;
+use super::{Bodies, Setup};
 use crate::content::Report;
 use crate::data::fmt_points;
 use crate::diagnostic::Diagnostics;
@@ -10,6 +12,9 @@ use crate::images::ImageSet;
 use crate::links::{Asset, Routes};
 use crate::markdown::Rendered;
 use crate::model::Site;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
 fn citation_view(site: &Site, routes: &Routes, c: &crate::data::Citation) -> CitationView {
     let crit = site.table.criterion(c.criterion);
@@ -179,4 +184,98 @@ fn cover_thumb(
         stamp: None,
     });
     Some(Ok((routes.url(&output), p.incomplete)))
+}
+
+/// Every report's card, with the files its cover publishes; an
+/// incremental build reuses those of unchanged reports.
+pub(super) struct Cards {
+    pub(super) cards: Vec<Arc<ReportCard>>,
+    pub(super) assets: Vec<Asset>,
+    /// A hash of what lists show of each report, by source path.
+    pub(super) shown: FxHashMap<String, u64>,
+}
+
+pub(super) fn cards(
+    site: &Site,
+    setup: &Setup,
+    bodies: &Bodies,
+    cache: &mut Cache,
+    reuse: bool,
+    one_shot: bool,
+    diags: &mut Diagnostics,
+) -> Cards {
+    let photo_count = bodies.photo_count();
+    let old_cards = std::mem::take(&mut cache.cards);
+    let entries: Vec<CardEntry> = site
+        .reports
+        .par_iter()
+        .zip(&bodies.reports)
+        .map(|(r, body)| {
+            let key = hash_of((
+                cache.generation(&r.body.path),
+                body_key_of(&cache.bodies, &r.body.path),
+                setup.routes_hash,
+                photo_count,
+            ));
+            if let Some(old) = old_cards
+                .get(&r.body.path)
+                .filter(|e| reuse && e.key == key)
+            {
+                return CardEntry {
+                    key,
+                    card: Arc::clone(&old.card),
+                    assets: old.assets.clone(),
+                    diags: old.diags.clone(),
+                    shown: old.shown,
+                };
+            }
+            let (mut assets, mut d) = (Vec::new(), Diagnostics::new());
+            let card = report_card(
+                site,
+                &setup.routes,
+                setup.images.as_ref(),
+                r,
+                body,
+                &mut assets,
+                &mut d,
+            );
+            let shown = hash_of((&card, &body.images));
+            CardEntry {
+                key,
+                card: Arc::new(card),
+                assets,
+                diags: d,
+                shown,
+            }
+        })
+        .collect();
+    drop(old_cards);
+    let mut out = Cards {
+        cards: Vec::with_capacity(entries.len()),
+        assets: Vec::new(),
+        shown: FxHashMap::with_capacity_and_hasher(entries.len(), Default::default()),
+    };
+    if !one_shot {
+        cache.cards.reserve(entries.len());
+    }
+    for (r, mut e) in site.reports.iter().zip(entries) {
+        out.cards.push(Arc::clone(&e.card));
+        out.shown.insert(r.body.path.clone(), e.shown);
+        if one_shot {
+            // Not repeated: take the covers' files rather than copy them.
+            out.assets.append(&mut e.assets);
+            diags.extend(e.diags);
+        } else {
+            out.assets.extend(e.assets.iter().cloned());
+            diags.extend(e.diags.clone());
+            cache.cards.insert(r.body.path.clone(), e);
+        }
+    }
+    out
+}
+
+/// The key of a report's body as rendered in this build (0 when the body
+/// is not kept: a one-shot build reuses nothing).
+fn body_key_of(bodies: &FxHashMap<String, BodyEntry>, path: &str) -> u64 {
+    bodies.get(path).map_or(0, |e| e.text_key)
 }

@@ -46,10 +46,7 @@ impl Renderer<'_> {
             .iter()
             .map(|(route, lastmod)| {
                 let mut m = BTreeMap::new();
-                m.insert(
-                    "loc",
-                    site.config.urls.absolute(route),
-                );
+                m.insert("loc", site.config.urls.absolute(route));
                 if let Some(l) = lastmod {
                     m.insert("lastmod", l.clone());
                 }

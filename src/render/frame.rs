@@ -100,10 +100,7 @@ impl Renderer<'_> {
         ctx.insert("section", section);
         ctx.insert("page_title", title);
         ctx.insert("current_url", &self.routes.url(route));
-        ctx.insert(
-            "absolute_url",
-            &self.site.config.urls.absolute(route),
-        );
+        ctx.insert("absolute_url", &self.site.config.urls.absolute(route));
         ctx
     }
 }

@@ -47,8 +47,8 @@ mod theme;
 mod views;
 
 pub use cache::Cache;
-use cache::{body_key, hash_of, BodyEntry, CardEntry};
-use cards::report_card;
+use cache::{body_key, hash_of, plan, BodyEntry};
+use cards::{cards, Cards};
 pub use format::zh_date;
 use frame::site_view;
 use gallery::{gallery_per_page, warn_missing_photos};
@@ -291,7 +291,12 @@ pub fn markdown(
         .enumerate()
     {
         diags.extend(e.diags.clone());
-        external.extend(e.rendered.external.iter().map(|u| (path.clone(), u.clone())));
+        external.extend(
+            e.rendered
+                .external
+                .iter()
+                .map(|u| (path.clone(), u.clone())),
+        );
         let list = if i < site.reports.len() {
             &mut bodies.reports
         } else {
@@ -348,147 +353,6 @@ pub fn check(site: &Site, setup: &mut Setup, bodies: &Bodies, diags: &mut Diagno
     }
 }
 
-/// Every report's card, with the files its cover publishes; an
-/// incremental build reuses those of unchanged reports.
-struct Cards {
-    cards: Vec<Arc<ReportCard>>,
-    assets: Vec<Asset>,
-    /// A hash of what lists show of each report, by source path.
-    shown: FxHashMap<String, u64>,
-}
-
-fn cards(
-    site: &Site,
-    setup: &Setup,
-    bodies: &Bodies,
-    cache: &mut Cache,
-    reuse: bool,
-    one_shot: bool,
-    diags: &mut Diagnostics,
-) -> Cards {
-    let photo_count = bodies.photo_count();
-    let old_cards = std::mem::take(&mut cache.cards);
-    let entries: Vec<CardEntry> = site
-        .reports
-        .par_iter()
-        .zip(&bodies.reports)
-        .map(|(r, body)| {
-            let key = hash_of((
-                cache.generation(&r.body.path),
-                body_key_of(&cache.bodies, &r.body.path),
-                setup.routes_hash,
-                photo_count,
-            ));
-            if let Some(old) = old_cards
-                .get(&r.body.path)
-                .filter(|e| reuse && e.key == key)
-            {
-                return CardEntry {
-                    key,
-                    card: Arc::clone(&old.card),
-                    assets: old.assets.clone(),
-                    diags: old.diags.clone(),
-                    shown: old.shown,
-                };
-            }
-            let (mut assets, mut d) = (Vec::new(), Diagnostics::new());
-            let card = report_card(
-                site,
-                &setup.routes,
-                setup.images.as_ref(),
-                r,
-                body,
-                &mut assets,
-                &mut d,
-            );
-            let shown = hash_of((&card, &body.images));
-            CardEntry {
-                key,
-                card: Arc::new(card),
-                assets,
-                diags: d,
-                shown,
-            }
-        })
-        .collect();
-    drop(old_cards);
-    let mut out = Cards {
-        cards: Vec::with_capacity(entries.len()),
-        assets: Vec::new(),
-        shown: FxHashMap::with_capacity_and_hasher(entries.len(), Default::default()),
-    };
-    if !one_shot {
-        cache.cards.reserve(entries.len());
-    }
-    for (r, mut e) in site.reports.iter().zip(entries) {
-        out.cards.push(Arc::clone(&e.card));
-        out.shown.insert(r.body.path.clone(), e.shown);
-        if one_shot {
-            // Not repeated: take the covers' files rather than copy them.
-            out.assets.append(&mut e.assets);
-            diags.extend(e.diags);
-        } else {
-            out.assets.extend(e.assets.iter().cloned());
-            diags.extend(e.diags.clone());
-            cache.cards.insert(r.body.path.clone(), e);
-        }
-    }
-    out
-}
-
-/// The key of a report's body as rendered in this build (0 when the body
-/// is not kept: a one-shot build reuses nothing).
-fn body_key_of(bodies: &FxHashMap<String, BodyEntry>, path: &str) -> u64 {
-    bodies.get(path).map_or(0, |e| e.text_key)
-}
-
-/// Which pages an incremental build renders again.
-struct Plan {
-    /// Report indices whose pages must be rendered; `None` renders all.
-    dirty: Option<HashSet<usize>>,
-    /// When only the changed reports' own pages differ.
-    only_reports: Option<HashSet<usize>>,
-}
-
-fn plan(
-    site: &Site,
-    cache: &mut Cache,
-    selection: Option<&Selection>,
-    frame: u64,
-    shown: FxHashMap<String, u64>,
-) -> Plan {
-    // A change to what every page shows around its content (navigation,
-    // head, the number of gallery pages) leaves no page as it was.
-    let selection = selection.filter(|_| cache.frame == frame);
-    cache.frame = frame;
-    let dirty = selection.map(|sel| {
-        let mut set = HashSet::new();
-        for (i, r) in site.reports.iter().enumerate() {
-            if sel.reports.contains(&r.body.path) {
-                // Neighbours show this report's title in their prev/next links.
-                set.extend([i.saturating_sub(1), i, i + 1]);
-            }
-        }
-        set
-    });
-    let only_reports = selection.and_then(|sel| {
-        let mut only = HashSet::new();
-        for path in &sel.reports {
-            let i = site.reports.iter().position(|r| &r.body.path == path)?;
-            if cache.shown.get(path) != shown.get(path) {
-                return None;
-            }
-            only.insert(i);
-        }
-        Some(only)
-    });
-    cache.shown = shown;
-    Plan {
-        dirty,
-        only_reports,
-    }
-}
-
 /// Every page (or, with a selection, those it touches, plus the site-wide
 /// ones) and every file they publish. Returns the files not handed to
 /// `sink`, and whether the build was partial.
@@ -529,7 +393,11 @@ pub fn pages(
         }
         set => set,
     };
-    let has_code = bodies.reports.iter().chain(&bodies.pages).any(|b| b.has_code);
+    let has_code = bodies
+        .reports
+        .iter()
+        .chain(&bodies.pages)
+        .any(|b| b.has_code);
     let site_view = site_view(site, &setup.routes, has_code, bodies.photo_count() > 0);
     // With the number of gallery pages: a partial build cannot remove pages
     // (an edit that takes photos out must not leave an old last page).
