@@ -2,7 +2,7 @@
 //! Chinese (clap writes English, and the office reads Chinese only).
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -33,15 +33,8 @@ pub enum Command {
         /// 输出文件夹（默认为站点文件夹下的 public）
         #[arg(long, value_name = "文件夹")]
         output: Option<PathBuf>,
-        /// 覆盖 site.yaml 中的 base_url
-        #[arg(long, value_name = "网址")]
-        base_url: Option<String>,
-        /// 包含草稿（draft: true）
-        #[arg(long)]
-        drafts: bool,
-        /// 以哪一天判断进度和逾期（YYYY-MM-DD）
-        #[arg(long, value_parser = parse_date_arg, value_name = "日期")]
-        as_of: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        site: SiteArgs,
         /// 不生成全文搜索索引（更快，搜索页只提供分类浏览）
         #[arg(long)]
         no_search: bool,
@@ -69,15 +62,8 @@ pub enum Command {
         /// 端口（默认 1111）
         #[arg(long, default_value_t = 1111, value_name = "端口")]
         port: u16,
-        /// 覆盖 site.yaml 中的 base_url
-        #[arg(long, value_name = "网址")]
-        base_url: Option<String>,
-        /// 包含草稿（draft: true）
-        #[arg(long)]
-        drafts: bool,
-        /// 以哪一天判断进度和逾期（YYYY-MM-DD）
-        #[arg(long, value_parser = parse_date_arg, value_name = "日期")]
-        as_of: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        site: SiteArgs,
         /// 预览时不生成全文搜索索引（报道很多时启动和更新更快）
         #[arg(long)]
         no_search: bool,
@@ -93,6 +79,31 @@ pub enum Command {
         #[arg(value_name = "文件夹")]
         dir: PathBuf,
     },
+}
+
+// The options `build` and `serve` share, listed after each one's own
+// first options. (Not a doc comment: clap takes those for help text.)
+#[derive(Args)]
+pub struct SiteArgs {
+    /// 覆盖 site.yaml 中的 base_url
+    #[arg(long, value_name = "网址")]
+    pub base_url: Option<String>,
+    /// 包含草稿（draft: true）
+    #[arg(long)]
+    pub drafts: bool,
+    /// 以哪一天判断进度和逾期（YYYY-MM-DD）
+    #[arg(long, value_parser = parse_date_arg, value_name = "日期")]
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
+impl SiteArgs {
+    /// `--base-url` and `--as-of`, as the site's configuration takes them.
+    pub fn overrides(&self) -> wenming::config::Overrides {
+        wenming::config::Overrides {
+            base_url: self.base_url.clone(),
+            as_of: self.as_of,
+        }
+    }
 }
 
 #[derive(Subcommand)]

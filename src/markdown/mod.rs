@@ -1,31 +1,39 @@
 //! Markdown to HTML as an event pipeline (pulldown-cmark): heading anchors,
 //! link and image rewriting, syntax highlighting with CSS classes, Chinese
 //! line joining. Never regex over HTML.
+//!
+//! This file runs the pipeline ([`render`]) and holds what it gives; the
+//! rest is in the files beside it:
+//! - `cjk.rs`: Chinese text (emphasis next to Chinese punctuation, lines
+//!   joined without a space);
+//! - `targets.rs`: links and image targets, checked and rewritten;
+//! - `photos.rs`: a local image, processed into its variants;
+//! - `highlight.rs`: code blocks, highlighted with CSS classes;
+//! - `escape.rs`: HTML escaping and `<img>` tags;
+//! - `summary.rs`: the summary and reading time of a body.
+
+mod cjk;
+mod escape;
+mod highlight;
+mod photos;
+mod summary;
+mod targets;
+
+pub use cjk::cjk_emphasis_prepass;
+pub use escape::{escape_attr, push_escaped, push_img_tag};
+pub use highlight::{highlight_css, CLASS_STYLE};
+pub use summary::{reading_minutes, summarize, SUMMARY_CHARS};
 
 use crate::diagnostic::{Diagnostics, Pos};
 use crate::links::{Asset, Routes};
 use crate::text::{clean_text, has_unsafe_chars};
+use cjk::{is_cjk, strip_joiner};
+use escape::img_tag;
+use highlight::highlight;
+use photos::image_html;
 use pulldown_cmark::{html, CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 use std::collections::HashSet;
-use std::sync::OnceLock;
-use syntect::html::{ClassStyle, ClassedHTMLGenerator};
-use syntect::parsing::SyntaxSet;
-use syntect::util::LinesWithEndings;
-
-pub const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
-
-/// Loaded on first use only: most sites never show code.
-fn syntax_set() -> &'static SyntaxSet {
-    static SET: OnceLock<SyntaxSet> = OnceLock::new();
-    SET.get_or_init(SyntaxSet::load_defaults_newlines)
-}
-
-/// The stylesheet for highlighted code, written only when some page has code.
-pub fn highlight_css() -> String {
-    let themes = syntect::highlighting::ThemeSet::load_defaults();
-    syntect::html::css_for_theme_with_class_style(&themes.themes["InspiredGitHub"], CLASS_STYLE)
-        .unwrap_or_default()
-}
+use targets::{is_external, refused_image, refused_link, rewrite_link};
 
 #[derive(Debug, Default, Clone)]
 pub struct Rendered {
@@ -96,12 +104,6 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x3000..=0x303F | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF | 0x20000..=0x2FA1F)
-        || matches!(c, '“' | '”' | '‘' | '’' | '…' | '—')
-}
-
 /// GitHub-style anchor: lowercase, punctuation dropped, spaces to `-`;
 /// Chinese characters kept (valid in HTML5 ids and readable in URLs).
 pub fn anchor(text: &str) -> String {
@@ -133,144 +135,10 @@ fn line_col(text: &str, offset: usize, first_line: usize) -> Pos {
     Pos::new(first_line + line, col)
 }
 
-/// Whether `url` leaves the site (`https://…`, `mailto:…`, `//host/…`),
-/// rather than naming a file or page in it.
-fn is_external(url: &str) -> bool {
-    url.starts_with("//") || crate::links::scheme_of(url).is_some()
-}
-
-/// A link or image target as a message shows it: control characters made
-/// visible (they could drive the terminal) and a long `data:` URL cut.
-fn shown(url: &str) -> String {
-    const MAX: usize = 80;
-    let mut out: String = url
-        .chars()
-        .take(MAX)
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect();
-    if url.chars().nth(MAX).is_some() {
-        out.push('…');
-    }
-    out
-}
-
-/// Schemes whose links run code in the reader's browser, named as such in
-/// the message (any other unknown scheme is refused all the same).
-fn runs_code(scheme: &str) -> bool {
-    matches!(
-        scheme,
-        "javascript" | "vbscript" | "data" | "livescript" | "mocha"
-    )
-}
-
-/// The error for a link whose scheme may not be published.
-fn refused_link(url: &str, scheme: &str) -> (String, String) {
-    let why = if runs_code(scheme) {
-        "，这类链接会在读者的浏览器里运行代码"
-    } else {
-        ""
-    };
-    (
-        format!(
-            "链接 “{}” 不能发布：不支持 “{scheme}:” 开头的地址{why}",
-            shown(url)
-        ),
-        "只能链接到网址（http/https）、邮箱（mailto）、电话（tel）或站内文件".into(),
-    )
-}
-
-/// The error for an image whose scheme may not be published. Pictures
-/// written into the page as `data:` URLs are refused too, even raster
-/// ones: they would bypass photo processing, so a phone photo's GPS
-/// position and device data would be published, and no thumbnail or
-/// gallery entry is made; the file belongs in the report's folder.
-fn refused_image(url: &str, scheme: &str) -> (String, String) {
-    let message = format!(
-        "图片 “{}” 不能发布：不支持 “{scheme}:” 开头的地址",
-        shown(url)
-    );
-    let hint = if scheme == "data" {
-        "把图片文件放到报道所在文件夹，再写 ![图片说明](文件名.jpg)：照片会自动缩小，并去掉拍摄位置等信息"
-    } else {
-        "图片只能引用站内文件（写相对路径）或网址（http/https）"
-    };
-    (message, hint.into())
-}
-
 /// [`clean_text`] for the parser's strings.
 fn clean_cow(s: CowStr<'_>) -> CowStr<'_> {
     if has_unsafe_chars(&s) {
         CowStr::from(clean_text(&s).into_owned())
-    } else {
-        s
-    }
-}
-
-/// Invisible marker inserted between a `*` run and adjacent Chinese
-/// punctuation; removed again from every event after parsing.
-const JOINER: char = '\u{2060}';
-
-fn is_cjk_punctuation(c: char) -> bool {
-    matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65)
-        || matches!(c, '“' | '”' | '‘' | '’' | '…' | '—' | '·')
-}
-
-/// CommonMark's flanking rules treat Chinese punctuation like ASCII
-/// punctuation, so `**真，**她说` and `他说**“学雷锋”**` stay literal
-/// (commonmark-spec #650). Writers mean bold. A word joiner (not
-/// punctuation, not whitespace) between the run and the Chinese punctuation
-/// makes the run flank as intended; it is stripped from the output.
-pub fn cjk_emphasis_prepass(src: &str) -> std::borrow::Cow<'_, str> {
-    if !src.contains('*') || !src.chars().any(is_cjk_punctuation) {
-        return std::borrow::Cow::Borrowed(src);
-    }
-    let chars: Vec<char> = src.chars().collect();
-    let mut out = String::with_capacity(src.len() + 16);
-    let mut i = 0;
-    let mut changed = false;
-    while i < chars.len() {
-        if chars[i] != '*' {
-            out.push(chars[i]);
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < chars.len() && chars[i] == '*' {
-            i += 1;
-        }
-        if start > 0 && chars[start - 1] == '\\' {
-            // An escaped run stays as the writer typed it.
-            out.extend(&chars[start..i]);
-            continue;
-        }
-        let before = start.checked_sub(1).map(|j| chars[j]);
-        let after = chars.get(i).copied();
-        let solid = |c: Option<char>| c.is_some_and(|c| !c.is_whitespace());
-        let punct =
-            |c: Option<char>| c.is_some_and(|c| c.is_ascii_punctuation() || is_cjk_punctuation(c));
-        // Closing after Chinese punctuation, followed by text. (With
-        // punctuation on both sides the run already flanks both ways.)
-        if before.is_some_and(is_cjk_punctuation) && solid(after) && !punct(after) {
-            out.push(JOINER);
-            changed = true;
-        }
-        out.extend(&chars[start..i]);
-        // Opening before Chinese punctuation, preceded by text.
-        if after.is_some_and(is_cjk_punctuation) && solid(before) && !punct(before) {
-            out.push(JOINER);
-            changed = true;
-        }
-    }
-    if changed {
-        std::borrow::Cow::Owned(out)
-    } else {
-        std::borrow::Cow::Borrowed(src)
-    }
-}
-
-fn strip_joiner(s: CowStr<'_>) -> CowStr<'_> {
-    if s.contains(JOINER) {
-        s.replace(JOINER, "").into()
     } else {
         s
     }
@@ -488,9 +356,6 @@ pub fn render(markdown: &str, ctx: &PageContext, diags: &mut Diagnostics) -> Ren
     out
 }
 
-/// Length of a summary made from the body, in characters.
-pub const SUMMARY_CHARS: usize = 120;
-
 fn text_of<'a>(e: &'a Event) -> Option<&'a str> {
     match e {
         Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
@@ -541,254 +406,6 @@ fn only_images(events: &[(Event, std::ops::Range<usize>)], start: usize) -> bool
         }
     }
     any
-}
-
-fn img_tag(src: &str, alt: &str, title: &str, size: Option<(u32, u32)>) -> String {
-    let mut tag = String::with_capacity(64 + src.len() + alt.len() + title.len());
-    push_img_tag(&mut tag, src, alt, title, size);
-    tag
-}
-
-/// [`img_tag`], appended to `out` (one buffer for a photo's whole markup:
-/// a page of 2,000 photos made a dozen strings for each).
-pub fn push_img_tag(out: &mut String, src: &str, alt: &str, title: &str, size: Option<(u32, u32)>) {
-    use std::fmt::Write as _;
-    out.push_str("<img src=\"");
-    push_escaped(out, src);
-    out.push_str("\" alt=\"");
-    push_escaped(out, alt);
-    out.push('"');
-    if let Some((w, h)) = size {
-        let _ = write!(out, " width=\"{w}\" height=\"{h}\"");
-    }
-    out.push_str(" loading=\"lazy\"");
-    if !title.is_empty() {
-        out.push_str(" title=\"");
-        push_escaped(out, title);
-        out.push('"');
-    }
-    out.push('>');
-}
-
-/// `s` escaped for HTML (or XML) text or a quoted attribute, appended to
-/// `out`, without the characters no page or feed may hold
-/// ([`crate::text::is_unsafe_char`]). Tera escapes every template value with it.
-pub fn push_escaped(out: &mut String, s: &str) {
-    pulldown_cmark_escape::escape_html(&mut *out, &clean_text(s)).ok();
-}
-
-/// Originals above this size get a warning: they slow the office's builds
-/// and uploads, although what is published is resized anyway.
-const HUGE_ORIGINAL: u64 = 20 * 1024 * 1024;
-
-/// A local image: processed into its variants when it is a photo, shown at
-/// display size with its dimensions, linked to the full-size view.
-#[allow(clippy::too_many_arguments)]
-fn image_html(
-    ctx: &PageContext,
-    target: &str,
-    alt: &str,
-    title: &str,
-    in_photo_row: bool,
-    out: &mut Rendered,
-    diags: &mut Diagnostics,
-    // Where the image is, worked out only for a warning (it scans the text).
-    pos: &dyn Fn() -> Pos,
-) -> Result<String, (String, String)> {
-    let (path_part, _) = target.split_once('#').unwrap_or((target, ""));
-    let looked_ahead = |file: &std::path::Path| ctx.images?.looked_ahead(file);
-    let (url, asset) = ctx
-        .routes
-        .asset_with(ctx.dir, ctx.route, path_part, &looked_ahead)
-        .map_err(|e| e.describe(target))?;
-    let processed = match (&asset, ctx.images) {
-        (Some(a), Some(images)) if crate::images::is_raster(&a.source) => {
-            Some(images.process(&a.source, a.stamp))
-        }
-        _ => None,
-    };
-    let Some(processed) = processed else {
-        // Not processed (`wenming check`): still a photo of this report.
-        if asset
-            .as_ref()
-            .is_some_and(|a| crate::images::is_raster(&a.source))
-        {
-            out.images.push(Photo {
-                written: path_part.to_string(),
-                url: url.clone(),
-                display: url.clone(),
-                thumb: url.clone(),
-                thumb_width: 0,
-                thumb_height: 0,
-                alt: alt.to_string(),
-            });
-        }
-        out.assets.extend(asset);
-        return Ok(img_tag(&url, alt, title, None));
-    };
-    let asset = asset.expect("processed implies a local asset");
-    let p = match processed.as_ref() {
-        Ok(p) => p,
-        Err(why) => {
-            // Published as it is: the page shows the original, copied whole.
-            let (m, h) = why.describe(target);
-            diags.warning_hint(ctx.path, pos(), m, h);
-            out.assets.push(asset.clone());
-            return Ok(img_tag(&url, alt, title, None));
-        }
-    };
-    if p.incomplete {
-        let (m, h) = crate::images::Processed::incomplete_warning(target);
-        diags.warning_hint(ctx.path, pos(), m, h);
-    }
-    if p.original_bytes > HUGE_ORIGINAL {
-        diags.warning_hint(
-            ctx.path,
-            pos(),
-            format!("图片 “{target}” 原图有 {:.0} MB", p.original_bytes as f64 / 1024.0 / 1024.0),
-            "网页上发布的是自动缩小的版本；原图过大会拖慢生成和上传，可用手机或电脑的“压缩图片”功能缩小后再放入",
-        );
-    }
-    let mut publish = |v: &crate::images::Variant| -> String {
-        let output = p.output_path(&asset.output, v);
-        let url = ctx.routes.url(&output);
-        out.assets.push(crate::links::Asset {
-            source: v.file.clone(),
-            output,
-            stamp: None,
-        });
-        url
-    };
-    let large = publish(&p.large);
-    let display = publish(&p.display);
-    let thumb = publish(&p.thumb);
-    let mut html = String::with_capacity(160 + large.len() + display.len() + 2 * alt.len());
-    if in_photo_row {
-        html.push_str("<figure class=\"photo\">");
-    }
-    html.push_str("<a class=\"photo-link\" href=\"");
-    push_escaped(&mut html, &large);
-    html.push_str("\">");
-    push_img_tag(
-        &mut html,
-        &display,
-        alt,
-        title,
-        Some((p.display.width, p.display.height)),
-    );
-    html.push_str("</a>");
-    if in_photo_row {
-        html.push_str("<figcaption>");
-        push_escaped(&mut html, alt);
-        html.push_str("</figcaption></figure>\n");
-    }
-    out.images.push(Photo {
-        written: path_part.to_string(),
-        url: large,
-        display,
-        thumb,
-        thumb_width: p.thumb.width,
-        thumb_height: p.thumb.height,
-        alt: alt.to_string(),
-    });
-    Ok(html)
-}
-
-fn rewrite_link(
-    link_type: LinkType,
-    dest: &str,
-    ctx: &PageContext,
-    out: &mut Rendered,
-    pos: &dyn Fn() -> Pos,
-) -> Result<String, (String, String)> {
-    if dest.starts_with("//")
-        || crate::links::scheme_of(dest).is_some_and(|s| s == "http" || s == "https")
-    {
-        out.external.push(dest.to_string());
-    }
-    if matches!(link_type, LinkType::Email | LinkType::Autolink)
-        || is_external(dest)
-        || dest.starts_with('#')
-        || dest.is_empty()
-    {
-        return Ok(dest.to_string());
-    }
-    let (path, fragment) = match dest.split_once('#') {
-        Some((p, f)) => (p, Some(f)),
-        None => (dest, None),
-    };
-    let with_fragment = |url: String| match fragment {
-        Some(f) => format!("{url}#{f}"),
-        None => url,
-    };
-    if let Some(n) = crate::links::later_gallery_page(path) {
-        // Checked once the number of gallery pages is known.
-        out.gallery_links.push((n, dest.to_string(), pos()));
-        let route = crate::links::page_route(crate::links::GALLERY, n);
-        return Ok(with_fragment(ctx.routes.url(&route)));
-    }
-    if path.starts_with('/') {
-        return ctx
-            .routes
-            .absolute_link(path)
-            .map(with_fragment)
-            .map_err(|e| e.describe(dest));
-    }
-    if path.to_ascii_lowercase().ends_with(".md") {
-        return ctx
-            .routes
-            .markdown_link(ctx.dir, path)
-            .map(with_fragment)
-            .map_err(|e| e.describe(dest));
-    }
-    match ctx.routes.asset(ctx.dir, ctx.route, path) {
-        Ok((url, asset)) => {
-            if let Some(a) = asset {
-                out.assets.push(a);
-            }
-            Ok(with_fragment(url))
-        }
-        Err(e) => Err(e.describe(dest)),
-    }
-}
-
-fn highlight(code: &str, lang: &str) -> String {
-    let lang_class = if lang.is_empty() {
-        String::new()
-    } else {
-        format!(" class=\"language-{}\"", escape_attr(lang))
-    };
-    if !lang.is_empty() {
-        let set = syntax_set();
-        if let Some(syntax) = set.find_syntax_by_token(lang) {
-            let mut gen = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
-            for line in LinesWithEndings::from(code) {
-                if gen
-                    .parse_html_for_line_which_includes_newline(line)
-                    .is_err()
-                {
-                    return plain_code(code, &lang_class);
-                }
-            }
-            return format!(
-                "<pre class=\"code\"><code{lang_class}>{}</code></pre>\n",
-                gen.finalize()
-            );
-        }
-    }
-    plain_code(code, &lang_class)
-}
-
-fn plain_code(code: &str, lang_class: &str) -> String {
-    let mut escaped = String::new();
-    pulldown_cmark_escape::escape_html(&mut escaped, code).ok();
-    format!("<pre class=\"code\"><code{lang_class}>{escaped}</code></pre>\n")
-}
-
-pub fn escape_attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    push_escaped(&mut out, s);
-    out
 }
 
 #[cfg(test)]
@@ -854,11 +471,6 @@ mod tests {
     }
 
     #[test]
-    fn escaping_drops_unsafe_characters() {
-        assert_eq!(escape_attr("\u{0}<a>"), "&lt;a&gt;");
-    }
-
-    #[test]
     fn character_references_make_no_control_characters() {
         assert_eq!(html("a&#27;b&#x7f;c&#xFFFE;"), "<p>abc</p>\n");
     }
@@ -870,39 +482,4 @@ mod tests {
             "<p>第一行第二行\nEnglish\nwords</p>\n"
         );
     }
-
-    #[test]
-    fn summaries_cut_at_sentence_end() {
-        let text = "委机关开展志愿服务活动。".repeat(20);
-        let s = summarize(&text, 50);
-        assert!(s.ends_with('。') && s.chars().count() <= 50, "{s}");
-        assert_eq!(summarize("短文本", 50), "短文本");
-        let no_stop = "字".repeat(200);
-        assert_eq!(summarize(&no_stop, 120).chars().count(), 121);
-        assert_eq!(reading_minutes(&"字".repeat(900)), 2);
-        assert_eq!(reading_minutes("字"), 1);
-    }
-}
-
-/// A summary from plain text: about `max` characters, cut at a sentence end
-/// when there is one, never mid-character.
-pub fn summarize(text: &str, max: usize) -> String {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() <= max {
-        return text;
-    }
-    let cut: String = text.chars().take(max).collect();
-    if let Some(idx) = cut.rfind(['。', '！', '？', '；']) {
-        let end = idx + cut[idx..].chars().next().map(char::len_utf8).unwrap_or(0);
-        if cut[..end].chars().count() >= max / 3 {
-            return cut[..end].to_string();
-        }
-    }
-    format!("{}…", cut.trim_end_matches(['，', '、', ',', ' ']))
-}
-
-/// Minutes to read at about 450 Chinese characters a minute.
-pub fn reading_minutes(text: &str) -> usize {
-    let chars = text.chars().filter(|c| !c.is_whitespace()).count();
-    chars.div_ceil(450).max(1)
 }
