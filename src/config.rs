@@ -107,7 +107,7 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 }
 
 /// Today, unless `SOURCE_DATE_EPOCH` pins the build date (reproducible builds).
-pub fn default_as_of() -> NaiveDate {
+pub(crate) fn default_as_of() -> NaiveDate {
     if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())
@@ -119,7 +119,7 @@ pub fn default_as_of() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-pub fn date_error(diags: &mut Diagnostics, path: &str, pos: Pos, field: &str, value: &str) {
+pub(crate) fn date_error(diags: &mut Diagnostics, path: &str, pos: Pos, field: &str, value: &str) {
     diags.error_hint(
         path,
         pos,

@@ -96,7 +96,7 @@ impl Diagnostics {
         self.push(Severity::Error, path, pos, message, None);
     }
 
-    pub fn error_hint(
+    pub(crate) fn error_hint(
         &mut self,
         path: &str,
         pos: Pos,
@@ -110,7 +110,7 @@ impl Diagnostics {
         self.push(Severity::Warning, path, pos, message, None);
     }
 
-    pub fn warning_hint(
+    pub(crate) fn warning_hint(
         &mut self,
         path: &str,
         pos: Pos,
@@ -120,7 +120,7 @@ impl Diagnostics {
         self.push(Severity::Warning, path, pos, message, Some(hint.into()));
     }
 
-    pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+    pub(crate) fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
         self.items.retain(keep);
     }
 
@@ -135,7 +135,7 @@ impl Diagnostics {
             .count()
     }
 
-    pub fn warning_count(&self) -> usize {
+    pub(crate) fn warning_count(&self) -> usize {
         self.items
             .iter()
             .filter(|d| d.severity == Severity::Warning)
@@ -159,7 +159,7 @@ impl Diagnostics {
     }
 
     /// `发现 3 个错误、2 个警告`
-    pub fn summary_line(&self) -> String {
+    pub(crate) fn summary_line(&self) -> String {
         format!(
             "发现 {} 个错误、{} 个警告",
             self.error_count(),
@@ -169,7 +169,7 @@ impl Diagnostics {
 }
 
 /// The site-relative display form of a path: forward slashes, no `./`.
-pub fn display_path(root: &Path, path: &Path) -> String {
+pub(crate) fn display_path(root: &Path, path: &Path) -> String {
     let rel: PathBuf = path
         .strip_prefix(root)
         .map(Path::to_path_buf)

@@ -11,23 +11,23 @@ pub mod config;
 pub mod content;
 pub mod data;
 pub mod diagnostic;
-pub mod fs;
-pub mod images;
-pub mod links;
-pub mod markdown;
-pub mod model;
+pub(crate) mod fs;
+pub(crate) mod images;
+pub(crate) mod links;
+pub(crate) mod markdown;
+pub(crate) mod model;
 pub mod output;
 pub mod progress;
-pub mod render;
-pub mod report;
+pub(crate) mod render;
+pub(crate) mod report;
 pub mod scaffold;
 pub mod search;
 pub mod serve;
 pub mod session;
 pub mod source;
-pub mod text;
-pub mod threads;
-pub mod timings;
+pub(crate) mod text;
+pub(crate) mod threads;
+pub(crate) mod timings;
 pub mod urls;
 
 pub use report::BuildReport;
@@ -78,12 +78,11 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
 
     // 3.–5. Markdown, check, pages: each page goes to the writer, and is
     // read for the search index on its way.
-    let base = site.config.base_path().to_string();
-    let collector = search::Collector::default();
+    let collector = search::Collector::new(site.config.urls.clone());
     let sink = |file: OutputFile| {
         if opts.search {
             if let Content::Bytes(html) = &file.content {
-                collector.take(&base, &file.path, html);
+                collector.take(&file.path, html);
             }
         }
         if let Some(w) = &writer {
@@ -95,7 +94,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
 
     // 6. Search: the index of every page.
     if opts.search {
-        files.extend(session::search_index(collector, &base, &files, &mut diags));
+        files.extend(session::search_index(collector, &files, &mut diags));
     }
     clock.lap("search");
 

@@ -225,7 +225,6 @@ pub fn refused_scheme(url: &str) -> Option<String> {
     scheme_of(url).filter(|s| !is_allowed_scheme(s))
 }
 
-pub use crate::urls::encode as encode_url_path;
 
 impl Routes {
     /// Site-relative form of an absolute path inside the root.

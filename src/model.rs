@@ -31,7 +31,6 @@ pub struct Site {
     pub config: Config,
     pub table: Table,
     pub ledger: Ledger,
-    pub indicators: Indicators,
     pub honors: Vec<Honor>,
     /// Published reports, newest first (date, then title, then slug).
     pub reports: Vec<Arc<Report>>,
@@ -303,7 +302,6 @@ pub fn assemble(inputs: Inputs, drafts: bool, diags: &mut Diagnostics) -> Site {
         config,
         table,
         ledger,
-        indicators,
         honors,
         reports,
         pages,

@@ -67,7 +67,7 @@ pub struct UnitProgress {
 }
 
 /// An item's state from its ledger entry. No entry means 未启动.
-pub fn item_progress(id: &str, points: f64, ledger: &Ledger, as_of: NaiveDate) -> ItemProgress {
+pub(crate) fn item_progress(id: &str, points: f64, ledger: &Ledger, as_of: NaiveDate) -> ItemProgress {
     let entry = ledger.get(id);
     let status = entry.and_then(|e| e.status).unwrap_or(Status::Todo);
     let deadline = entry.and_then(|e| e.deadline);
@@ -93,7 +93,7 @@ pub fn item_progress(id: &str, points: f64, ledger: &Ledger, as_of: NaiveDate) -
     }
 }
 
-pub fn check_result(check: &Check, indicators: &Indicators) -> CheckResult {
+pub(crate) fn check_result(check: &Check, indicators: &Indicators) -> CheckResult {
     let numerator = indicators.get(&check.numerator).copied().unwrap_or(0.0);
     let denominator = indicators.get(&check.denominator).copied().unwrap_or(0.0);
     let ratio = (denominator > 0.0).then(|| numerator / denominator);
@@ -111,7 +111,7 @@ pub fn check_result(check: &Check, indicators: &Indicators) -> CheckResult {
     }
 }
 
-pub fn criterion_progress(
+pub(crate) fn criterion_progress(
     c: &Criterion,
     ledger: &Ledger,
     indicators: &Indicators,
@@ -155,7 +155,7 @@ pub fn criterion_progress(
 
 /// Σ level points of honours dated inside the window, capped.
 /// Returns (capped, uncapped).
-pub fn bonus(table: &Table, honors: &[Honor]) -> (f64, f64) {
+pub(crate) fn bonus(table: &Table, honors: &[Honor]) -> (f64, f64) {
     let Some(b) = &table.bonus else {
         return (0.0, 0.0);
     };
@@ -167,7 +167,7 @@ pub fn bonus(table: &Table, honors: &[Honor]) -> (f64, f64) {
     (raw.min(b.cap), raw)
 }
 
-pub fn honor_counts(table: &Table, honor: &Honor) -> bool {
+pub(crate) fn honor_counts(table: &Table, honor: &Honor) -> bool {
     table
         .bonus
         .as_ref()
@@ -228,7 +228,7 @@ pub fn progress(
 
 /// Activities, participants and service hours, summed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
-pub struct Tally {
+pub(crate) struct Tally {
     pub activities: usize,
     pub participants: u64,
     pub hours: f64,

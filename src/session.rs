@@ -191,12 +191,8 @@ impl Session {
         clock.lap("render");
         // The search index covers every page; it is made on full renders.
         if self.opts.search && !self.defer_search && !partial {
-            let index = search_index(
-                crate::search::Collector::default(),
-                site.config.base_path(),
-                &files,
-                &mut diags,
-            );
+            let collector = crate::search::Collector::new(site.config.urls.clone());
+            let index = search_index(collector, &files, &mut diags);
             files.extend(index);
         }
         clock.lap("search");
@@ -224,11 +220,11 @@ impl Session {
 
     /// The pages to index when the search index is behind them (after an
     /// incremental or deferred build); the index is then taken as caught up.
-    pub fn search_job(&mut self) -> Option<SearchJob> {
+    pub(crate) fn search_job(&mut self) -> Option<SearchJob> {
         if !self.search_stale {
             return None;
         }
-        let job = SearchJob::new(self.inputs.as_ref()?.config.base_path(), self.files.iter());
+        let job = SearchJob::new(&self.inputs.as_ref()?.config.urls, self.files.iter());
         self.search_stale = false;
         Some(job)
     }
@@ -267,7 +263,7 @@ impl Session {
 }
 
 /// The site folder, canonical, or the message that it is not there.
-pub fn site_root(root: &Path) -> Result<PathBuf, String> {
+pub(crate) fn site_root(root: &Path) -> Result<PathBuf, String> {
     root.canonicalize()
         .map_err(|_| format!("找不到站点文件夹 {}", root.display()))
 }
@@ -304,7 +300,6 @@ pub(crate) fn render_site(
 /// has errors (nothing is published then).
 pub(crate) fn search_index(
     collector: crate::search::Collector,
-    base: &str,
     files: &[OutputFile],
     diags: &mut Diagnostics,
 ) -> Vec<OutputFile> {
@@ -313,7 +308,7 @@ pub(crate) fn search_index(
     }
     for f in files {
         if let Content::Bytes(html) = &f.content {
-            collector.take(base, &f.path, html);
+            collector.take(&f.path, html);
         }
     }
     collector.finish().unwrap_or_else(|e| {
@@ -327,8 +322,8 @@ pub(crate) fn search_index(
 }
 
 /// Indexing the pages of one build: can run on another thread.
-pub struct SearchJob {
-    base: String,
+pub(crate) struct SearchJob {
+    urls: crate::urls::Urls,
     /// HTML pages in path order (the index depends on the order).
     pages: Vec<(String, Arc<[u8]>)>,
 }
@@ -336,7 +331,7 @@ pub struct SearchJob {
 impl SearchJob {
     /// The HTML pages among `files`, in path order (the first of two files
     /// at one path is kept).
-    fn new<'a>(base: &str, files: impl Iterator<Item = (&'a String, &'a Content)>) -> SearchJob {
+    fn new<'a>(urls: &crate::urls::Urls, files: impl Iterator<Item = (&'a String, &'a Content)>) -> SearchJob {
         let mut pages: Vec<(String, Arc<[u8]>)> = files
             .filter_map(|(path, c)| match c {
                 Content::Bytes(b) if path.ends_with(".html") => Some((path.clone(), Arc::clone(b))),
@@ -346,14 +341,14 @@ impl SearchJob {
         pages.sort_by(|a, b| a.0.cmp(&b.0));
         pages.dedup_by(|a, b| a.0 == b.0);
         SearchJob {
-            base: base.to_string(),
+            urls: urls.clone(),
             pages,
         }
     }
 
     pub fn run(&self) -> Result<Vec<OutputFile>, String> {
-        crate::search::index(
-            &self.base,
+        crate::search::index_under(
+            &self.urls,
             self.pages.iter().map(|(p, b)| (p.as_str(), &b[..])),
         )
     }

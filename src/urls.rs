@@ -41,7 +41,7 @@ impl Urls {
     }
 
     /// `example.gov.cn`, or empty for a site given without a host.
-    pub fn domain(&self) -> &str {
+    pub(crate) fn domain(&self) -> &str {
         let after_scheme = self.base_url.find("://").map_or(0, |i| i + 3);
         &self.base_url[after_scheme.min(self.path_start)..self.path_start]
     }
@@ -66,13 +66,13 @@ impl Urls {
 
     /// The link to the page in an output file: `reports/a/index.html` →
     /// `/wmcj/reports/a/` (a page is asked for by its folder).
-    pub fn of_file(&self, path: &str) -> String {
+    pub(crate) fn of_file(&self, path: &str) -> String {
         self.path(path.strip_suffix("index.html").unwrap_or(path))
     }
 }
 
 /// `url` with the `/` every base URL ends in.
-pub fn normalize_base_url(url: &str) -> String {
+pub(crate) fn normalize_base_url(url: &str) -> String {
     let url = url.trim();
     if url.ends_with('/') {
         url.to_string()
@@ -91,7 +91,7 @@ pub fn encode(route: &str) -> String {
 }
 
 /// [`encode`], appended to `out`.
-pub fn push_encoded(out: &mut String, route: &str) {
+pub(crate) fn push_encoded(out: &mut String, route: &str) {
     // Nearly every route needs nothing: a byte scan is exact here, as UTF-8
     // never uses ASCII bytes inside a multi-byte character.
     if !route

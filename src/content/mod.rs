@@ -14,10 +14,11 @@ mod report;
 mod slug;
 mod walk;
 
-pub use page::load_pages;
-pub use report::{load_report_file, load_reports, parse_datetime, parse_report};
-pub use slug::slugify;
-pub use walk::{existing_slugs, is_bundle};
+pub(crate) use page::load_pages;
+pub use report::parse_report;
+pub(crate) use report::{load_report_file, load_reports};
+pub(crate) use slug::slugify;
+pub(crate) use walk::{existing_slugs, is_bundle};
 
 use crate::data::Citation;
 use crate::diagnostic::Pos;
@@ -64,7 +65,7 @@ pub struct Report {
 impl Report {
     /// Where `value` of `key` is written in the file (for messages found
     /// after loading, such as a missing cover photo).
-    pub fn pos_of(&self, key: &str, value: &str) -> Pos {
+    pub(crate) fn pos_of(&self, key: &str, value: &str) -> Pos {
         find_value(&self.front_matter, key, value)
             .map(|p| Pos::new(p.line + 1, p.column))
             .unwrap_or(Pos::new(1, 1))
@@ -72,7 +73,7 @@ impl Report {
 }
 
 #[derive(Debug, Clone)]
-pub struct Page {
+pub(crate) struct Page {
     pub slug: String,
     pub title: String,
     pub weight: i64,

@@ -22,7 +22,7 @@ struct RawPage {
     draft: bool,
 }
 
-pub fn load_pages(root: &Path, diags: &mut Diagnostics) -> Vec<Page> {
+pub(crate) fn load_pages(root: &Path, diags: &mut Diagnostics) -> Vec<Page> {
     let dir = root.join("content/pages");
     let mut pages = Vec::new();
     for (path, bundle) in markdown_files(&dir) {

@@ -41,7 +41,7 @@ struct RawReport {
 
 /// Every report under `content/reports`, parsed in parallel; diagnostics
 /// are merged in file order so output stays reproducible.
-pub fn load_reports(
+pub(crate) fn load_reports(
     root: &Path,
     config: &Config,
     table: Option<&Table>,
@@ -66,7 +66,7 @@ pub fn load_reports(
 }
 
 /// One report file, read and parsed.
-pub fn load_report_file(
+pub(crate) fn load_report_file(
     root: &Path,
     path: &Path,
     bundle: bool,
@@ -286,7 +286,7 @@ fn yaml_scalar(v: &serde_yaml::Value) -> String {
 }
 
 /// `2022-09-15`, `2022-09-15 09:30`, `2022-09-15T09:30:00`.
-pub fn parse_datetime(s: &str) -> Option<(NaiveDate, Option<NaiveTime>)> {
+pub(crate) fn parse_datetime(s: &str) -> Option<(NaiveDate, Option<NaiveTime>)> {
     let s = s.trim();
     if let Some(d) = parse_date(s) {
         return Some((d, None));

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// The URL slug for a name: ASCII kept (lowercased), Chinese turned into
 /// pinyin syllables, everything else a separator.
-pub fn slugify(name: &str) -> String {
+pub(crate) fn slugify(name: &str) -> String {
     use pinyin::ToPinyin;
     let mut out = String::new();
     let mut sep = false;

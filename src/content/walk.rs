@@ -74,7 +74,7 @@ fn walk_folder(dir: &Path, found: &mut Vec<(PathBuf, bool)>) {
 
 /// The slugs the reports under `root` get from their file names (a
 /// front-matter `slug:` is not read: this is for naming new files).
-pub fn existing_slugs(root: &Path) -> std::collections::HashSet<String> {
+pub(crate) fn existing_slugs(root: &Path) -> std::collections::HashSet<String> {
     markdown_files(&root.join("content/reports"))
         .into_iter()
         .map(|(p, bundle)| slugify(&name_for_slug(&p, bundle)))
@@ -82,7 +82,7 @@ pub fn existing_slugs(root: &Path) -> std::collections::HashSet<String> {
 }
 
 /// Whether a Markdown path is a bundle's `index.md` (`reports/<name>/index.md`).
-pub fn is_bundle(reports_dir: &Path, path: &Path) -> bool {
+pub(crate) fn is_bundle(reports_dir: &Path, path: &Path) -> bool {
     path.file_name().is_some_and(|n| n == "index.md")
         && path.parent().is_some_and(|p| p != reports_dir)
 }

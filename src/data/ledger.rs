@@ -247,7 +247,7 @@ fn resolve_ledger_key(key: &str, table: &Table) -> Result<LedgerKey, (String, St
     }
 }
 
-pub fn unknown_criterion(cid: u32, table: &Table) -> (String, String) {
+pub(crate) fn unknown_criterion(cid: u32, table: &Table) -> (String, String) {
     let max = table.criteria().map(|c| c.id).max().unwrap_or(0);
     (
         format!("考评标准第 {cid} 条不存在"),

@@ -143,7 +143,7 @@ impl Table {
     }
 
     /// Offices a criterion answers to, with 各处室 expanded.
-    pub fn offices_of<'a>(&'a self, c: &'a Criterion) -> Vec<&'a str> {
+    pub(crate) fn offices_of<'a>(&'a self, c: &'a Criterion) -> Vec<&'a str> {
         if c.offices.iter().any(|o| o == ALL_OFFICES) {
             self.offices.iter().map(String::as_str).collect()
         } else {
@@ -170,7 +170,7 @@ impl Citation {
 }
 
 /// `16` → (16, None); `"23.2"` → (23, Some(2)).
-pub fn parse_citation(s: &str) -> Option<(u32, Option<usize>)> {
+pub(crate) fn parse_citation(s: &str) -> Option<(u32, Option<usize>)> {
     let s = s.trim();
     match s.split_once('.') {
         Some((c, i)) => Some((c.parse().ok()?, Some(i.parse().ok()?))),
@@ -178,7 +178,7 @@ pub fn parse_citation(s: &str) -> Option<(u32, Option<usize>)> {
     }
 }
 
-pub fn fmt_points(p: f64) -> String {
+pub(crate) fn fmt_points(p: f64) -> String {
     if (p - p.round()).abs() < 1e-9 {
         format!("{}", p.round() as i64)
     } else {
@@ -484,7 +484,7 @@ impl<'a> TextCursor<'a> {
     }
 }
 
-pub fn unknown_office(
+pub(crate) fn unknown_office(
     diags: &mut Diagnostics,
     path: &str,
     pos: Pos,

@@ -20,8 +20,8 @@ mod summary;
 mod targets;
 
 pub use cjk::cjk_emphasis_prepass;
-pub use escape::{escape_attr, push_escaped, push_img_tag};
-pub use highlight::{highlight_css, CLASS_STYLE};
+pub use escape::escape_attr;
+pub use highlight::highlight_css;
 pub use summary::{reading_minutes, summarize, SUMMARY_CHARS};
 
 use crate::diagnostic::{Diagnostics, Pos};
@@ -415,7 +415,7 @@ mod tests {
     fn html(md: &str) -> String {
         let routes = Routes {
             root: "/s".into(),
-            base_path: "/".into(),
+            urls: crate::urls::Urls::new("/"),
             by_source: Default::default(),
             known: Default::default(),
             real_dirs: Default::default(),

@@ -12,14 +12,14 @@ use std::path::{Path, PathBuf};
 
 pub const FILE: &str = ".wenming-journal";
 /// Where a build puts what it writes until the commit.
-pub const STAGING: &str = ".wenming-staging";
+pub(crate) const STAGING: &str = ".wenming-staging";
 /// In the staging folder: the new files, laid out as in the output …
-pub const TREE: &str = "tree";
+pub(crate) const TREE: &str = "tree";
 /// … and the new manifest.
-pub const NEW_MANIFEST: &str = "manifest";
+pub(crate) const NEW_MANIFEST: &str = "manifest";
 
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Journal {
+pub(crate) struct Journal {
     pub version: u32,
     /// Files of the old site the new one no longer has.
     pub delete: Vec<Delete>,
@@ -29,7 +29,7 @@ pub struct Journal {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Delete {
+pub(crate) struct Delete {
     pub path: String,
     /// As the manifest knew it: a file changed by someone since is kept.
     pub len: u64,
@@ -38,7 +38,7 @@ pub struct Delete {
 
 /// What applying a journal did.
 #[derive(Debug, Default)]
-pub struct Applied {
+pub(crate) struct Applied {
     pub removed: usize,
     /// Old files not deleted because someone changed them after wenming
     /// wrote them.
@@ -89,7 +89,7 @@ pub fn read(out: &Path) -> Result<Option<Journal>> {
 /// Carry out `journal` on the output folder `out`, then forget it. With
 /// `durable`, the moves reach the disk before the journal goes (not needed
 /// for a first build, which has no old site to lose).
-pub fn apply(out: &Path, journal: &Journal, durable: bool) -> Result<Applied> {
+pub(crate) fn apply(out: &Path, journal: &Journal, durable: bool) -> Result<Applied> {
     let mut applied = Applied::default();
     let mut emptied: Vec<PathBuf> = Vec::new();
     for d in &journal.delete {

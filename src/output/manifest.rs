@@ -16,7 +16,7 @@ const HEADER: &str = "wenming output v1";
 
 /// What wenming knows of one file it wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Size and modification time right after writing: a file found with
     /// others was changed by someone else since.
     pub stamp: Stamp,
@@ -25,19 +25,19 @@ pub struct Entry {
 }
 
 #[derive(Debug, Default, Clone)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     /// By site-relative `/`-separated path.
     pub files: HashMap<String, Entry>,
 }
 
 /// The content of a rendered page.
-pub fn fingerprint_bytes(bytes: &[u8]) -> u64 {
+pub(crate) fn fingerprint_bytes(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 /// A copied file is identified by its source: path, size and time (a
 /// photo's cache file is named by its content and never changes).
-pub fn fingerprint_copy(source: &std::path::Path, stamp: Stamp) -> u64 {
+pub(crate) fn fingerprint_copy(source: &std::path::Path, stamp: Stamp) -> u64 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     h.update(source.as_os_str().as_encoded_bytes());
     h.update(&stamp.len.to_le_bytes());
@@ -46,7 +46,7 @@ pub fn fingerprint_copy(source: &std::path::Path, stamp: Stamp) -> u64 {
 }
 
 impl Manifest {
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let mut paths: Vec<&String> = self.files.keys().collect();
         paths.sort();
         let mut out = String::with_capacity(64 * paths.len() + 32);

@@ -39,7 +39,7 @@ pub struct OutputFile {
 }
 
 /// Refuse output folders whose replacement would destroy the site itself.
-pub fn check_output_dir(root: &Path, out: &Path) -> Result<()> {
+pub(crate) fn check_output_dir(root: &Path, out: &Path) -> Result<()> {
     let abs = |p: &Path| -> PathBuf {
         let p = if p.is_absolute() {
             p.to_path_buf()
@@ -142,7 +142,7 @@ fn inspect(out: &Path) -> Result<Folder> {
 /// says is published; a new or changed one is written into the staging
 /// tree at once. Nothing reaches the published output before
 /// [`Writer::commit`], which only an error-free build calls.
-pub struct Writer {
+pub(crate) struct Writer {
     out: PathBuf,
     tree: PathBuf,
     old: Arc<Manifest>,
@@ -189,7 +189,7 @@ pub struct WriteStats {
 
 /// A publish that did not happen, or did not finish.
 #[derive(Debug)]
-pub struct WriteFailure {
+pub(crate) struct WriteFailure {
     pub error: anyhow::Error,
     /// `false`: nothing of the new site was published, the old one stands.
     /// `true`: the commit was decided and began; the next run finishes it.
@@ -197,7 +197,7 @@ pub struct WriteFailure {
 }
 
 impl Writer {
-    pub fn begin(out: &Path) -> Result<Writer> {
+    pub(crate) fn begin(out: &Path) -> Result<Writer> {
         let created = matches!(inspect(out)?, Folder::Missing);
         if created {
             fs::create_dir_all(out)?;

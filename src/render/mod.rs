@@ -49,7 +49,6 @@ mod views;
 pub use cache::Cache;
 use cache::{body_key, hash_of, plan, BodyEntry};
 use cards::{cards, Cards};
-pub use format::zh_date;
 use frame::site_view;
 use gallery::{gallery_per_page, warn_missing_photos};
 use routes::paginate;

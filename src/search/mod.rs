@@ -50,9 +50,10 @@ mod page;
 mod terms;
 
 pub use files::write;
-pub use page::{extract, indexable, page_url, Record};
+pub(crate) use page::{extract, Record};
 
 use crate::output::OutputFile;
+use crate::urls::Urls;
 use rayon::prelude::*;
 use std::sync::Mutex;
 
@@ -73,11 +74,19 @@ pub fn index<'a>(
     base_path: &str,
     pages: impl Iterator<Item = (&'a str, &'a [u8])>,
 ) -> Result<Vec<OutputFile>, String> {
+    index_under(&Urls::new(base_path), pages)
+}
+
+/// [`index`] for the site at `urls`.
+pub(crate) fn index_under<'a>(
+    urls: &Urls,
+    pages: impl Iterator<Item = (&'a str, &'a [u8])>,
+) -> Result<Vec<OutputFile>, String> {
     let pages: Vec<(&str, &[u8])> = pages.collect();
     let mut clock = crate::timings::Clock::start();
     let records: Vec<Record> = pages
         .par_iter()
-        .map(|(path, html)| extract(base_path, path, html))
+        .map(|(path, html)| extract(urls, path, html))
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .flatten()
@@ -87,15 +96,25 @@ pub fn index<'a>(
 }
 
 /// Records gathered from pages as they are rendered, from many threads.
-#[derive(Default)]
-pub struct Collector {
+pub(crate) struct Collector {
+    urls: Urls,
     records: Mutex<Vec<Record>>,
     errors: Mutex<Vec<String>>,
 }
 
 impl Collector {
-    pub fn take(&self, base_path: &str, path: &str, html: &[u8]) {
-        match extract(base_path, path, html) {
+    /// For the pages of the site at `urls`.
+    pub fn new(urls: Urls) -> Collector {
+        Collector {
+            urls,
+            records: Mutex::default(),
+            errors: Mutex::default(),
+        }
+    }
+
+    /// Read the page at `path` for the index.
+    pub fn take(&self, path: &str, html: &[u8]) {
+        match extract(&self.urls, path, html) {
             Ok(Some(r)) => self.records.lock().unwrap().push(r),
             Ok(None) => {}
             Err(e) => self.errors.lock().unwrap().push(e),

@@ -2,6 +2,7 @@
 //! index, and its body text, metadata, filters and date, read as the page
 //! streams through an HTML parser (lol_html).
 
+use crate::urls::Urls;
 use lol_html::html_content::{Element, TextType};
 use lol_html::{doc_text, element, end_tag, HtmlRewriter, Settings};
 use std::cell::RefCell;
@@ -13,7 +14,7 @@ const BODY_MARK: &[u8] = b"data-pagefind-body";
 
 /// Whether the page at `path` (site-relative file path, e.g.
 /// `reports/a/index.html`) goes into the index.
-pub fn indexable(path: &str, html: &[u8]) -> bool {
+pub(crate) fn indexable(path: &str, html: &[u8]) -> bool {
     path.ends_with(".html")
         && !path.starts_with("search/")
         && path != "404.html"
@@ -22,27 +23,6 @@ pub fn indexable(path: &str, html: &[u8]) -> bool {
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
-}
-
-/// The URL of the page at `path` as a visitor requests it: the base path,
-/// then the folder of an `index.html`, percent-encoded where a URL path
-/// needs it (non-ASCII slugs, spaces).
-pub fn page_url(base_path: &str, path: &str) -> String {
-    let dir = path.strip_suffix("index.html").unwrap_or(path);
-    let mut url = String::with_capacity(base_path.len() + dir.len() + 1);
-    url.push_str(base_path);
-    if !url.ends_with('/') {
-        url.push('/');
-    }
-    for b in dir.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                url.push(b as char)
-            }
-            _ => url.push_str(&format!("%{b:02X}")),
-        }
-    }
-    url
 }
 
 /// What the index keeps of one page.
@@ -58,7 +38,7 @@ pub struct Record {
 }
 
 /// The record of the page at `path`, if the page is indexed.
-pub fn extract(base_path: &str, path: &str, html: &[u8]) -> Result<Option<Record>, String> {
+pub(crate) fn extract(urls: &Urls, path: &str, html: &[u8]) -> Result<Option<Record>, String> {
     if !indexable(path, html) {
         return Ok(None);
     }
@@ -70,7 +50,7 @@ pub fn extract(base_path: &str, path: &str, html: &[u8]) -> Result<Option<Record
         .unwrap_or(0);
     let start = html[..mark].iter().rposition(|&b| b == b'<').unwrap_or(0);
     let mut record = parse(&html[start..]).map_err(|e| format!("{path}：{e}"))?;
-    record.url = page_url(base_path, path);
+    record.url = urls.of_file(path);
     if record.date.is_empty() {
         record.date = record.meta.get("date").cloned().unwrap_or_default();
     }
@@ -369,19 +349,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_keep_the_base_and_drop_index_html() {
-        assert_eq!(
-            page_url("/wmcj/", "reports/a/index.html"),
-            "/wmcj/reports/a/"
-        );
-        assert_eq!(page_url("/", "about/index.html"), "/about/");
-        assert_eq!(
-            page_url("/wmcj", "reports/志愿/index.html"),
-            "/wmcj/reports/%E5%BF%97%E6%84%BF/"
-        );
-    }
-
-    #[test]
     fn the_body_is_read_without_ignored_parts_and_with_its_fields() {
         let html = r#"<html><head><title>x</title></head><body><nav>导航</nav>
 <article data-pagefind-body data-pagefind-meta="summary:摘要, 含逗号">
@@ -391,7 +358,7 @@ mod tests {
 <span data-pagefind-ignore data-pagefind-index-attrs="data-kind" data-kind="志愿服务">类别</span>
 <ul><li>第一</li><li>第二</li></ul><p>正文<strong>重点</strong>。</p>
 </article><footer>主办单位</footer></body></html>"#;
-        let r = extract("/s/", "reports/a/index.html", html.as_bytes())
+        let r = extract(&Urls::new("/s/"), "reports/a/index.html", html.as_bytes())
             .unwrap()
             .unwrap();
         assert_eq!(r.url, "/s/reports/a/");
@@ -402,7 +369,7 @@ mod tests {
         assert_eq!(r.filters["year"], ["2022"]);
         assert_eq!(r.filters["kind"], ["志愿服务"]);
         assert_eq!(r.text, "学雷锋 & 志愿 志愿服务 第一 第二 正文重点。");
-        assert!(extract("/", "reports/index.html", b"<p>x</p>")
+        assert!(extract(&Urls::new("/"), "reports/index.html", b"<p>x</p>")
             .unwrap()
             .is_none());
     }

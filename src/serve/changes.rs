@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Editor droppings and our own output never trigger a rebuild.
-pub fn ignored(root: &Path, output: &Path, path: &Path) -> bool {
+pub(crate) fn ignored(root: &Path, output: &Path, path: &Path) -> bool {
     if path.starts_with(output) {
         return true;
     }

@@ -25,8 +25,7 @@ mod http;
 mod names;
 mod preview;
 
-pub use changes::ignored;
-pub use preview::request_to_path;
+pub(crate) use changes::ignored;
 
 use crate::report::BuildReport;
 use crate::session::BuildOptions;

@@ -61,7 +61,7 @@ pub(super) fn content_type(path: &str) -> &'static str {
 /// The site-relative file a request path names, or `None` when it is not
 /// under the base path or tries to leave the site (`..`, encoded or not,
 /// backslashes, NUL).
-pub fn request_to_path(base: &str, raw: &str) -> Option<String> {
+pub(crate) fn request_to_path(base: &str, raw: &str) -> Option<String> {
     let path = raw.split(['?', '#']).next().unwrap_or("");
     let rest = path
         .strip_prefix(base)
@@ -114,7 +114,7 @@ impl Preview {
             return Reply::Redirect(format!(
                 "{}{}/",
                 site.base,
-                crate::links::encode_url_path(&rel)
+                crate::urls::encode(&rel)
             ));
         }
         Reply::NotFound(not_found(site))

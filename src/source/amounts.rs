@@ -7,7 +7,7 @@ use crate::diagnostic::{Diagnostics, Pos};
 /// What is wrong with an amount (points, a score, a head count, hours),
 /// if anything: YAML reads `.nan` and `.inf` as numbers, and nothing in
 /// the table can be below zero.
-pub fn bad_amount(value: f64) -> Option<&'static str> {
+pub(crate) fn bad_amount(value: f64) -> Option<&'static str> {
     if value.is_nan() {
         Some("不是数字")
     } else if value.is_infinite() {
@@ -21,7 +21,7 @@ pub fn bad_amount(value: f64) -> Option<&'static str> {
 
 /// Where the first `key:` at or after the 0-based line `from` has a value
 /// [`bad_amount`] refuses (block or flow style). 1-based, relative to `yaml`.
-pub fn find_bad_amount(yaml: &str, key: &str, from: usize) -> Option<Pos> {
+pub(crate) fn find_bad_amount(yaml: &str, key: &str, from: usize) -> Option<Pos> {
     let pattern = format!("{key}:");
     for (i, line) in yaml.lines().enumerate().skip(from) {
         let line_code = strip_comment(line);
@@ -58,7 +58,7 @@ fn yaml_number(token: &str) -> Option<f64> {
 /// (`what` names it, e.g. “第 3 条第 1 项的分值”) and gives 0 in its place,
 /// so the rest of the run is still checked and nothing downstream divides
 /// by or compares with it.
-pub fn amount(
+pub(crate) fn amount(
     diags: &mut Diagnostics,
     path: &str,
     pos: impl FnOnce() -> Pos,

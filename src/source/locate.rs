@@ -5,12 +5,12 @@ use crate::diagnostic::Pos;
 
 /// Where `key:` is written in YAML text (a line whose first token is the key,
 /// quoted or not, possibly after `- `). 1-based, relative to `yaml`.
-pub fn find_key(yaml: &str, key: &str) -> Option<Pos> {
+pub(crate) fn find_key(yaml: &str, key: &str) -> Option<Pos> {
     find_key_from(yaml, key, 0)
 }
 
 /// Like [`find_key`], searching from the 0-based line `from`.
-pub fn find_key_from(yaml: &str, key: &str, from: usize) -> Option<Pos> {
+pub(crate) fn find_key_from(yaml: &str, key: &str, from: usize) -> Option<Pos> {
     let forms = [
         format!("{key}:"),
         format!("\"{key}\":"),
@@ -41,7 +41,7 @@ pub fn find_key_from(yaml: &str, key: &str, from: usize) -> Option<Pos> {
 
 /// Where the value `value` of `key` is written: on the key's line (or the
 /// list lines right under it); falls back to the key itself.
-pub fn find_value(yaml: &str, key: &str, value: &str) -> Option<Pos> {
+pub(crate) fn find_value(yaml: &str, key: &str, value: &str) -> Option<Pos> {
     let key_pos = find_key(yaml, key)?;
     for (i, line) in yaml.lines().enumerate().skip(key_pos.line - 1).take(20) {
         if i >= key_pos.line {

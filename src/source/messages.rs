@@ -12,7 +12,7 @@ fn backticked(s: &str) -> Vec<String> {
 
 /// serde_yaml's messages are English and technical; say the same in Chinese
 /// with what to do about it.
-pub fn translate_yaml_error(raw: &str) -> (String, Option<String>) {
+pub(crate) fn translate_yaml_error(raw: &str) -> (String, Option<String>) {
     let raw = raw.split(" at line ").next().unwrap_or(raw);
     // Nested errors are prefixed with the field path (`categories[0].criteria[1]: …`).
     let raw = match raw.split_once(": ") {
@@ -133,7 +133,7 @@ fn describe_type(s: &str) -> String {
 }
 
 /// The known name closest to `bad`, if one is close enough to be a typo.
-pub fn nearest<'a>(bad: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(bad: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     known
         .into_iter()
         .map(|k| (strsim::damerau_levenshtein(bad, k), k))

@@ -20,11 +20,11 @@ mod locate;
 mod messages;
 mod yaml;
 
-pub use amounts::{amount, bad_amount, find_bad_amount};
+pub(crate) use amounts::{amount, bad_amount, find_bad_amount};
 pub use decode::decode;
-pub use locate::{find_key, find_key_from, find_value};
-pub use messages::{nearest, translate_yaml_error};
-pub use yaml::parse_yaml;
+pub(crate) use locate::{find_key, find_key_from, find_value};
+pub(crate) use messages::{nearest, translate_yaml_error};
+pub(crate) use yaml::parse_yaml;
 
 use crate::diagnostic::{Diagnostics, Pos};
 use std::path::Path;
@@ -55,7 +55,7 @@ pub fn read_source(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<
     }
 }
 
-pub fn io_reason(e: &std::io::Error) -> String {
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "文件不存在".into(),
         std::io::ErrorKind::PermissionDenied => "没有读取权限".into(),
@@ -64,7 +64,7 @@ pub fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Front matter split from a Markdown file.
-pub struct FrontMatter<'a> {
+pub(crate) struct FrontMatter<'a> {
     pub yaml: &'a str,
     /// Line in the file where the YAML starts (1-based).
     pub first_line: usize,
@@ -73,7 +73,7 @@ pub struct FrontMatter<'a> {
     pub body_line: usize,
 }
 
-pub fn split_front_matter<'a>(
+pub(crate) fn split_front_matter<'a>(
     src: &'a SourceText,
     diags: &mut Diagnostics,
 ) -> Option<FrontMatter<'a>> {

@@ -116,7 +116,7 @@ pub(super) fn strip_comment(line: &str) -> &str {
 /// rest of the file (SPEC §11): the key's lines are set aside and the text
 /// parsed again, so the value is still given, for the other checks, along
 /// with the error that stops the build.
-pub fn parse_yaml<T: DeserializeOwned>(
+pub(crate) fn parse_yaml<T: DeserializeOwned>(
     path: &str,
     yaml: &str,
     first_line: usize,
