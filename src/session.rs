@@ -122,14 +122,10 @@ impl Session {
             let old = inputs.reports.iter().position(|r| r.body.path == rel);
             let new = if path.is_file() {
                 let bundle = content::is_bundle(&reports_dir, path);
-                content::load_report_file(
-                    &self.root,
-                    path,
-                    bundle,
-                    &config,
-                    Some(&table),
-                    &mut self.load_diags,
-                )
+                let diags = &mut self.load_diags;
+                crate::source::read_source(&self.root, path, diags).and_then(|src| {
+                    content::parse_report(&src, path, bundle, &config, Some(&table), diags)
+                })
             } else {
                 None
             };

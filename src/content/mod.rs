@@ -16,7 +16,7 @@ mod walk;
 
 pub(crate) use page::load_pages;
 pub use report::parse_report;
-pub(crate) use report::{load_report_file, load_reports};
+pub(crate) use report::load_reports;
 pub(crate) use slug::slugify;
 pub(crate) use walk::{existing_slugs, is_bundle};
 

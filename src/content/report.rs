@@ -53,7 +53,8 @@ pub(crate) fn load_reports(
         .par_iter()
         .map(|(path, bundle)| {
             let mut d = Diagnostics::new();
-            let r = load_report_file(root, path, *bundle, config, table, &mut d);
+            let r = source::read_source(root, path, &mut d)
+                .and_then(|src| parse_report(&src, path, *bundle, config, table, &mut d));
             (r, d)
         })
         .collect();
@@ -63,19 +64,6 @@ pub(crate) fn load_reports(
         reports.extend(r.map(Arc::new));
     }
     reports
-}
-
-/// One report file, read and parsed.
-pub(crate) fn load_report_file(
-    root: &Path,
-    path: &Path,
-    bundle: bool,
-    config: &Config,
-    table: Option<&Table>,
-    diags: &mut Diagnostics,
-) -> Option<Report> {
-    let src = source::read_source(root, path, diags)?;
-    parse_report(&src, path, bundle, config, table, diags)
 }
 
 pub fn parse_report(
