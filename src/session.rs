@@ -211,6 +211,7 @@ impl Session {
             self.search_stale = self.opts.search && (partial || self.defer_search);
             report.files = self.files.len();
         }
+        report.elapsed = started.elapsed();
         (report, files)
     }
 
