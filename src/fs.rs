@@ -209,7 +209,11 @@ pub fn sync_written(dir: &Path, written: &[std::path::PathBuf]) -> Result<()> {
 fn sync_each(dir: &Path, written: &[std::path::PathBuf]) -> Result<()> {
     use rayon::prelude::*;
     written.par_iter().try_for_each(|p| {
-        std::fs::File::open(p)
+        // Opened for writing: Windows flushes only through such a handle
+        // (FlushFileBuffers needs GENERIC_WRITE and refuses a read-only one).
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(p)
             .and_then(|f| f.sync_all())
             .map_err(|e| failed("写入", p, e))
     })?;
