@@ -47,6 +47,10 @@ pub fn failed(what: &str, path: &Path, e: io::Error) -> anyhow::Error {
 /// A path as the user knows it: without Windows' `\\?\` prefix.
 pub fn display(path: &Path) -> String {
     let s = path.display().to_string();
+    // Parts joined from site-relative names keep their `/`
+    // (`public\.wenming-staging\tree\archive/index.html`): show one kind.
+    #[cfg(windows)]
+    let s = s.replace('/', r"\");
     match s.strip_prefix(r"\\?\UNC\") {
         Some(rest) => format!(r"\\{rest}"),
         None => s.strip_prefix(r"\\?\").map(str::to_owned).unwrap_or(s),
