@@ -22,6 +22,12 @@ use std::time::SystemTime;
 /// Why an I/O call failed, in words an office reads.
 pub fn reason(e: &io::Error) -> String {
     use io::ErrorKind::*;
+    // A file that Word, WPS or Excel has open (std gives these no kind):
+    // ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION.
+    #[cfg(windows)]
+    if let Some(32 | 33) = e.raw_os_error() {
+        return "文件正被其他程序打开（如 Word、WPS、Excel），请关闭这个文件后重新运行".into();
+    }
     match e.kind() {
         NotFound => "文件或文件夹不存在".into(),
         PermissionDenied => {
