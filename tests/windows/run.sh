@@ -3,10 +3,13 @@
 # binary built from the same tree:
 #   1. build: the default site (the repository root) gives the same tree,
 #      byte for byte, as the Linux binary (the .wenming-* markers aside:
-#      they hold modification times and the lock);
+#      they hold modification times and the lock); so does a rebuild after
+#      edits (the publish of a changed site), and a publish that a file
+#      held open (as Word, WPS or Excel hold one) stopped, with a Chinese
+#      message, then finished by the next build;
 #   2. check: a report whose date is impossible gives a located Chinese
 #      message and exit 1, the same text as on Linux;
-#   3. serve: the preview answers on 127.0.0.1.
+#   3. serve: the preview answers on 127.0.0.1, and an edit reaches it.
 # Builds the exe (dist/windows.sh) if needed. Exits non-zero on any failure;
 # prints the time of each step.
 #
@@ -61,6 +64,12 @@ shim=$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll
 if [ ! -f "$shim" ] || [ tests/windows/bcryptprimitives.c -nt "$shim" ]; then
   x86_64-w64-mingw32-gcc-win32 -shared -O2 -s -o "$shim" tests/windows/bcryptprimitives.c -ladvapi32
 fi
+hold=$cache/hold.exe
+if [ ! -f "$hold" ] || [ tests/windows/hold.c -nt "$hold" ]; then
+  x86_64-w64-mingw32-gcc-win32 -municode -O2 -s -o "$hold" tests/windows/hold.c
+fi
+# One server for the whole run (not one started and stopped per program).
+wineserver -p >/dev/null 2>&1
 lap "wine prefix"
 
 work=$(mktemp -d)
@@ -109,7 +118,7 @@ lap "wine build"
 for side in linux win; do
   site=$work/$side
   echo "新增的一段（Windows 测试）。" >>"$site/content/reports/2022-09-02-kickoff-meeting.md"
-  rm -r "$site/content/reports/2022-10-12-badminton"
+  rm "$site/content/reports/2022-10-14-fire-safety.md"
   sed 's/^title: .*/title: 新增的报道/' "$site/content/reports/2022-11-03-xuefa.md" \
     >"$site/content/reports/2022-11-30-新增 报道.md"
   sed -i 's/^title: .*/title: 改过的标题/' "$site/content/reports/2022-09-08-zhongxinzu-study.md"
@@ -117,7 +126,7 @@ done
 (cd "$work/linux" && "$linux" build) >"$work/linux2.out" 2>&1 || true
 if win "$work/win" build >"$work/win2.out" 2>&1; then
   if diff -r --exclude='.wenming-*' "$work/linux/public" "$work/win/public" >"$work/build2.diff" &&
-     [ ! -e "$work/win/public/reports/badminton" ] &&
+     [ ! -e "$work/win/public/reports/fire-safety" ] &&
      grep -rq '新增的报道' "$work/win/public" --include='*.html'; then
     pass "rebuild after edits: same bytes as Linux"
   else
@@ -128,6 +137,51 @@ else
 fi
 tail -1 "$work/win2.out" | sed 's/^/  wine> /'
 lap "wine rebuild"
+
+# ---- 1c. published files held open, as Word, WPS, Excel or a PDF reader
+# hold them (no sharing): the build names the file in Chinese and exits 1;
+# once it is closed, the next build finishes the publish, and the tree is
+# Linux's again. Replacing a held file fails with ERROR_ACCESS_DENIED,
+# deleting one with ERROR_SHARING_VIOLATION. ----
+# held FILE WHAT REASON: edit both sites (edit_sites, set before), hold FILE
+# (below public) in the Windows one and build there.
+held() {
+  local file=$1 what=$2 reason=$3 code
+  edit_sites
+  (cd "$work/linux" && "$linux" build) >"$work/linux-held.out" 2>&1 || true
+  rm -f "$work/.hold-release"
+  (cd "$work/win" && exec "$wine" "$hold" "public\\$file" '..\.hold-release') \
+    >"$work/hold.out" 2>&1 &
+  local hold_pid=$!
+  for _ in $(seq 1 100); do grep -q held "$work/hold.out" && break; sleep 0.1; done
+  win "$work/win" build >"$work/win-held.out" 2>&1 && code=0 || code=$?
+  touch "$work/.hold-release"
+  wait "$hold_pid" || true
+  local shown=${file//\\/\\\\}
+  if [ "$code" = 1 ] && grep -q "无法${what} \.\\\\public\\\\${shown}：${reason}" "$work/win-held.out"; then
+    pass "held $file: exit 1, says 无法${what} …：${reason}"
+  else
+    fail "held $file: exit $code, not 无法${what} …${file}：${reason}"; cat "$work/hold.out" "$work/win-held.out"
+  fi
+  grep -m1 '^错误' "$work/win-held.out" | sed 's/^/  wine> /' || true
+  if win "$work/win" build >"$work/win-held2.out" 2>&1 &&
+     diff -r --exclude='.wenming-*' "$work/linux/public" "$work/win/public" >"$work/held.diff"; then
+    pass "held $file closed: the next build publishes, same bytes as Linux"
+  else
+    fail "held $file closed: the next build"; cat "$work/win-held2.out"; head -40 "$work/held.diff"
+  fi
+}
+edit_sites() {
+  for side in linux win; do
+    sed -i 's/中心组专题学习精神文明建设重要论述并交流研讨/中心组专题学习（已改）/' "$work/$side/data/ledger.yaml"
+  done
+}
+held ledger.csv 替换 '没有权限（文件可能正被其他程序打开'
+edit_sites() {
+  for side in linux win; do rm -r "$work/$side/content/reports/2022-10-12-badminton"; done
+}
+held 'reports\badminton\photo1.jpg' 删除 '文件正被其他程序打开（如 Word、WPS、Excel）'
+lap "wine held files"
 
 # ---- 2. check: a broken report, located, in Chinese, exit 1 ----
 copy_site "$work/broken"
@@ -165,6 +219,19 @@ if [ "$status" = 200 ] && grep -q '文明创建专题专栏' "$work/page.html"; 
   pass "serve: http://127.0.0.1:$port/wmcj/ answers 200 ($(wc -c <"$work/page.html") bytes)"
 else
   fail "serve: no page on port $port (last status ${status:-none})"; cat "$work/serve.out"
+fi
+# An edit reaches the page (the file watcher: ReadDirectoryChangesW).
+sed -i 's/^title: .*/title: 改过的标题（预览）/' "$work/serve/content/reports/2022-09-02-kickoff-meeting.md"
+seen=
+for _ in $(seq 1 60); do
+  curl -s -H "Host: 127.0.0.1:$port" "http://127.0.0.1:$port/wmcj/reports/kickoff-meeting/" 2>/dev/null |
+    grep -q '改过的标题（预览）' && { seen=1; break; }
+  sleep 0.5
+done
+if [ -n "$seen" ]; then
+  pass "serve: an edited report shows on its page ($(grep -m1 '^已更新' "$work/serve.out" || true))"
+else
+  fail "serve: the edit did not reach the page"; cat "$work/serve.out"
 fi
 kill "$serve_pid" 2>/dev/null || true
 wait "$serve_pid" 2>/dev/null || true
