@@ -73,10 +73,8 @@ say "cargo build: $(( $(date +%s) - start )) s"
 
 built=$cargo_target/$target/release/wenming.exe
 exe=$out_dir/wenming.exe
-if [ ! -f "$exe" ] || [ "$built" -nt "$exe" ]; then
-  x86_64-w64-mingw32-strip -o "$exe.tmp" "$built"
-  mv "$exe.tmp" "$exe"
-fi
+x86_64-w64-mingw32-strip -o "$exe.tmp" "$built"
+mv "$exe.tmp" "$exe"
 
 # One file: it may import only DLLs that every Windows 10/11 has.
 dlls=$(x86_64-w64-mingw32-objdump -p "$exe" | sed -n 's/^\tDLL Name: //p' | tr 'A-Z' 'a-z' | sort -u)

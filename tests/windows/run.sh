@@ -150,10 +150,12 @@ held() {
   edit_sites
   (cd "$work/linux" && "$linux" build) >"$work/linux-held.out" 2>&1 || true
   rm -f "$work/.hold-release"
+  : >"$work/hold.out"
   (cd "$work/win" && exec "$wine" "$hold" "public\\$file" '..\.hold-release') \
     >"$work/hold.out" 2>&1 &
   local hold_pid=$!
   for _ in $(seq 1 100); do grep -q held "$work/hold.out" && break; sleep 0.1; done
+  grep -q held "$work/hold.out" || fail "held $file: the helper could not hold it"
   win "$work/win" build >"$work/win-held.out" 2>&1 && code=0 || code=$?
   touch "$work/.hold-release"
   wait "$hold_pid" || true
