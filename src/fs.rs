@@ -22,6 +22,12 @@ use std::time::SystemTime;
 /// Why an I/O call failed, in words an office reads.
 pub fn reason(e: &io::Error) -> String {
     use io::ErrorKind::*;
+    // A file that Word, WPS or Excel has open (std gives these no kind):
+    // ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION.
+    #[cfg(windows)]
+    if let Some(32 | 33) = e.raw_os_error() {
+        return "文件正被其他程序打开（如 Word、WPS、Excel），请关闭这个文件后重新运行".into();
+    }
     match e.kind() {
         NotFound => "文件或文件夹不存在".into(),
         PermissionDenied => {
@@ -47,6 +53,10 @@ pub fn failed(what: &str, path: &Path, e: io::Error) -> anyhow::Error {
 /// A path as the user knows it: without Windows' `\\?\` prefix.
 pub fn display(path: &Path) -> String {
     let s = path.display().to_string();
+    // Parts joined from site-relative names keep their `/`
+    // (`public\.wenming-staging\tree\archive/index.html`): show one kind.
+    #[cfg(windows)]
+    let s = s.replace('/', r"\");
     match s.strip_prefix(r"\\?\UNC\") {
         Some(rest) => format!(r"\\{rest}"),
         None => s.strip_prefix(r"\\?\").map(str::to_owned).unwrap_or(s),
@@ -209,7 +219,11 @@ pub fn sync_written(dir: &Path, written: &[std::path::PathBuf]) -> Result<()> {
 fn sync_each(dir: &Path, written: &[std::path::PathBuf]) -> Result<()> {
     use rayon::prelude::*;
     written.par_iter().try_for_each(|p| {
-        std::fs::File::open(p)
+        // Opened for writing: Windows flushes only through such a handle
+        // (FlushFileBuffers needs GENERIC_WRITE and refuses a read-only one).
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(p)
             .and_then(|f| f.sync_all())
             .map_err(|e| failed("写入", p, e))
     })?;
