@@ -8,6 +8,7 @@ use super::manifest;
 use crate::fs::{self, Stamp};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 pub const FILE: &str = ".wenming-journal";
@@ -112,11 +113,27 @@ pub(crate) fn apply(out: &Path, journal: &Journal, durable: bool) -> Result<Appl
         }
     }
     // Folders left empty go too, deepest first; `remove_dir` leaves any that
-    // still hold something (someone else's file, a kept one).
+    // still hold something (someone else's file, a kept one). A folder the
+    // new site moves something into stays (its only old file renamed, say).
+    let needed: HashSet<PathBuf> = journal
+        .rename
+        .iter()
+        .flat_map(|rel| {
+            out.join(rel)
+                .ancestors()
+                .skip(1)
+                .map(Path::to_path_buf)
+                .collect::<Vec<_>>()
+        })
+        .collect();
     emptied.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
     emptied.dedup();
     for mut dir in emptied {
-        while dir != out && dir.starts_with(out) && std::fs::remove_dir(&dir).is_ok() {
+        while dir != out
+            && dir.starts_with(out)
+            && !needed.contains(&dir)
+            && std::fs::remove_dir(&dir).is_ok()
+        {
             if !dir.pop() {
                 break;
             }
@@ -131,6 +148,11 @@ pub(crate) fn apply(out: &Path, journal: &Journal, durable: bool) -> Result<Appl
             continue;
         }
         let to = out.join(rel);
+        if let Some(parent) = to.parent().filter(|p| !p.is_dir()) {
+            // Gone since the journal was written (an earlier wenming
+            // removed emptied folders before moving into them).
+            fs::create_dir_all(parent)?;
+        }
         fs::rename(&from, &to)?;
         fs::publish_step();
         if let Some(p) = to.parent() {

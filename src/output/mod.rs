@@ -301,7 +301,10 @@ impl Writer {
             return Ok(());
         }
         fs::create_dir_all(dir)?;
-        self.made_folders.lock().expect("folders").insert(dir.to_path_buf());
+        self.made_folders
+            .lock()
+            .expect("folders")
+            .insert(dir.to_path_buf());
         Ok(())
     }
 
@@ -569,4 +572,102 @@ fn foreign_files(out: &Path, old: &Manifest) -> Vec<String> {
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(path: &str, text: &str) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            content: Content::Bytes(text.as_bytes().into()),
+        }
+    }
+
+    fn publish(out: &Path, files: &[OutputFile]) -> WriteStats {
+        let writer = Writer::begin(out).expect("begin");
+        // Half the pages streamed while rendered, the rest handed at commit.
+        let (streamed, rest) = files.split_at(files.len() / 2);
+        for f in streamed {
+            writer.put(f.clone());
+        }
+        writer.commit(rest).expect("commit")
+    }
+
+    #[test]
+    fn a_first_publish_writes_every_page_and_the_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let stats = publish(
+            &out,
+            &[
+                page("index.html", "首页"),
+                page("reports/a/index.html", "甲"),
+            ],
+        );
+        assert_eq!((stats.written, stats.unchanged, stats.removed), (2, 0, 0));
+        assert_eq!(
+            std::fs::read_to_string(out.join("reports/a/index.html")).unwrap(),
+            "甲"
+        );
+        assert!(out.join(".wenming-output").is_file());
+        // Nothing of the staging is left beside the output.
+        let beside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(beside, ["public"]);
+    }
+
+    #[test]
+    fn a_rebuild_keeps_what_is_unchanged_removes_its_own_old_pages_and_only_those() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        publish(
+            &out,
+            &[
+                page("index.html", "首页"),
+                page("reports/a/index.html", "甲"),
+            ],
+        );
+        std::fs::write(out.join("上传说明.txt"), "信息中心的文件").unwrap();
+        let stats = publish(
+            &out,
+            &[
+                page("index.html", "首页"),
+                page("reports/b/index.html", "乙"),
+            ],
+        );
+        assert_eq!((stats.written, stats.unchanged, stats.removed), (1, 1, 1));
+        assert!(!out.join("reports/a/index.html").exists());
+        assert_eq!(
+            std::fs::read_to_string(out.join("reports/b/index.html")).unwrap(),
+            "乙"
+        );
+        assert_eq!(stats.foreign, ["上传说明.txt"]);
+        assert_eq!(
+            std::fs::read_to_string(out.join("上传说明.txt")).unwrap(),
+            "信息中心的文件"
+        );
+    }
+
+    #[test]
+    fn an_aborted_build_leaves_the_old_site_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        publish(&out, &[page("index.html", "旧")]);
+        let writer = Writer::begin(&out).unwrap();
+        writer.put(page("index.html", "新"));
+        writer.abort();
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "旧"
+        );
+        let beside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(beside, ["public"]);
+    }
 }
