@@ -134,3 +134,86 @@ pub fn parse_honors(src: &SourceText, table: &Table, diags: &mut Diagnostics) ->
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::parse_table;
+
+    fn source(path: &str, text: &str) -> SourceText {
+        SourceText {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+
+    /// One criterion with a share check of volunteers among staff.
+    fn table() -> Table {
+        let text = "name: 表\ndocument: 文\ntotal: 2\noffices: [办公室]\ncategories:\n  - id: 1\n    name: 甲类\n    points: 2\n    criteria:\n      - id: 16\n        offices: [办公室]\n        items:\n          - { points: 2, text: 志愿者占比 }\n        checks:\n          - { name: 志愿者占比, numerator: volunteers, denominator: staff, min: 0.1 }\n";
+        let mut diags = Diagnostics::new();
+        let t = parse_table(&source("data/criteria.yaml", text), &mut diags).expect("a table");
+        assert!(!diags.has_errors(), "{:?}", diags.sorted());
+        t
+    }
+
+    #[test]
+    fn counts_are_read_and_a_missing_one_is_named_with_the_likely_one() {
+        let mut diags = Diagnostics::new();
+        let ind = parse_indicators(
+            &source("data/indicators.yaml", "staff: 120\nvolunters: 80\n"),
+            &table(),
+            &mut diags,
+        );
+        assert_eq!(ind.get("staff"), Some(&120.0));
+        let missing = diags
+            .sorted()
+            .into_iter()
+            .find(|d| d.message.contains("未填写的数量 “volunteers”"))
+            .expect("the missing count");
+        assert!(
+            missing
+                .hint
+                .as_deref()
+                .unwrap_or("")
+                .contains("是否想写 “volunters”"),
+            "{missing:?}"
+        );
+    }
+
+    #[test]
+    fn a_zero_denominator_is_an_error_at_its_line() {
+        let mut diags = Diagnostics::new();
+        parse_indicators(
+            &source("data/indicators.yaml", "volunteers: 8\nstaff: 0\n"),
+            &table(),
+            &mut diags,
+        );
+        let zero = diags
+            .sorted()
+            .into_iter()
+            .find(|d| d.message.contains("“staff” 为 0"))
+            .expect("the zero");
+        assert_eq!((zero.path.as_str(), zero.line), ("data/indicators.yaml", 2));
+    }
+
+    #[test]
+    fn honours_with_a_bad_level_or_date_are_located_and_the_rest_kept() {
+        let text = "- { name: 甲, level: national, date: 2021-11-20, issuer: 全国妇联 }\n- { name: 乙, level: county, date: 2022-04-28 }\n- { name: 丙, level: provincial, date: 2022-02-30 }\n";
+        let mut diags = Diagnostics::new();
+        let honors = parse_honors(&source("data/honors.yaml", text), &table(), &mut diags);
+        let names: Vec<&str> = honors.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["甲", "乙"]);
+        let sorted = diags.sorted();
+        let level = sorted
+            .iter()
+            .find(|d| d.message.contains("级别 “county” 无效"))
+            .expect("the level");
+        assert_eq!(level.line, 2);
+        assert!(
+            sorted
+                .iter()
+                .any(|d| d.line == 3 && d.message.contains("2022-02-30")),
+            "{sorted:?}"
+        );
+    }
+}

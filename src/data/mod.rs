@@ -7,10 +7,10 @@ mod ledger;
 mod table;
 
 pub use extras::{parse_honors, parse_indicators, Honor, Indicators};
-pub use ledger::{parse_ledger, Ledger, LedgerEntry, Status};
 pub(crate) use ledger::unknown_criterion;
-pub use table::{parse_table, Bonus, Category, Check, Citation, Criterion, Item, Table};
+pub use ledger::{parse_ledger, Ledger, LedgerEntry, Status};
 pub(crate) use table::{fmt_points, parse_citation, unknown_office};
+pub use table::{parse_table, Bonus, Category, Check, Citation, Criterion, Item, Table};
 
 /// Written in a criterion's offices to mean every office.
 pub(crate) const ALL_OFFICES: &str = "各处室";

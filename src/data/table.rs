@@ -235,14 +235,24 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
         let mut criteria = Vec::new();
         let mut cat_sum = 0.0;
         for mut rcr in rc.criteria {
-            if seen_criteria.insert(rcr.id, rc.id).is_some() {
+            if let Some(&first) = seen_criteria.get(&rcr.id) {
+                // At the repeat, not at the first criterion with this number.
+                let repeats = criterion_lines(text, rcr.id);
+                let pos = repeats
+                    .get(1)
+                    .map(|&(line, column)| Pos::new(line + 1, column))
+                    .unwrap_or_else(|| line_of_id(rcr.id, "criteria"));
                 diags.error_hint(
                     path,
-                    line_of_id(rcr.id, "criteria"),
-                    format!("考评标准序号 {} 重复", rcr.id),
-                    "序号在整张表中必须唯一（1–31）",
+                    pos,
+                    format!(
+                        "考评标准序号 {} 重复（第 {first} 类中已有第 {} 条）",
+                        rcr.id, rcr.id
+                    ),
+                    "序号在整张表中必须唯一：改成还没用过的序号",
                 );
             }
+            seen_criteria.insert(rcr.id, rc.id);
             for office in &rcr.offices {
                 if office != ALL_OFFICES && !raw.offices.contains(office) {
                     let pos = criterion_line(text, rcr.id)
@@ -416,6 +426,39 @@ pub fn parse_table(src: &SourceText, diags: &mut Diagnostics) -> Option<Table> {
     })
 }
 
+/// The lines (0-based) and columns (1-based, of `id`) of `- id: N` for
+/// criterion N, in order: the most indented of the `id: N` lines, since
+/// categories use ids too.
+fn criterion_lines(text: &str, id: u32) -> Vec<(usize, usize)> {
+    let wanted = format!("id: {id}");
+    let found: Vec<(usize, usize, usize)> = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let at = l.find(&wanted)?;
+            let before = l[..at]
+                .trim_start()
+                .trim_start_matches("- ")
+                .trim_start_matches("{ ")
+                .trim();
+            let after = &l[at + wanted.len()..];
+            (before.is_empty() && !after.starts_with(|c: char| c.is_ascii_digit())).then(|| {
+                (
+                    i,
+                    l.len() - l.trim_start().len(),
+                    l[..at].chars().count() + 1,
+                )
+            })
+        })
+        .collect();
+    let deepest = found.iter().map(|f| f.1).max().unwrap_or(0);
+    found
+        .into_iter()
+        .filter(|f| f.1 == deepest)
+        .map(|(line, _, column)| (line, column))
+        .collect()
+}
+
 /// The line (0-based) of `- id: N` for criterion N: the most indented of the
 /// `id: N` lines, since categories use ids too.
 fn criterion_line(text: &str, id: u32) -> Option<usize> {
@@ -502,4 +545,73 @@ pub(crate) fn unknown_office(
         ),
     };
     diags.error_hint(path, pos, format!("未登记的处室 “{office}”"), hint);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Option<Table>, Vec<crate::diagnostic::Diagnostic>) {
+        let mut diags = Diagnostics::new();
+        let src = SourceText {
+            path: "data/criteria.yaml".into(),
+            text: text.into(),
+        };
+        let table = parse_table(&src, &mut diags);
+        (table, diags.sorted())
+    }
+
+    const TWO_CRITERIA: &str = "name: 表\ndocument: 文\ntotal: 6\noffices: [办公室, 宣传处]\ncategories:\n  - id: 1\n    name: 甲类\n    points: 6\n    criteria:\n      - id: 1\n        offices: [办公室]\n        items:\n          - { points: 2, text: 甲 }\n          - { points: 2, text: 乙 }\n      - id: 2\n        offices: [各处室]\n        items:\n          - { points: 2, text: 丙 }\n";
+
+    #[test]
+    fn items_are_numbered_by_place_and_offices_resolved() {
+        let (table, diags) = parse(TWO_CRITERIA);
+        assert!(diags.is_empty(), "{diags:?}");
+        let table = table.unwrap();
+        let ids: Vec<&str> = table.items().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["1.1", "1.2", "2.1"]);
+        assert_eq!(table.criterion(2).unwrap().category, 1);
+        // 各处室 means every office of the table.
+        assert_eq!(
+            table.offices_of(table.criterion(2).unwrap()),
+            ["办公室", "宣传处"]
+        );
+        assert_eq!(table.offices_of(table.criterion(1).unwrap()), ["办公室"]);
+    }
+
+    #[test]
+    fn sums_that_do_not_add_up_are_located() {
+        let (_, diags) = parse(&TWO_CRITERIA.replace("    points: 6\n", "    points: 8\n"));
+        let sum = diags
+            .iter()
+            .find(|d| d.message.contains("标为 8 分，但其各项分值合计 6 分"))
+            .expect("the category's sum");
+        // At the category's name, which says which one it is.
+        assert_eq!(sum.line, 7, "{sum:?}");
+        assert!(diags
+            .iter()
+            .any(|d| d.message.contains("各类分值合计 8 分，与 total: 6 不符")));
+    }
+
+    #[test]
+    fn a_repeated_criterion_is_an_error_at_its_line() {
+        let (_, diags) = parse(&TWO_CRITERIA.replace("      - id: 2\n", "      - id: 1\n"));
+        let repeated = diags
+            .iter()
+            .find(|d| {
+                d.message
+                    .contains("考评标准序号 1 重复（第 1 类中已有第 1 条）")
+            })
+            .expect("the repeat");
+        assert_eq!((repeated.line, repeated.column), (15, 9), "{repeated:?}");
+    }
+
+    #[test]
+    fn citations_and_points_as_people_write_them() {
+        assert_eq!(parse_citation("16"), Some((16, None)));
+        assert_eq!(parse_citation("23.2"), Some((23, Some(2))));
+        assert_eq!(parse_citation("第16条"), None);
+        assert_eq!(fmt_points(2.0), "2");
+        assert_eq!(fmt_points(0.5), "0.5");
+    }
 }
