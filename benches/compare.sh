@@ -2,7 +2,8 @@
 # Two wenming binaries on one site, side by side in one run: cold builds
 # (no output folder, no photo cache) and no-change rebuilds, alternating A
 # and B so that the machine's drift hits both alike. Prints each run and the
-# medians of wall time and peak memory.
+# medians of wall time, CPU time (user + system: steadier than wall time
+# on a busy machine) and peak memory.
 #
 #   bash benches/compare.sh OLD_BIN NEW_BIN SITE_DIR [ROUNDS]
 #
@@ -22,10 +23,11 @@ run() {
     if [[ $case == cold ]]; then
         rm -rf "$out" "$WORK/site/.wenming-cache"
     fi
-    (cd "$WORK/site" && /usr/bin/time -f "%e %M" -o "$WORK/t" "$bin" build --output "$out" >/dev/null 2>"$WORK/log") \
+    (cd "$WORK/site" && /usr/bin/time -f "%e %U %S %M" -o "$WORK/t" "$bin" build --output "$out" >/dev/null 2>"$WORK/log") \
         || { cat "$WORK/log"; exit 1; }
-    read -r wall kb <"$WORK/t"
-    echo "$name $case $wall $((kb / 1024))" | tee -a "$WORK/results"
+    read -r wall user sys kb <"$WORK/t"
+    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+    echo "$name $case $wall $cpu $((kb / 1024))" | tee -a "$WORK/results"
 }
 
 for round in $(seq "$ROUNDS"); do
@@ -45,7 +47,8 @@ for case in cold nochange; do
     for who in A B; do
         rows=$(awk -v w="$who" -v c="$case" '$1 == w && $2 == c' "$WORK/results")
         wall=$(cut -d' ' -f3 <<<"$rows" | median)
-        peak=$(cut -d' ' -f4 <<<"$rows" | median)
-        printf "  %-8s %s  wall %s s  peak %s MB\n" "$case" "$who" "$wall" "$peak"
+        cpu=$(cut -d' ' -f4 <<<"$rows" | median)
+        peak=$(cut -d' ' -f5 <<<"$rows" | median)
+        printf "  %-8s %s  wall %s s  cpu %s s  peak %s MB\n" "$case" "$who" "$wall" "$cpu" "$peak"
     done
 done
