@@ -82,6 +82,27 @@ fn a_folder_wenming_did_not_make_is_refused_and_left_untouched() {
 }
 
 #[test]
+fn the_only_file_of_a_folder_renamed_is_published_and_the_next_build_too() {
+    let site = minimal_site();
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("public");
+    write(site.path(), "static/制度文件/考核办法.txt", "第一版");
+    assert_eq!(build(site.path(), &out, &[]).code, 0);
+    std::fs::rename(
+        site.path().join("static/制度文件/考核办法.txt"),
+        site.path().join("static/制度文件/考核办法（修订）.txt"),
+    )
+    .unwrap();
+    let run = build(site.path(), &out, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(read(&out, "制度文件/考核办法（修订）.txt"), "第一版");
+    assert!(!out.join("制度文件/考核办法.txt").exists());
+    let again = build(site.path(), &out, &[]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stderr.contains("都与上次相同"), "{}", again.stderr);
+}
+
+#[test]
 fn missing_empty_and_explorer_touched_folders_are_taken() {
     let site = minimal_site();
     let parent = tempfile::tempdir().unwrap();
