@@ -1,6 +1,7 @@
 //! The publicity pages (content/pages: 公示, 制度 and the like) and the
 //! page shown for an address the site does not have.
 
+use super::views::PageView;
 use super::{Job, Renderer};
 use crate::content::Page;
 use crate::markdown::Rendered;
@@ -20,16 +21,14 @@ impl Renderer<'_> {
     fn publicity_page(&self, p: &Page, body: &Rendered) -> Job<'static> {
         let route = Site::page_route(p);
         let mut ctx = self.context(&format!("page-{}", p.slug), &p.title, &route);
-        ctx.insert(
-            "page",
-            &serde_json::json!({
-                "title": p.title,
-                "slug": p.slug,
-                "url": self.routes.url(&route),
-                "summary": p.summary.clone().unwrap_or_else(|| body.summary.clone()),
-                "content": body.html,
-            }),
-        );
+        let view = PageView {
+            title: &p.title,
+            slug: &p.slug,
+            url: self.routes.url(&route),
+            summary: p.summary.as_deref().unwrap_or(&body.summary),
+            content: &body.html,
+        };
+        ctx.insert("page", &view);
         Job::ready("page.html", &route, ctx)
     }
 

@@ -320,3 +320,15 @@ pub struct LinkRef<'a> {
     pub title: &'a str,
     pub url: &'a str,
 }
+
+/// A publicity page as `page.html` sees it (docs/模板.md).
+#[derive(Serialize)]
+pub struct PageView<'a> {
+    pub title: &'a str,
+    pub slug: &'a str,
+    pub url: String,
+    /// As written in the front matter, else the opening of the text.
+    pub summary: &'a str,
+    /// The rendered body, HTML.
+    pub content: &'a str,
+}
