@@ -42,7 +42,7 @@ if unzip -tq "$dist/$zip" >"$work/unzip.out" 2>&1 && python3 -m zipfile -t "$dis
 else
   fail "$zip is not a sound zip"; cat "$work/unzip.out"
 fi
-python3 -m zipfile -l "$dist/$zip" | sed 's/^/  /' | head -8
+python3 -m zipfile -l "$dist/$zip" | sed -n 's/^/  /; 1,8p'
 python3 - "$dist/$zip" >"$work/flags.out" <<'EOF' && pass "zip names: $(cat "$work/flags.out")" || { fail "zip names"; cat "$work/flags.out"; }
 import sys, zipfile
 entries = zipfile.ZipFile(sys.argv[1]).infolist()
@@ -58,7 +58,7 @@ python3 -m zipfile -e "$dist/$zip" "$work/win"
 tar -xzf "$dist/$tgz" -C "$work/linux"
 win=$work/win/wenming-$version-windows-x64
 linux=$work/linux/wenming-$version-linux-x64
-git ls-files -- site.yaml content data static | sort >"$work/site.expected"
+git ls-files -z -- site.yaml content data static | tr "\0" "\n" | sort >"$work/site.expected"
 expected_docs="使用说明/写报道.html 使用说明/命令.html 使用说明/快速上手.html 使用说明/数据文件.html 使用说明/模板.html 使用说明/简介.html 使用说明/错误信息.html"
 for pkg in "$win:wenming.exe" "$linux:wenming"; do
   dir=${pkg%:*} program=${pkg##*:}
