@@ -56,10 +56,16 @@ impl Drop for Launched {
 
 /// `wenming` with no arguments in `cwd`, given `input` on stdin (then its end).
 fn launch(cwd: &Path, input: &str) -> Launched {
+    launch_with(cwd, input, &[])
+}
+
+/// The same with environment variables `vars` (after `WENMING_NO_BROWSER=1`).
+fn launch_with(cwd: &Path, input: &str, vars: &[(&str, String)]) -> Launched {
     let log = tempfile::NamedTempFile::new().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_wenming"))
         .current_dir(cwd)
         .env("WENMING_NO_BROWSER", "1")
+        .envs(vars.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(log.reopen().unwrap())
@@ -154,6 +160,48 @@ fn no_arguments_and_no_site_asks_for_the_folder_then_serves_it() {
         "{log}"
     );
     assert!(log.contains("要停止，关闭这个窗口或按 Ctrl+C"), "{log}");
+}
+
+/// The desktop's opener is asked to open the preview's address (here a
+/// stand-in `xdg-open` first on PATH, which notes what it is given).
+#[cfg(all(unix, not(target_os = "macos")))]
+#[test]
+fn no_arguments_opens_the_browser_on_the_preview() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let site = copy_default_site();
+    let bin = tempfile::tempdir().unwrap();
+    let opened = bin.path().join("opened");
+    let opener = bin.path().join("xdg-open");
+    let script = format!("#!/bin/sh\necho \"$1\" >>'{}'\n", opened.display());
+    std::fs::write(&opener, script).unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let vars = [
+        ("WENMING_NO_BROWSER", "0".to_string()),
+        ("PATH", path),
+        ("DISPLAY", ":0".to_string()),
+    ];
+    let mut run = launch_with(site.path(), "", &vars);
+    let url = run.wait_for_url();
+    let start = Instant::now();
+    while !std::fs::read_to_string(&opened).is_ok_and(|s| s.ends_with('\n')) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no browser:\n{}",
+            run.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&opened).unwrap(),
+        format!("{url}\n")
+    );
+    let log = run.log();
+    assert!(log.contains("已在浏览器中打开预览"), "{log}");
 }
 
 #[test]

@@ -11,7 +11,8 @@
 #      message and exit 1, the same text as on Linux;
 #   3. serve: the preview answers on 127.0.0.1, and an edit reaches it;
 #   4. no arguments (a double-click): in the release package's layout
-#      the exe finds the site beside it and serves it; elsewhere it asks
+#      the exe finds the site beside it, serves it and has the default
+#      browser open it (cmd's start, winebrowser); elsewhere it asks
 #      for the folder (a pasted path in quotes) and serves that; with no
 #      answer it exits 1 with a Chinese message, without hanging.
 # Builds the exe (dist/windows.sh) if needed. Exits non-zero on any failure;
@@ -246,13 +247,20 @@ grep -m1 预览地址 "$work/serve.out" | sed 's/^/  wine> /' || true
 lap "wine serve"
 
 # ---- 4. no arguments, as a double-click starts it ----
-# launched NAME DIR EXE: run EXE with no arguments in DIR (Explorer makes
-# the exe's own folder the current one), its input from $work/NAME.in,
-# and wait for the preview's address; sets url.
+# The default browser of this Wine: `start URL` reaches xdg-open through
+# winebrowser; this one only notes the URL it was given.
+mkdir -p "$work/bin"
+printf '#!/bin/sh\necho "$1" >>"%s/opened"\n' "$work" >"$work/bin/xdg-open"
+chmod +x "$work/bin/xdg-open"
+# launched NAME DIR EXE [browser]: run EXE with no arguments in DIR
+# (Explorer makes the exe's own folder the current one), its input from
+# $work/NAME.in, with no browser unless asked, and wait for the preview's
+# address; sets url.
 launched() {
-  local name=$1 dir=$2 exe_path=$3
-  (cd "$dir" && WENMING_NO_BROWSER=1 exec "$wine" "$exe_path" <"$work/$name.in") \
-    >"$work/$name.out" 2>&1 &
+  local name=$1 dir=$2 exe_path=$3 no_browser=1
+  [ "${4:-}" = browser ] && no_browser=0
+  (cd "$dir" && PATH="$work/bin:$PATH" WENMING_NO_BROWSER=$no_browser \
+     exec "$wine" "$exe_path" <"$work/$name.in") >"$work/$name.out" 2>&1 &
   serve_pid=$!
   url=
   for _ in $(seq 1 120); do
@@ -279,13 +287,20 @@ fetched() {
   serve_pid=
 }
 # 4a. The release package: wenming.exe with the site in 站点 beside it,
-# and no input at all.
+# no input at all, and the browser opened on the preview.
 pkg="$work/wenming 包"
 mkdir -p "$pkg"
 cp "$exe" "$pkg/wenming.exe"
 copy_site "$pkg/站点"
 : >"$work/launch.in"
-launched launch "$pkg" "$pkg/wenming.exe"
+launched launch "$pkg" "$pkg/wenming.exe" browser
+for _ in $(seq 1 40); do [ -s "$work/opened" ] && break; sleep 0.25; done
+if [ -n "$url" ] && [ "$(cat "$work/opened" 2>/dev/null)" = "$url" ] &&
+   grep -q '已在浏览器中打开预览' "$work/launch.out"; then
+  pass "no arguments: the default browser was asked to open $url"
+else
+  fail "no arguments: the browser got '$(cat "$work/opened" 2>/dev/null)', not '$url'"
+fi
 fetched launch "the site in 站点 beside the exe"
 grep -E '^(站点文件夹|预览地址|wenming 正在运行)' "$work/launch.out" | sed 's/^/  wine> /'
 # 4b. No site anywhere near: a wrong folder, then the site's path as
