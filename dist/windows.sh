@@ -73,7 +73,10 @@ say "cargo build: $(( $(date +%s) - start )) s"
 
 built=$cargo_target/$target/release/wenming.exe
 exe=$out_dir/wenming.exe
-x86_64-w64-mingw32-strip -o "$exe.tmp" "$built"
+# strip stamps the PE header with the time it runs, unless given one: the
+# commit's, so that one commit gives one exe (and release zip) byte for byte.
+stamp=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
+SOURCE_DATE_EPOCH=$stamp x86_64-w64-mingw32-strip -o "$exe.tmp" "$built"
 mv "$exe.tmp" "$exe"
 
 # One file: it may import only DLLs that every Windows 10/11 has.

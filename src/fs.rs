@@ -304,3 +304,99 @@ impl Lock {
 pub fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("无法读取 {}", display(path)))
 }
+
+// ---------- the console and the browser (the double-click start) ----------
+
+/// Whether the console window goes away with this process, taking the last
+/// message with it: on Windows, when no other program shares our console
+/// (Explorer made it for a double-click; `cmd` or PowerShell would share it
+/// and keep it open). Elsewhere there is no telling, so this says yes: an
+/// extra Enter in a terminal costs less than an error nobody could read.
+pub fn console_closes_on_exit() -> bool {
+    #[cfg(windows)]
+    if !portable_only() {
+        return windows::console_processes() == 1;
+    }
+    true
+}
+
+/// Open `url` in the default browser without waiting for it. `false` when
+/// there is no way to here (no desktop, no opener): the caller then asks
+/// the user to open it.
+pub fn open_browser(url: &str) -> bool {
+    #[cfg(any(windows, unix))]
+    use std::process::Command;
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt as _;
+        // `start` hands a URL to the default browser; the empty "" is its
+        // window title. The URL goes in through the environment because
+        // cmd would read `&` or `%` in a command line as its own syntax.
+        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+        let mut cmd = Command::new("cmd");
+        cmd.raw_arg(r#"/d /c start "" "%WENMING_URL%""#)
+            .env("WENMING_URL", url)
+            .creation_flags(CREATE_NO_WINDOW);
+        spawn_quietly(cmd)
+    }
+    #[cfg(target_os = "macos")]
+    {
+        let mut cmd = Command::new("open");
+        cmd.arg(url);
+        spawn_quietly(cmd)
+    }
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        // Without a desktop, xdg-open falls back to a text browser (w3m,
+        // lynx) in this very terminal, on top of the preview's messages.
+        let desktop = ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()));
+        if !desktop {
+            return false;
+        }
+        let mut cmd = Command::new("xdg-open");
+        cmd.arg(url);
+        spawn_quietly(cmd)
+    }
+    #[cfg(not(any(windows, unix)))]
+    {
+        let _ = url;
+        false
+    }
+}
+
+/// Start `cmd` with no input or output of its own (its messages would mix
+/// with ours), and reap it in the background.
+#[cfg(any(windows, unix))]
+fn spawn_quietly(mut cmd: std::process::Command) -> bool {
+    use std::process::Stdio;
+    match cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+#[cfg(windows)]
+mod windows {
+    #[link(name = "kernel32")]
+    extern "system" {
+        fn GetConsoleProcessList(list: *mut u32, count: u32) -> u32;
+    }
+
+    /// How many processes share this process's console (0: it has none).
+    pub fn console_processes() -> u32 {
+        let mut ids = [0u32; 8];
+        // SAFETY: the buffer and its length match; the call only writes
+        // process ids into it.
+        unsafe { GetConsoleProcessList(ids.as_mut_ptr(), ids.len() as u32) }
+    }
+}

@@ -8,6 +8,10 @@ use std::process::ExitCode;
 use wenming::{build, config, BuildOptions};
 
 fn main() -> ExitCode {
+    // No arguments at all: a double-click in Explorer (see launch.rs).
+    if std::env::args_os().len() <= 1 {
+        return wenming::serve::launch::run();
+    }
     let cli = match cli::parse(std::env::args_os()) {
         Parsed::Run(cli) => cli,
         Parsed::Exit { text, code } => {
@@ -37,7 +41,14 @@ fn main() -> ExitCode {
                 search: !no_search,
                 process_images: true,
             };
-            return match wenming::serve::serve(wenming::serve::ServeOptions { build, bind, port }) {
+            let opts = wenming::serve::ServeOptions {
+                build,
+                bind,
+                port,
+                next_free_port: false,
+                on_listening: None,
+            };
+            return match wenming::serve::serve(opts) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("错误：{e:#}");

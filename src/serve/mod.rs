@@ -18,10 +18,13 @@
 //! - `http.rs`: the router, the middleware, the handlers and the accept
 //!   loop with its caps and timeouts;
 //! - `names.rs`: the Host and Origin checks;
-//! - `changes.rs`: which file events are worth a rebuild, and their bursts.
+//! - `changes.rs`: which file events are worth a rebuild, and their bursts;
+//! - `launch.rs`: the double-click start (`wenming` with no arguments):
+//!   find the site, serve it, open the browser.
 
 mod changes;
 mod http;
+pub mod launch;
 mod names;
 mod preview;
 
@@ -44,7 +47,16 @@ pub struct ServeOptions {
     pub build: BuildOptions,
     pub bind: String,
     pub port: u16,
+    /// When `port` is taken, listen on the next free one instead of
+    /// stopping (the double-click start: nobody there can pass `--port`).
+    pub next_free_port: bool,
+    /// Called once, with the preview's address, as soon as it answers.
+    pub on_listening: Option<OnListening>,
 }
+
+/// What the double-click start does once the preview answers (it opens the
+/// browser there).
+pub type OnListening = Box<dyn FnOnce(&str)>;
 
 fn print_report(report: &BuildReport) {
     for d in report.diagnostics.sorted() {
@@ -58,7 +70,7 @@ fn print_report(report: &BuildReport) {
 }
 
 /// Start the server and the watcher; returns only on a startup failure.
-pub fn serve(opts: ServeOptions) -> Result<()> {
+pub fn serve(mut opts: ServeOptions) -> Result<()> {
     let mut session = Session::new(opts.build.clone()).map_err(anyhow::Error::msg)?;
     session.defer_search = true;
     let root = session.root.clone();
@@ -98,12 +110,27 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
         .build()
         .context("无法启动预览服务")?;
     let addr = format!("{}:{}", opts.bind, opts.port);
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind((
-            opts.bind.as_str(),
-            opts.port,
-        )))
-        .and_then(|l| Ok((l.local_addr()?, l)));
+    // The next few ports, then any the system gives (0). A port can also
+    // be refused rather than busy: Windows reserves ranges for Hyper-V.
+    let last = opts.port.saturating_add(9);
+    let ports: Vec<u16> = if opts.next_free_port {
+        (opts.port..=last).chain([0]).collect()
+    } else {
+        vec![opts.port]
+    };
+    let mut listener = Err(std::io::Error::from(std::io::ErrorKind::AddrInUse));
+    for (i, port) in ports.into_iter().enumerate() {
+        let bound = runtime
+            .block_on(tokio::net::TcpListener::bind((opts.bind.as_str(), port)))
+            .and_then(|l| Ok((l.local_addr()?, l)));
+        // The first port's error is the one worth showing.
+        if bound.is_ok() || i == 0 {
+            listener = bound;
+        }
+        if listener.is_ok() {
+            break;
+        }
+    }
     let (local, listener) = listener.map_err(|e| {
         anyhow::anyhow!("无法在 {addr} 上启动预览服务：{e}（端口是否已被占用？可用 --port 换一个）")
     })?;
@@ -130,15 +157,16 @@ pub fn serve(opts: ServeOptions) -> Result<()> {
         IpAddr::V6(ip) => format!("[{ip}]"),
         IpAddr::V4(ip) => ip.to_string(),
     };
-    eprintln!(
-        "预览地址：http://{shown_host}:{}{base}  （修改文件后自动刷新；按 Ctrl+C 停止）",
-        local.port()
-    );
+    let url = format!("http://{shown_host}:{}{base}", local.port());
+    eprintln!("预览地址：{url}  （修改文件后自动刷新；按 Ctrl+C 停止）");
     if beyond_loopback {
         eprintln!(
             "注意：预览服务监听在 {}，局域网内其他电脑也能访问",
             opts.bind
         );
+    }
+    if let Some(on_listening) = opts.on_listening.take() {
+        on_listening(&url);
     }
 
     // The search index is built here, one job at a time, always from the

@@ -9,7 +9,12 @@
 #      message, then finished by the next build;
 #   2. check: a report whose date is impossible gives a located Chinese
 #      message and exit 1, the same text as on Linux;
-#   3. serve: the preview answers on 127.0.0.1, and an edit reaches it.
+#   3. serve: the preview answers on 127.0.0.1, and an edit reaches it;
+#   4. no arguments (a double-click): in the release package's layout
+#      the exe finds the site beside it, serves it and has the default
+#      browser open it (cmd's start, winebrowser); elsewhere it asks
+#      for the folder (a pasted path in quotes) and serves that; with no
+#      answer it exits 1 with a Chinese message, without hanging.
 # Builds the exe (dist/windows.sh) if needed. Exits non-zero on any failure;
 # prints the time of each step.
 #
@@ -240,6 +245,88 @@ wait "$serve_pid" 2>/dev/null || true
 serve_pid=
 grep -m1 预览地址 "$work/serve.out" | sed 's/^/  wine> /' || true
 lap "wine serve"
+
+# ---- 4. no arguments, as a double-click starts it ----
+# The default browser of this Wine: `start URL` reaches xdg-open through
+# winebrowser; this one only notes the URL it was given.
+mkdir -p "$work/bin"
+printf '#!/bin/sh\necho "$1" >>"%s/opened"\n' "$work" >"$work/bin/xdg-open"
+chmod +x "$work/bin/xdg-open"
+# launched NAME DIR EXE [browser]: run EXE with no arguments in DIR
+# (Explorer makes the exe's own folder the current one), its input from
+# $work/NAME.in, with no browser unless asked, and wait for the preview's
+# address; sets url.
+launched() {
+  local name=$1 dir=$2 exe_path=$3 no_browser=1
+  [ "${4:-}" = browser ] && no_browser=0
+  (cd "$dir" && PATH="$work/bin:$PATH" WENMING_NO_BROWSER=$no_browser \
+     exec "$wine" "$exe_path" <"$work/$name.in") >"$work/$name.out" 2>&1 &
+  serve_pid=$!
+  url=
+  for _ in $(seq 1 120); do
+    url=$(sed -n 's/^预览地址：\(http[^ ]*\).*/\1/p' "$work/$name.out" | tr -d '\r')
+    [ -n "$url" ] && break
+    kill -0 "$serve_pid" 2>/dev/null || break
+    sleep 0.5
+  done
+}
+# fetched NAME WHAT: the page at $url answers; says so and stops the exe.
+fetched() {
+  local name=$1 what=$2 hostport status=
+  hostport=${url#http://}; hostport=${hostport%%/*}
+  [ -n "$url" ] && status=$(curl -s -o "$work/$name.html" -w '%{http_code}' \
+    -H "Host: $hostport" "$url" 2>/dev/null) || true
+  if [ "$status" = 200 ] && grep -q '文明创建专题专栏' "$work/$name.html" &&
+     grep -q '要停止，关闭这个窗口或按 Ctrl+C' "$work/$name.out"; then
+    pass "no arguments, $what: $url answers 200"
+  else
+    fail "no arguments, $what: no page (url ${url:-none}, status ${status:-none})"; cat "$work/$name.out"
+  fi
+  kill "$serve_pid" 2>/dev/null || true
+  wait "$serve_pid" 2>/dev/null || true
+  serve_pid=
+}
+# 4a. The release package: wenming.exe with the site in 站点 beside it,
+# no input at all, and the browser opened on the preview.
+pkg="$work/wenming 包"
+mkdir -p "$pkg"
+cp "$exe" "$pkg/wenming.exe"
+copy_site "$pkg/站点"
+: >"$work/launch.in"
+launched launch "$pkg" "$pkg/wenming.exe" browser
+for _ in $(seq 1 40); do [ -s "$work/opened" ] && break; sleep 0.25; done
+if [ -n "$url" ] && [ "$(cat "$work/opened" 2>/dev/null)" = "$url" ] &&
+   grep -q '已在浏览器中打开预览' "$work/launch.out"; then
+  pass "no arguments: the default browser was asked to open $url"
+else
+  fail "no arguments: the browser got '$(cat "$work/opened" 2>/dev/null)', not '$url'"
+fi
+fetched launch "the site in 站点 beside the exe"
+grep -E '^(站点文件夹|预览地址|wenming 正在运行)' "$work/launch.out" | sed 's/^/  wine> /'
+# 4b. No site anywhere near: a wrong folder, then the site's path as
+# Explorer's 复制文件地址 pastes it (in quotes, Windows separators).
+mkdir -p "$work/empty"
+winpath() { printf 'Z:%s' "${1//\//\\}"; }
+printf '%s\r\n"%s"\r\n' 'D:\没有\站点' "$(winpath "$work/serve")" >"$work/ask.in"
+launched ask "$work/empty" "$exe"
+if grep -q '请输入站点文件夹的位置' "$work/ask.out" && grep -q '没有这个文件夹。请重新输入' "$work/ask.out"; then
+  pass "no arguments, no site: asks for the folder, refuses a wrong one"
+else
+  fail "no arguments, no site: no question"; cat "$work/ask.out"
+fi
+fetched ask "the pasted folder"
+grep -m1 '^站点文件夹：Z' "$work/ask.out" | sed 's/^/  wine> /' || true
+# 4c. No answer at all (the input ends): exit 1 and a Chinese message,
+# not a hang.
+printf 'D:\\没有\\站点\r\n' >"$work/none.in"
+(cd "$work/empty" && WENMING_NO_BROWSER=1 timeout 60 "$wine" "$exe" <"$work/none.in") \
+  >"$work/none.out" 2>&1 && code=0 || code=$?
+if [ "$code" = 1 ] && grep -q '错误：没有得到站点文件夹，预览没有启动' "$work/none.out"; then
+  pass "no arguments, no answer: exit 1, $(grep -m1 '^错误' "$work/none.out" | tr -d '\r')"
+else
+  fail "no arguments, no answer: exit $code"; cat "$work/none.out"
+fi
+lap "wine no arguments"
 
 echo "time: total $(( $(date +%s) - t0 )) s"
 echo "windows: $passed passed, $failed failed"
