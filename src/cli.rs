@@ -126,7 +126,8 @@ pub enum NewWhat {
 }
 
 fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
-    wenming::config::parse_date(s).ok_or_else(|| format!("日期 “{s}” 无效，请写成 2022-12-31 的格式"))
+    wenming::config::parse_date(s)
+        .ok_or_else(|| format!("日期 “{s}” 无效，请写成 2022-12-31 的格式"))
 }
 
 /// What parsing the command line gave: the command, or what to print and
@@ -194,7 +195,11 @@ fn localize(cmd: clap::Command, path: &str) -> clap::Command {
         .subcommand_help_heading("命令")
         .subcommand_value_name("命令")
         .mut_args(|a| {
-            let heading = if a.is_positional() { "参数" } else { "选项" };
+            let heading = if a.is_positional() {
+                "参数"
+            } else {
+                "选项"
+            };
             // (clap would say "[default: …]"; the help texts say it.)
             let takes_value = a.get_action().takes_values();
             a.help_heading(heading).hide_default_value(takes_value)
@@ -253,7 +258,10 @@ fn explain(e: &clap::Error, command: &mut clap::Command) -> String {
         }
         ErrorKind::MissingRequiredArgument => format!("缺少必填的参数：{arg}"),
         ErrorKind::TooManyValues | ErrorKind::ArgumentConflict => {
-            format!("多余或冲突的参数：{}", if value.is_empty() { arg } else { value })
+            format!(
+                "多余或冲突的参数：{}",
+                if value.is_empty() { arg } else { value }
+            )
         }
         ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
             format!("{arg} 的值的个数不对")
@@ -286,7 +294,16 @@ mod tests {
     }
 
     fn no_english(text: &str) {
-        for word in ["error", "Usage", "Options", "Commands", "unexpected", "Print help", "tip", "default"] {
+        for word in [
+            "error",
+            "Usage",
+            "Options",
+            "Commands",
+            "unexpected",
+            "Print help",
+            "tip",
+            "default",
+        ] {
             assert!(!text.contains(word), "{word} in:\n{text}");
         }
     }

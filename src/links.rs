@@ -225,7 +225,6 @@ pub fn refused_scheme(url: &str) -> Option<String> {
     scheme_of(url).filter(|s| !is_allowed_scheme(s))
 }
 
-
 impl Routes {
     /// Site-relative form of an absolute path inside the root.
     pub fn site_relative(&self, p: &Path) -> Option<String> {

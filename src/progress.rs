@@ -67,7 +67,12 @@ pub struct UnitProgress {
 }
 
 /// An item's state from its ledger entry. No entry means 未启动.
-pub(crate) fn item_progress(id: &str, points: f64, ledger: &Ledger, as_of: NaiveDate) -> ItemProgress {
+pub(crate) fn item_progress(
+    id: &str,
+    points: f64,
+    ledger: &Ledger,
+    as_of: NaiveDate,
+) -> ItemProgress {
     let entry = ledger.get(id);
     let status = entry.and_then(|e| e.status).unwrap_or(Status::Todo);
     let deadline = entry.and_then(|e| e.deadline);

@@ -328,7 +328,10 @@ pub(crate) struct SearchJob {
 impl SearchJob {
     /// The HTML pages among `files`, in path order (the first of two files
     /// at one path is kept).
-    fn new<'a>(urls: &crate::urls::Urls, files: impl Iterator<Item = (&'a String, &'a Content)>) -> SearchJob {
+    fn new<'a>(
+        urls: &crate::urls::Urls,
+        files: impl Iterator<Item = (&'a String, &'a Content)>,
+    ) -> SearchJob {
         let mut pages: Vec<(String, Arc<[u8]>)> = files
             .filter_map(|(path, c)| match c {
                 Content::Bytes(b) if path.ends_with(".html") => Some((path.clone(), Arc::clone(b))),

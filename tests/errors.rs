@@ -440,6 +440,10 @@ fn a_mistyped_command_line_is_explained_in_chinese_with_exit_2() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     has(&run.stderr, &["没有 “--ouput” 这个选项", "--output"]);
     for english in ["error:", "Usage:", "unexpected", "tip:"] {
-        assert!(!run.stderr.contains(english), "English {english:?} in:\n{}", run.stderr);
+        assert!(
+            !run.stderr.contains(english),
+            "English {english:?} in:\n{}",
+            run.stderr
+        );
     }
 }

@@ -161,8 +161,15 @@ fn a_file_saved_as_unicode_by_notepad_is_read_with_a_warning() {
     }
     // Without the mark it is not guessed at, but named for what it is,
     // also when it is mostly Chinese (whose UTF-16 has few NUL bytes).
-    let chinese = format!("---\ntitle: 无标记\n---\n{}\n", "委机关开展学雷锋志愿服务活动。".repeat(40));
-    for (text, big_endian) in [("---\ntitle: 无标记\n---\n", false), (chinese.as_str(), false), (chinese.as_str(), true)] {
+    let chinese = format!(
+        "---\ntitle: 无标记\n---\n{}\n",
+        "委机关开展学雷锋志愿服务活动。".repeat(40)
+    );
+    for (text, big_endian) in [
+        ("---\ntitle: 无标记\n---\n", false),
+        (chinese.as_str(), false),
+        (chinese.as_str(), true),
+    ] {
         let site = minimal_site();
         std::fs::create_dir_all(site.path().join("content/reports")).unwrap();
         std::fs::write(

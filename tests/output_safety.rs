@@ -481,7 +481,10 @@ fn a_crash_at_every_step_of_a_publish_is_finished_or_rolled_back() {
         assert_eq!(own_entries(&out), [".wenming-lock", ".wenming-output"]);
         step += 1;
     }
-    eprintln!("crashed at {} steps: {rolled_back} rolled back, {finished} finished", step - 1);
+    eprintln!(
+        "crashed at {} steps: {rolled_back} rolled back, {finished} finished",
+        step - 1
+    );
     assert!(
         rolled_back >= 2 && finished >= 10,
         "{rolled_back} / {finished}"

@@ -51,8 +51,12 @@ fn expect(site: &str, name: &str, actual: &str, mismatches: &mut Vec<String>) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("{} is missing: run WENMING_BLESS=1 cargo test --test snapshots", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: run WENMING_BLESS=1 cargo test --test snapshots",
+            path.display()
+        )
+    });
     if expected != actual {
         let line = expected
             .lines()
@@ -71,7 +75,12 @@ fn expect(site: &str, name: &str, actual: &str, mismatches: &mut Vec<String>) {
 fn check_fixture(site: &str, pages: &[&str]) {
     let copy = fixture_site(site);
     let mut mismatches = Vec::new();
-    expect(site, "check.txt", &transcript(copy.path(), &["check"]), &mut mismatches);
+    expect(
+        site,
+        "check.txt",
+        &transcript(copy.path(), &["check"]),
+        &mut mismatches,
+    );
     let build = transcript(copy.path(), &["build"]);
     expect(site, "build.txt", &build, &mut mismatches);
     for page in pages {

@@ -15,8 +15,8 @@ mod slug;
 mod walk;
 
 pub(crate) use page::load_pages;
-pub use report::parse_report;
 pub(crate) use report::load_reports;
+pub use report::parse_report;
 pub(crate) use slug::slugify;
 pub(crate) use walk::{existing_slugs, is_bundle};
 

@@ -111,11 +111,7 @@ impl Preview {
             };
         }
         if site.files.contains_key(&format!("{rel}/index.html")) {
-            return Reply::Redirect(format!(
-                "{}{}/",
-                site.base,
-                crate::urls::encode(&rel)
-            ));
+            return Reply::Redirect(format!("{}{}/", site.base, crate::urls::encode(&rel)));
         }
         Reply::NotFound(not_found(site))
     }

@@ -105,11 +105,13 @@ fn looks_like_utf16(bytes: &[u8]) -> bool {
         }
         all > 0 && common * 10 >= all * 9
     };
-    [encoding_rs::UTF_16LE, encoding_rs::UTF_16BE].into_iter().any(|encoding| {
-        encoding
-            .decode_without_bom_handling_and_without_replacement(bytes)
-            .is_some_and(|text| typed(&text))
-    })
+    [encoding_rs::UTF_16LE, encoding_rs::UTF_16BE]
+        .into_iter()
+        .any(|encoding| {
+            encoding
+                .decode_without_bom_handling_and_without_replacement(bytes)
+                .is_some_and(|text| typed(&text))
+        })
 }
 
 /// Control characters (NUL, ESC …; tab and line ends aside) cannot be
@@ -151,10 +153,18 @@ mod tests {
 
     #[test]
     fn utf16_without_its_mark_is_told_from_binary_files() {
-        let le: Vec<u8> = "---\ntitle: 学习\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
-        let be: Vec<u8> = "---\ntitle: 学习\n".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let le: Vec<u8> = "---\ntitle: 学习\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let be: Vec<u8> = "---\ntitle: 学习\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
         assert!(looks_like_utf16(&le) && looks_like_utf16(&be));
-        let binary = [0x89, b'P', b'N', b'G', 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 1, 0, 0, 0];
+        let binary = [
+            0x89, b'P', b'N', b'G', 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 1, 0, 0, 0,
+        ];
         assert!(!looks_like_utf16(&binary));
         assert!(!looks_like_utf16("标题：学习".as_bytes()));
     }
