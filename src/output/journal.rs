@@ -115,23 +115,22 @@ pub(crate) fn apply(out: &Path, journal: &Journal, durable: bool) -> Result<Appl
     // Folders left empty go too, deepest first; `remove_dir` leaves any that
     // still hold something (someone else's file, a kept one). A folder the
     // new site moves something into stays (its only old file renamed, say).
-    let needed: HashSet<PathBuf> = journal
-        .rename
-        .iter()
-        .flat_map(|rel| {
-            out.join(rel)
-                .ancestors()
-                .skip(1)
-                .map(Path::to_path_buf)
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    // (Worked out only when something was deleted: most rebuilds delete nothing.)
+    let needed: HashSet<&Path> = if emptied.is_empty() {
+        HashSet::new()
+    } else {
+        journal
+            .rename
+            .iter()
+            .flat_map(|rel| Path::new(rel).ancestors().skip(1))
+            .collect()
+    };
     emptied.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
     emptied.dedup();
     for mut dir in emptied {
         while dir != out
             && dir.starts_with(out)
-            && !needed.contains(&dir)
+            && !dir.strip_prefix(out).is_ok_and(|rel| needed.contains(rel))
             && std::fs::remove_dir(&dir).is_ok()
         {
             if !dir.pop() {
@@ -148,12 +147,18 @@ pub(crate) fn apply(out: &Path, journal: &Journal, durable: bool) -> Result<Appl
             continue;
         }
         let to = out.join(rel);
-        if let Some(parent) = to.parent().filter(|p| !p.is_dir()) {
-            // Gone since the journal was written (an earlier wenming
-            // removed emptied folders before moving into them).
-            fs::create_dir_all(parent)?;
+        if let Err(e) = fs::rename(&from, &to) {
+            // Its folder gone since the journal was written (an earlier
+            // wenming removed emptied folders before moving into them):
+            // looked at only when a move fails, not for every file.
+            match to.parent().filter(|p| !p.is_dir()) {
+                Some(parent) => {
+                    fs::create_dir_all(parent)?;
+                    fs::rename(&from, &to)?;
+                }
+                None => return Err(e),
+            }
         }
-        fs::rename(&from, &to)?;
         fs::publish_step();
         if let Some(p) = to.parent() {
             if parents.last() != Some(&p.to_path_buf()) {
