@@ -54,22 +54,6 @@ pub struct Rendered {
     pub gallery_links: Vec<(usize, String, Pos)>,
 }
 
-impl Rendered {
-    /// Everything but the HTML.
-    pub fn clone_without_html(&self) -> Rendered {
-        Rendered {
-            html: String::new(),
-            summary: self.summary.clone(),
-            reading_minutes: self.reading_minutes,
-            has_code: self.has_code,
-            assets: self.assets.clone(),
-            images: self.images.clone(),
-            external: self.external.clone(),
-            gallery_links: self.gallery_links.clone(),
-        }
-    }
-}
-
 /// A photo shown in a body, for galleries and covers.
 #[derive(Debug, Clone, PartialEq, Hash, serde::Serialize)]
 pub struct Photo {

@@ -166,19 +166,9 @@ impl Renderer<'_> {
     /// one-shot build does this, whose cache keeps no body: each is held
     /// here alone and is stripped in place.
     pub(super) fn release_bodies(&mut self, assets: &mut Vec<Asset>) {
-        for b in &mut self.bodies {
-            match Arc::get_mut(b) {
-                Some(body) => {
-                    body.html = String::new();
-                    assets.append(&mut body.assets);
-                }
-                None => {
-                    assets.extend(b.assets.iter().cloned());
-                    let mut r = b.clone_without_html();
-                    r.assets = Vec::new();
-                    *b = Arc::new(r);
-                }
-            }
+        for body in self.bodies.iter_mut().filter_map(Arc::get_mut) {
+            body.html = String::new();
+            assets.append(&mut body.assets);
         }
     }
 }
