@@ -138,22 +138,11 @@ pub fn parse_honors(src: &SourceText, table: &Table, diags: &mut Diagnostics) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::parse_table;
-
-    fn source(path: &str, text: &str) -> SourceText {
-        SourceText {
-            path: path.into(),
-            text: text.into(),
-        }
-    }
+    use crate::data::testing::{self, source};
 
     /// One criterion with a share check of volunteers among staff.
     fn table() -> Table {
-        let text = "name: 表\ndocument: 文\ntotal: 2\noffices: [办公室]\ncategories:\n  - id: 1\n    name: 甲类\n    points: 2\n    criteria:\n      - id: 16\n        offices: [办公室]\n        items:\n          - { points: 2, text: 志愿者占比 }\n        checks:\n          - { name: 志愿者占比, numerator: volunteers, denominator: staff, min: 0.1 }\n";
-        let mut diags = Diagnostics::new();
-        let t = parse_table(&source("data/criteria.yaml", text), &mut diags).expect("a table");
-        assert!(!diags.has_errors(), "{:?}", diags.sorted());
-        t
+        testing::table("name: 表\ndocument: 文\ntotal: 2\noffices: [办公室]\ncategories:\n  - id: 1\n    name: 甲类\n    points: 2\n    criteria:\n      - id: 16\n        offices: [办公室]\n        items:\n          - { points: 2, text: 志愿者占比 }\n        checks:\n          - { name: 志愿者占比, numerator: volunteers, denominator: staff, min: 0.1 }\n")
     }
 
     #[test]

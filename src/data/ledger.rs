@@ -258,21 +258,10 @@ pub(crate) fn unknown_criterion(cid: u32, table: &Table) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::parse_table;
-
-    fn source(path: &str, text: &str) -> SourceText {
-        SourceText {
-            path: path.into(),
-            text: text.into(),
-        }
-    }
+    use crate::data::testing::{self, source};
 
     fn table() -> Table {
-        let text = "name: 表\ndocument: 文\ntotal: 4\noffices: [办公室]\ncategories:\n  - id: 1\n    name: 甲类\n    points: 4\n    criteria:\n      - id: 1\n        offices: [办公室]\n        items:\n          - { points: 2, text: 甲 }\n          - { points: 2, text: 乙 }\n";
-        let mut diags = Diagnostics::new();
-        let table = parse_table(&source("data/criteria.yaml", text), &mut diags).expect("a table");
-        assert!(!diags.has_errors(), "{:?}", diags.sorted());
-        table
+        testing::table("name: 表\ndocument: 文\ntotal: 4\noffices: [办公室]\ncategories:\n  - id: 1\n    name: 甲类\n    points: 4\n    criteria:\n      - id: 1\n        offices: [办公室]\n        items:\n          - { points: 2, text: 甲 }\n          - { points: 2, text: 乙 }\n")
     }
 
     #[test]

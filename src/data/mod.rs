@@ -14,3 +14,26 @@ pub use table::{parse_table, Bonus, Category, Check, Citation, Criterion, Item, 
 
 /// Written in a criterion's offices to mean every office.
 pub(crate) const ALL_OFFICES: &str = "各处室";
+
+/// What the parsers' unit tests share: a file's text, and a table that must
+/// parse without errors.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::diagnostic::Diagnostics;
+    use crate::source::SourceText;
+
+    pub(crate) fn source(path: &str, text: &str) -> SourceText {
+        SourceText {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+
+    pub(crate) fn table(text: &str) -> super::Table {
+        let mut diags = Diagnostics::new();
+        let table =
+            super::parse_table(&source("data/criteria.yaml", text), &mut diags).expect("a table");
+        assert!(!diags.has_errors(), "{:?}", diags.sorted());
+        table
+    }
+}

@@ -553,10 +553,7 @@ mod tests {
 
     fn parse(text: &str) -> (Option<Table>, Vec<crate::diagnostic::Diagnostic>) {
         let mut diags = Diagnostics::new();
-        let src = SourceText {
-            path: "data/criteria.yaml".into(),
-            text: text.into(),
-        };
+        let src = crate::data::testing::source("data/criteria.yaml", text);
         let table = parse_table(&src, &mut diags);
         (table, diags.sorted())
     }
