@@ -32,15 +32,7 @@ fn main() -> ExitCode {
             site,
             no_search,
         } => {
-            let build = BuildOptions {
-                output: root.join("public"),
-                root,
-                overrides: site.overrides(),
-                drafts: site.drafts,
-                write: false,
-                search: !no_search,
-                process_images: true,
-            };
+            let build = BuildOptions::preview(root, site.overrides(), site.drafts, !no_search);
             let opts = wenming::serve::ServeOptions {
                 build,
                 bind,

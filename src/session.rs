@@ -30,6 +30,26 @@ pub struct BuildOptions {
     /// only checks that they exist).
     pub process_images: bool,
 }
+impl BuildOptions {
+    /// What `wenming serve` builds: the site at `root` in memory (nothing
+    /// is written), with its photos and, when `search`, the search index.
+    pub fn preview(
+        root: PathBuf,
+        overrides: config::Overrides,
+        drafts: bool,
+        search: bool,
+    ) -> BuildOptions {
+        BuildOptions {
+            output: root.join("public"),
+            root,
+            overrides,
+            drafts,
+            write: false,
+            search,
+            process_images: true,
+        }
+    }
+}
 
 pub struct Session {
     pub opts: BuildOptions,

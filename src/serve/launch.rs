@@ -67,15 +67,7 @@ fn start() -> Result<()> {
     };
     eprintln!("站点文件夹：{}", crate::fs::display(&root));
     eprintln!("正在生成预览……");
-    let build = BuildOptions {
-        output: root.join("public"),
-        root,
-        overrides: Default::default(),
-        drafts: false,
-        write: false,
-        search: true,
-        process_images: true,
-    };
+    let build = BuildOptions::preview(root, Default::default(), false, true);
     serve(ServeOptions {
         build,
         bind: "127.0.0.1".to_string(),
