@@ -4,7 +4,7 @@
 #   bash dist/release.sh
 #
 #   target/dist/wenming-<version>-windows-x64.zip     wenming.exe (dist/windows.sh)
-#   target/dist/wenming-<version>-linux-x64.tar.gz    wenming (cargo build --release)
+#   target/dist/wenming-<version>-linux-x64.tar.gz    wenming (dist/linux.sh: glibc 2.17 or newer)
 #   target/dist/SHA256SUMS
 #
 # Each package is one folder, wenming-<version>-<system>/, holding the
@@ -51,9 +51,8 @@ start=$(date +%s)
 exe=$(env -u CARGO_TARGET_DIR bash dist/windows.sh)
 say "windows exe: $(( $(date +%s) - start )) s"
 start=$(date +%s)
-cargo build --release --locked --bin wenming
-target_dir=${CARGO_TARGET_DIR:-$repo/target}
-linux_bin=$target_dir/release/wenming
+# Linked against glibc 2.17's symbols, for the older glibc of 麒麟/统信.
+linux_bin=$(env -u CARGO_TARGET_DIR bash dist/linux.sh)
 say "linux binary: $(( $(date +%s) - start )) s"
 
 # ---- the folders ----
@@ -71,7 +70,7 @@ for system in windows-x64 linux-x64; do
   cp -r "$stage/使用说明" "$stage/$name/"
 done
 cp "$exe" "$stage/wenming-$version-windows-x64/wenming.exe"
-strip -o "$stage/wenming-$version-linux-x64/wenming" "$linux_bin"
+cp "$linux_bin" "$stage/wenming-$version-linux-x64/wenming"
 chmod 755 "$stage/wenming-$version-linux-x64/wenming"
 find "$stage" -exec touch -h -d "@$epoch" {} +
 

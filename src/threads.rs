@@ -7,7 +7,11 @@
 pub fn run_when_idle() {
     #[cfg(target_os = "linux")]
     {
-        let param = libc::sched_param { sched_priority: 0 };
+        // Zeroed, then the one field set: musl's struct has more fields
+        // than glibc's (sched_priority 0 is all SCHED_IDLE takes).
+        // SAFETY: sched_param is plain integers, for which zero is valid.
+        let mut param: libc::sched_param = unsafe { std::mem::zeroed() };
+        param.sched_priority = 0;
         // SAFETY: a plain system call on the calling thread's own id, with
         // a parameter struct that lives across the call.
         if unsafe { libc::sched_setscheduler(thread_id(), libc::SCHED_IDLE, &param) } != 0 {
