@@ -29,6 +29,8 @@ pub(crate) mod text;
 pub(crate) mod threads;
 pub(crate) mod timings;
 pub mod urls;
+pub(crate) mod workbench;
+pub(crate) mod yaml_edit;
 
 pub use report::BuildReport;
 pub use session::BuildOptions;

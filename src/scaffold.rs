@@ -55,21 +55,8 @@ pub fn new_report(root: &Path, title: &str, kind: &str, date: NaiveDate) -> Resu
             path.display()
         );
     }
-    // Another day's report may already use this web address; number it.
-    let taken = crate::content::existing_slugs(root);
-    let mut unique = slug.clone();
-    let mut n = 2;
-    while taken.contains(&unique) {
-        unique = format!("{slug}-{n}");
-        n += 1;
-    }
-    let path = dir.join(format!("{date}-{unique}.md"));
-    if path.exists() {
-        bail!(
-            "{} 已存在，未做任何修改；如是另一篇报道，请换一个标题或日期",
-            path.display()
-        );
-    }
+    // Another day's report may already use this web address: numbered.
+    let path = free_report_path(root, title, date);
     std::fs::create_dir_all(&dir).with_context(|| format!("无法创建文件夹 {}", dir.display()))?;
     let quoted_title = serde_json::to_string(title).unwrap_or_else(|_| format!("\"{title}\""));
     let text = format!(
@@ -91,6 +78,27 @@ pub fn new_report(root: &Path, title: &str, kind: &str, date: NaiveDate) -> Resu
     f.write_all(text.as_bytes())
         .with_context(|| format!("无法写入 {}", path.display()))?;
     Ok(path)
+}
+
+/// `content/reports/<date>-<slug>.md` for a new report titled `title`,
+/// its slug numbered (`-2`, `-3` …) when another report has it already or
+/// a bundle folder of that name is there.
+pub(crate) fn free_report_path(root: &Path, title: &str, date: NaiveDate) -> PathBuf {
+    let slug = slugify(title);
+    let slug = if slug.is_empty() {
+        "report".to_string()
+    } else {
+        slug
+    };
+    let dir = root.join("content/reports");
+    let taken = crate::content::existing_slugs(root);
+    let mut unique = slug.clone();
+    let mut n = 2;
+    while taken.contains(&unique) || dir.join(format!("{date}-{unique}")).exists() {
+        unique = format!("{slug}-{n}");
+        n += 1;
+    }
+    dir.join(format!("{date}-{unique}.md"))
 }
 
 /// A new site in `dir` from the defaults. `dir` must be missing or empty.

@@ -263,6 +263,11 @@ impl Session {
 
     /// The base path (`/wmcj/`) of the `site.yaml` last read, if it could
     /// be read: after a good build, that build's.
+    /// What the last load read (the workbench shows and checks against it).
+    pub(crate) fn inputs(&self) -> Option<&Inputs> {
+        self.inputs.as_ref()
+    }
+
     pub fn base_path(&self) -> Option<&str> {
         self.inputs.as_ref().map(|i| i.config.base_path())
     }

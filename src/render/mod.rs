@@ -157,6 +157,12 @@ impl Bodies {
 /// Templates, theme files, routes and the photo index. A partial build
 /// (`wenming serve` after an edit to reports) has the theme and routes of
 /// the last one.
+/// The routes of `site` as a build makes them, for the workbench: it
+/// renders a report being edited the way its page will show it.
+pub(crate) fn preview_routes(site: &Site) -> Routes {
+    routes::routes(site, &theme_static(&site.root, &site.config.theme))
+}
+
 pub fn setup(
     site: &Site,
     cache: &mut Cache,

@@ -3,6 +3,7 @@
 //! and its long poll), and our own accept loop, for its caps and timeouts.
 
 use super::preview::{content_type, Preview, Reply};
+use crate::workbench::Workbench;
 use axum::extract::{RawQuery, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use axum::http::{HeaderValue, Method, StatusCode, Uri};
@@ -34,8 +35,9 @@ const RELOAD_JS: &str = include_str!("reload.js");
 
 /// The preview's routes. Every route, the site's files included, is behind
 /// the Host and Origin checks: add new routes above the `layer` lines.
-fn router(preview: Arc<Preview>) -> Router {
+fn router(preview: Arc<Preview>, workbench: Arc<Workbench>) -> Router {
     Router::new()
+        .merge(crate::workbench::router(workbench))
         .route("/__wenming/reload.js", get(reload_js))
         .route("/__wenming/state", get(state))
         .route("/__wenming/wait", get(wait))
@@ -153,9 +155,14 @@ async fn site_file(State(p): State<Arc<Preview>>, uri: Uri) -> Response {
 }
 
 /// Serve connections, at most [`MAX_CONNECTIONS`] at once.
-pub(super) async fn accept_loop(listener: tokio::net::TcpListener, preview: Arc<Preview>) {
+pub(super) async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    preview: Arc<Preview>,
+    workbench: Arc<Workbench>,
+) {
     use tower::ServiceExt as _;
-    let app = router(preview).map_request(own_endpoints_under_any_base::<hyper::body::Incoming>);
+    let app = router(preview, workbench)
+        .map_request(own_endpoints_under_any_base::<hyper::body::Incoming>);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let slot = Arc::clone(&slots)

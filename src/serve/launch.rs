@@ -77,11 +77,12 @@ fn start() -> Result<()> {
     })
 }
 
-/// Once the preview answers: the browser, and what the window is for.
-fn announce(url: &str) {
+/// Once the preview answers: the browser on the workbench (which links to
+/// the preview), and what the window is for.
+fn announce(_preview: &str, workbench: &str) {
     let wanted = std::env::var_os(NO_BROWSER).is_none_or(|v| v.is_empty() || v == "0");
-    if wanted && crate::fs::open_browser(url) {
-        eprintln!("已在浏览器中打开预览；如果没有打开，请把上面的网址复制到浏览器的地址栏。");
+    if wanted && crate::fs::open_browser(workbench) {
+        eprintln!("已在浏览器中打开工作台；如果没有打开，请把上面“工作台”后面的网址复制到浏览器的地址栏。");
     } else {
         eprintln!("请在浏览器中打开上面的网址。");
     }

@@ -33,6 +33,7 @@ pub(crate) use changes::ignored;
 use crate::report::BuildReport;
 use crate::session::BuildOptions;
 use crate::session::Session;
+use crate::workbench::{Snapshot, Workbench};
 use anyhow::{Context as _, Result};
 use changes::next_batch;
 use http::{accept_loop, MAX_WAITING};
@@ -55,8 +56,9 @@ pub struct ServeOptions {
 }
 
 /// What the double-click start does once the preview answers (it opens the
-/// browser there).
-pub type OnListening = Box<dyn FnOnce(&str)>;
+/// browser on the workbench): called with the preview's and the
+/// workbench's addresses.
+pub type OnListening = Box<dyn FnOnce(&str, &str)>;
 
 fn print_report(report: &BuildReport) {
     for d in report.diagnostics.sorted() {
@@ -66,6 +68,28 @@ fn print_report(report: &BuildReport) {
     }
     if let Some(f) = &report.fatal {
         eprintln!("错误：{f}");
+    }
+}
+
+/// What the workbench shows of the last build.
+fn snapshot(session: &Session, report: &BuildReport, drafts: bool) -> Snapshot {
+    let mut diagnostics = report.diagnostics.sorted();
+    if let Some(f) = &report.fatal {
+        diagnostics.push(crate::diagnostic::Diagnostic {
+            path: String::new(),
+            line: 0,
+            column: 0,
+            severity: crate::diagnostic::Severity::Error,
+            message: f.clone(),
+            hint: None,
+        });
+    }
+    Snapshot {
+        inputs: session.inputs().map(|i| Arc::new(i.clone())),
+        diagnostics,
+        summary: report.summary(),
+        base: session.base_path().unwrap_or("/").to_string(),
+        drafts,
     }
 }
 
@@ -98,6 +122,8 @@ pub fn serve(mut opts: ServeOptions) -> Result<()> {
     print_report(&report);
     eprintln!("{}", report.summary());
     let base = session.base_path().unwrap_or("/").to_string();
+    let workbench = Arc::new(Workbench::new(root.clone())?);
+    workbench.update(snapshot(&session, &report, opts.build.drafts));
     let first_search = session.search_job();
 
     // Requests are cheap tasks on two threads; a long poll holds no thread.
@@ -150,15 +176,22 @@ pub fn serve(mut opts: ServeOptions) -> Result<()> {
             any_ip: beyond_loopback,
         },
     });
-    runtime.spawn(accept_loop(listener, Arc::clone(&preview)));
+    runtime.spawn(accept_loop(
+        listener,
+        Arc::clone(&preview),
+        Arc::clone(&workbench),
+    ));
 
     let shown_host = match local.ip() {
         ip if ip.is_unspecified() => "127.0.0.1".to_string(),
         IpAddr::V6(ip) => format!("[{ip}]"),
         IpAddr::V4(ip) => ip.to_string(),
     };
-    let url = format!("http://{shown_host}:{}{base}", local.port());
+    let origin = format!("http://{shown_host}:{}", local.port());
+    let url = format!("{origin}{base}");
+    let workbench_url = workbench.entry_url(&origin);
     eprintln!("预览地址：{url}  （修改文件后自动刷新；按 Ctrl+C 停止）");
+    eprintln!("工作台：{workbench_url}  （在浏览器中编辑报道和台账；每次启动网址都不同）");
     if beyond_loopback {
         eprintln!(
             "注意：预览服务监听在 {}，局域网内其他电脑也能访问",
@@ -166,7 +199,7 @@ pub fn serve(mut opts: ServeOptions) -> Result<()> {
         );
     }
     if let Some(on_listening) = opts.on_listening.take() {
-        on_listening(&url);
+        on_listening(&url, &workbench_url);
     }
 
     // The search index is built here, one job at a time, always from the
@@ -223,6 +256,7 @@ pub fn serve(mut opts: ServeOptions) -> Result<()> {
         }
         let (report, files) = session.rebuild(&changed);
         preview.publish(&report, files, &session);
+        workbench.update(snapshot(&session, &report, opts.build.drafts));
         // The edited page is on screen; the search index catches up in
         // the background (open pages need no reload for it).
         if let Some(job) = session.search_job() {

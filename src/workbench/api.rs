@@ -1,0 +1,376 @@
+//! The JSON endpoints the workbench's pages call. Every write takes the
+//! save lock, checks the candidate file with the parsers of `wenming
+//! check`, and goes through `store` (atomic, backed up, conflict-checked).
+//! Answers: 200 with the new version; 409 when the file changed on disk;
+//! 422 with the messages when the save would add an error; 400 otherwise.
+
+use super::ledger::{self, HonorForm, LedgerForm};
+use super::reports::{self, FieldMessage, ReportForm};
+use super::store::{self, Conflict};
+use super::Workbench;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The largest upload: a phone photo or a scanned sign-in sheet.
+pub(crate) const MAX_UPLOAD: usize = 30 * 1024 * 1024;
+
+fn refused(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        Json(json!({ "ok": false, "message": message.into() })),
+    )
+        .into_response()
+}
+
+fn failed(e: anyhow::Error) -> Response {
+    if e.downcast_ref::<Conflict>().is_some() {
+        return refused(StatusCode::CONFLICT, e.to_string());
+    }
+    refused(StatusCode::BAD_REQUEST, format!("{e:#}"))
+}
+
+fn with_errors(messages: Vec<FieldMessage>, what: &str) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({
+            "ok": false,
+            "message": format!("{what}有错误，没有保存：请按标出的提示改正后再保存"),
+            "messages": messages,
+        })),
+    )
+        .into_response()
+}
+
+/// Run blocking file work off the server's two threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f)
+        .await
+        .expect("workbench task")
+}
+
+/// The form's file (a new one gets its path now) and the file as it is.
+fn target(root: &Path, form: &ReportForm) -> anyhow::Result<(String, Option<Vec<u8>>)> {
+    let rel = if form.path.is_empty() {
+        reports::new_path(root, form)?
+    } else {
+        form.path.clone()
+    };
+    if !rel.starts_with("content/reports/") || !rel.ends_with(".md") {
+        anyhow::bail!("“{rel}” 不是一篇报道（报道在 content/reports 文件夹中，以 .md 结尾）");
+    }
+    let old = store::read_if_exists(&store::resolve(root, &rel)?)?;
+    Ok((rel, old))
+}
+
+pub(super) async fn report_check(
+    State(wb): State<Arc<Workbench>>,
+    Json(form): Json<ReportForm>,
+) -> Response {
+    blocking(move || {
+        let root = &wb.root;
+        let (rel, old) = match target(root, &form) {
+            Ok(t) => t,
+            // No title or date yet: nothing to check against a file name.
+            Err(e) => return Json(json!({ "ok": true, "messages": [{ "field": "", "error": false, "text": format!("{e:#}") }], "html": "" })).into_response(),
+        };
+        let text = match reports::write(&form, old.as_deref()) {
+            Ok(t) => t,
+            Err(e) => return failed(e),
+        };
+        let (messages, html) = reports::check(&wb.snapshot(), root, &rel, &text);
+        Json(json!({ "ok": true, "messages": messages, "html": html })).into_response()
+    })
+    .await
+}
+
+pub(super) async fn report_save(
+    State(wb): State<Arc<Workbench>>,
+    Json(form): Json<ReportForm>,
+) -> Response {
+    let _saving = Arc::clone(&wb.saving).lock_owned().await;
+    blocking(move || {
+        let root = &wb.root;
+        let (rel, old) = match target(root, &form) {
+            Ok(t) => t,
+            Err(e) => return failed(e),
+        };
+        if form.path.is_empty() && old.is_some() {
+            return refused(StatusCode::CONFLICT, format!("{rel} 已存在，没有保存"));
+        }
+        let text = match reports::write(&form, old.as_deref()) {
+            Ok(t) => t,
+            Err(e) => return failed(e),
+        };
+        let (messages, _) = reports::check(&wb.snapshot(), root, &rel, &text);
+        if messages.iter().any(|m| m.error) {
+            return with_errors(messages, "这篇报道");
+        }
+        let saved = if form.path.is_empty() {
+            store::create(root, &rel, &text)
+        } else {
+            store::save(root, &rel, &form.version, &text)
+        };
+        match saved {
+            Ok(version) => Json(json!({
+                "ok": true,
+                "path": rel,
+                "version": version,
+                "messages": messages,
+                "message": if form.draft { "已保存为草稿（不会出现在生成的网站上）" } else { "已保存" },
+            }))
+            .into_response(),
+            Err(e) => failed(e),
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct UploadQuery {
+    path: String,
+    name: String,
+    /// `photo` or `attachment`.
+    #[serde(default)]
+    kind: String,
+}
+
+/// A photo or attachment for a saved report. A single-file report becomes
+/// a bundle first (`a.md` → `a/index.md`: same slug, same web address).
+/// Answers the report's (maybe new) path and the file's name in it.
+pub(super) async fn report_upload(
+    State(wb): State<Arc<Workbench>>,
+    Query(q): Query<UploadQuery>,
+    body: Bytes,
+) -> Response {
+    let _saving = Arc::clone(&wb.saving).lock_owned().await;
+    blocking(move || match upload(&wb.root, &q, &body) {
+        Ok((path, name, version)) => {
+            Json(json!({ "ok": true, "path": path, "name": name, "version": version }))
+                .into_response()
+        }
+        Err(e) => failed(e),
+    })
+    .await
+}
+
+fn upload(root: &Path, q: &UploadQuery, body: &[u8]) -> anyhow::Result<(String, String, String)> {
+    let photo = q.kind != "attachment";
+    let name = reports::clean_name(&q.name, photo)?;
+    if body.is_empty() {
+        anyhow::bail!("“{name}” 是空文件，没有上传");
+    }
+    if photo && image::guess_format(body).is_err() {
+        anyhow::bail!("“{name}” 不是照片文件（JPEG、PNG、WebP 或 GIF），没有上传");
+    }
+    let report = store::resolve(root, &q.path)?;
+    if !q.path.starts_with("content/reports/") || !report.is_file() {
+        anyhow::bail!("请先保存报道，再上传照片或附件");
+    }
+    let reports_dir = root.join("content/reports");
+    let (rel, report) = if crate::content::is_bundle(&reports_dir, &report) {
+        (q.path.clone(), report)
+    } else {
+        let stem = report
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .ok_or_else(|| anyhow::anyhow!("报道的文件名无法识别"))?;
+        let folder = reports_dir.join(stem);
+        if folder.exists() {
+            anyhow::bail!(
+                "要把报道改为文件夹形式（照片放在它旁边），但 content/reports/{stem} 已存在：请先处理这个文件夹"
+            );
+        }
+        std::fs::create_dir(&folder)
+            .map_err(|e| anyhow::anyhow!("无法创建文件夹 {}：{e}", folder.display()))?;
+        let moved = folder.join("index.md");
+        std::fs::rename(&report, &moved).map_err(|e| {
+            let _ = std::fs::remove_dir(&folder);
+            anyhow::anyhow!(
+                "无法把报道移入文件夹 {}：{e}（文件是否正被其他程序打开？）",
+                folder.display()
+            )
+        })?;
+        (format!("content/reports/{stem}/index.md"), moved)
+    };
+    let folder = report.parent().expect("a report has a folder");
+    // Never over another file: number the name (photo-2.jpg …).
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((&name, ""));
+    let mut chosen = name.clone();
+    let mut n = 2;
+    while folder.join(&chosen).exists() {
+        chosen = format!("{stem}-{n}.{ext}");
+        n += 1;
+    }
+    let file_rel = format!("{}/{chosen}", rel.rsplit_once('/').expect("a folder").0);
+    store::create(root, &file_rel, body)?;
+    let version = store::version_of(std::fs::read(&report).ok().as_deref());
+    Ok((rel, chosen, version))
+}
+
+pub(super) async fn ledger_save(
+    State(wb): State<Arc<Workbench>>,
+    Json(form): Json<LedgerForm>,
+) -> Response {
+    let version = form.version.clone();
+    data_save(wb, ledger::LEDGER, version, move |text| {
+        ledger::edit_ledger(text, &form)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct IndicatorsForm {
+    version: String,
+    values: BTreeMap<String, String>,
+}
+
+pub(super) async fn indicators_save(
+    State(wb): State<Arc<Workbench>>,
+    Json(form): Json<IndicatorsForm>,
+) -> Response {
+    let values: Vec<(String, String)> = form.values.into_iter().collect();
+    data_save(wb, ledger::INDICATORS, form.version, move |text| {
+        ledger::edit_indicators(text, &values)
+    })
+    .await
+}
+
+pub(super) async fn honor_add(
+    State(wb): State<Arc<Workbench>>,
+    Json(form): Json<HonorForm>,
+) -> Response {
+    let version = form.version.clone();
+    data_save(wb, ledger::HONORS, version, move |text| {
+        ledger::add_honor(text, &form)
+    })
+    .await
+}
+
+/// Edit one data file: read, edit, refuse new errors, save.
+async fn data_save(
+    wb: Arc<Workbench>,
+    rel: &'static str,
+    version: String,
+    edit: impl FnOnce(&str) -> anyhow::Result<String> + Send + 'static,
+) -> Response {
+    let _saving = Arc::clone(&wb.saving).lock_owned().await;
+    blocking(move || {
+        let root = &wb.root;
+        let Some(inputs) = wb.snapshot().inputs.clone() else {
+            return refused(
+                StatusCode::BAD_REQUEST,
+                "站点的设置或考评标准表有错误，先改正它们（见“总览”）",
+            );
+        };
+        let path = match store::resolve(root, rel) {
+            Ok(p) => p,
+            Err(e) => return failed(e),
+        };
+        let old = match store::read_if_exists(&path) {
+            Ok(old) => old,
+            Err(e) => return failed(e),
+        };
+        let old_text = match &old {
+            Some(b) => match String::from_utf8(b.clone()) {
+                Ok(t) => t,
+                Err(_) => {
+                    return refused(
+                        StatusCode::BAD_REQUEST,
+                        format!(
+                        "{rel} 不是 UTF-8 编码：请用记事本“另存为”，编码选 UTF-8 后再在工作台修改"
+                    ),
+                    )
+                }
+            },
+            None => String::new(),
+        };
+        let text = match edit(&old_text) {
+            Ok(t) => t,
+            Err(e) => return failed(e),
+        };
+        let errors = ledger::new_errors(rel, &inputs.table, &old_text, &text);
+        if !errors.is_empty() {
+            let messages = errors
+                .iter()
+                .map(|d| FieldMessage {
+                    field: String::new(),
+                    error: true,
+                    text: match &d.hint {
+                        Some(h) => format!("{}（{h}）", d.message),
+                        None => d.message.clone(),
+                    },
+                })
+                .collect();
+            return with_errors(messages, rel);
+        }
+        match store::save(root, rel, &version, text.as_bytes()) {
+            Ok(version) => {
+                Json(json!({ "ok": true, "version": version, "message": "已保存" })).into_response()
+            }
+            Err(e) => failed(e),
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct RestoreForm {
+    id: String,
+}
+
+pub(super) async fn restore(
+    State(wb): State<Arc<Workbench>>,
+    Json(form): Json<RestoreForm>,
+) -> Response {
+    let _saving = Arc::clone(&wb.saving).lock_owned().await;
+    blocking(move || match store::restore(&wb.root, &form.id) {
+        Ok(path) => Json(json!({ "ok": true, "path": path, "message": format!("已恢复 {path}（恢复前的内容也已备份）") })).into_response(),
+        Err(e) => failed(e),
+    })
+    .await
+}
+
+/// `wenming build` of the site into its `public/` folder, as the command
+/// does; answers the summary and every message.
+pub(super) async fn build(State(wb): State<Arc<Workbench>>) -> Response {
+    let _saving = Arc::clone(&wb.saving).lock_owned().await;
+    let drafts = wb.snapshot().drafts;
+    blocking(move || {
+        let root = wb.root.clone();
+        let opts = crate::session::BuildOptions {
+            output: root.join("public"),
+            root,
+            overrides: Default::default(),
+            drafts,
+            write: true,
+            search: true,
+            process_images: true,
+        };
+        let report = crate::build(&opts);
+        let mut lines: Vec<String> = report
+            .diagnostics
+            .sorted()
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        if let Some(f) = &report.fatal {
+            lines.push(format!("错误：{f}"));
+        }
+        Json(json!({
+            "ok": report.ok(),
+            "summary": report.summary(),
+            "output": crate::diagnostic::display_path(&wb.root, &wb.root.join("public")),
+            "lines": lines,
+        }))
+        .into_response()
+    })
+    .await
+}
