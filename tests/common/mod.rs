@@ -2,6 +2,8 @@
 //! the real binary, reading the generated pages.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
