@@ -67,6 +67,9 @@ pub enum Command {
         /// 预览时不生成全文搜索索引（报道很多时启动和更新更快）
         #[arg(long)]
         no_search: bool,
+        /// 监听地址不是本机时仍然开放工作台（局域网内知道网址的人都能修改站点，慎用）
+        #[arg(long)]
+        lan_workbench: bool,
     },
     /// 新建报道等内容
     New {

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
             port,
             site,
             no_search,
+            lan_workbench,
         } => {
             let build = BuildOptions::preview(root, site.overrides(), site.drafts, !no_search);
             let opts = wenming::serve::ServeOptions {
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
                 bind,
                 port,
                 next_free_port: false,
+                lan_workbench,
                 on_listening: None,
             };
             return match wenming::serve::serve(opts) {

@@ -384,3 +384,24 @@ fn a_new_report_with_photos_becomes_a_bundle_and_is_built() {
         .join("public/reports/gong-zuo-tai-ce-shi-du-shu-fen-xiang-hui/IMG-001.jpg")
         .exists());
 }
+
+#[test]
+fn beyond_loopback_the_workbench_is_closed_unless_asked_for() {
+    let site = copy_default_site();
+    let server = start_with(site.path(), &["--bind", "0.0.0.0"]);
+    wait_until(|| server.log().contains("工作台："), "workbench line");
+    let log = server.log();
+    assert!(log.contains("工作台：已关闭"), "{log}");
+    assert!(log.contains("--lan-workbench"), "{log}");
+    assert!(!log.contains("?token="), "no address to hand out: {log}");
+    let (status, _, body) = get(server.port, "/__wenming/");
+    assert_eq!(status, 403);
+    assert!(String::from_utf8_lossy(&body).contains("工作台已关闭"));
+    drop(server);
+
+    let server = start_with(site.path(), &["--bind", "0.0.0.0", "--lan-workbench"]);
+    wait_until(|| server.log().contains("工作台："), "workbench line");
+    let log = server.log();
+    assert!(log.contains("?token="), "{log}");
+    assert!(log.contains("工作台也对局域网开放"), "{log}");
+}

@@ -73,6 +73,7 @@ fn start() -> Result<()> {
         bind: "127.0.0.1".to_string(),
         port: 1111,
         next_free_port: true,
+        lan_workbench: false,
         on_listening: Some(Box::new(announce)),
     })
 }

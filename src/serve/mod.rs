@@ -51,6 +51,9 @@ pub struct ServeOptions {
     /// When `port` is taken, listen on the next free one instead of
     /// stopping (the double-click start: nobody there can pass `--port`).
     pub next_free_port: bool,
+    /// Keep the workbench open when listening beyond loopback (`--lan-workbench`);
+    /// without it the workbench answers only that it is closed.
+    pub lan_workbench: bool,
     /// Called once, with the preview's address, as soon as it answers.
     pub on_listening: Option<OnListening>,
 }
@@ -191,12 +194,20 @@ pub fn serve(mut opts: ServeOptions) -> Result<()> {
     let url = format!("{origin}{base}");
     let workbench_url = workbench.entry_url(&origin);
     eprintln!("预览地址：{url}  （修改文件后自动刷新；按 Ctrl+C 停止）");
-    eprintln!("工作台：{workbench_url}  （在浏览器中编辑报道和台账；每次启动网址都不同）");
+    if beyond_loopback && !opts.lan_workbench {
+        workbench.close();
+        eprintln!("工作台：已关闭（监听地址不是本机 127.0.0.1；确需在局域网内使用，请加 --lan-workbench）");
+    } else {
+        eprintln!("工作台：{workbench_url}  （在浏览器中编辑报道和台账；每次启动网址都不同）");
+    }
     if beyond_loopback {
         eprintln!(
             "注意：预览服务监听在 {}，局域网内其他电脑也能访问",
             opts.bind
         );
+        if opts.lan_workbench {
+            eprintln!("注意：工作台也对局域网开放，知道上面网址的人都能修改这个站点的文件");
+        }
     }
     if let Some(on_listening) = opts.on_listening.take() {
         on_listening(&url, &workbench_url);

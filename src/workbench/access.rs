@@ -69,6 +69,9 @@ pub(super) async fn only_with_token(
     req: Request,
     next: Next,
 ) -> Response {
+    if !wb.is_open() {
+        return refuse("工作台已关闭：预览服务监听的不是本机地址。请在这台电脑上用默认地址启动 wenming serve；确需在局域网内使用，启动时加 --lan-workbench。");
+    }
     let secrets = &wb.access;
     if let Some(given) = query_token(&req) {
         if !same(given, &secrets.token) {

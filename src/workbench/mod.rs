@@ -58,6 +58,9 @@ pub(crate) struct Workbench {
     /// conflict check.
     saving: Arc<tokio::sync::Mutex<()>>,
     templates: tera::Tera,
+    /// Cleared when the preview listens beyond loopback without
+    /// `--lan-workbench`: every workbench request is then refused.
+    open: std::sync::atomic::AtomicBool,
 }
 
 impl Workbench {
@@ -68,7 +71,16 @@ impl Workbench {
             snapshot: Mutex::new(Arc::new(Snapshot::default())),
             saving: Arc::new(tokio::sync::Mutex::new(())),
             templates: pages::templates()?,
+            open: std::sync::atomic::AtomicBool::new(true),
         })
+    }
+
+    pub(crate) fn close(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn is_open(&self) -> bool {
+        self.open.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The address that lets a browser in: the workbench with the token.
@@ -97,6 +109,7 @@ pub(crate) fn router<S>(wb: Arc<Workbench>) -> axum::Router<S> {
         .route("/__wenming/build", get(pages::build))
         .route("/__wenming/backups", get(pages::backups))
         .route("/__wenming/assets/{name}", get(pages::asset))
+        .route("/__wenming/source/{*path}", get(pages::source))
         .route("/__wenming/api/report/check", post(api::report_check))
         .route("/__wenming/api/report/save", post(api::report_save))
         .route("/__wenming/api/report/upload", post(api::report_upload))

@@ -53,6 +53,46 @@ pub(super) async fn asset(UrlPath(name): UrlPath<String>) -> Response {
     }
 }
 
+/// A photo or attachment of a report as it is in the site folder, for the
+/// form's thumbnails and preview before the preview site has it. Only
+/// pictures are shown inline; anything else (an SVG could run script) is a
+/// download.
+pub(super) async fn source(
+    State(wb): State<Arc<Workbench>>,
+    UrlPath(rel): UrlPath<String>,
+) -> Response {
+    let Ok(path) = store::resolve(&wb.root, &rel) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if !rel.starts_with("content/") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let Ok(bytes) = std::fs::read(&path) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let extension = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let kind = match extension.as_str() {
+        "jpg" | "jpeg" => Some("image/jpeg"),
+        "png" => Some("image/png"),
+        "webp" => Some("image/webp"),
+        "gif" => Some("image/gif"),
+        _ => None,
+    };
+    let nosniff = (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    match kind {
+        Some(kind) => ([(CONTENT_TYPE, kind), nosniff], bytes).into_response(),
+        None => (
+            [
+                (CONTENT_TYPE, "application/octet-stream"),
+                (axum::http::header::CONTENT_DISPOSITION, "attachment"),
+                nosniff,
+            ],
+            bytes,
+        )
+            .into_response(),
+    }
+}
+
 /// JSON for a `<script type="application/json">`: nothing in it can end
 /// the script element.
 fn script_json(value: &impl Serialize) -> String {
@@ -318,7 +358,12 @@ pub(super) async fn report_form(
     let mut ctx = tera::Context::new();
     ctx.insert(
         "data",
-        &script_json(&json!({ "form": form, "choices": choices(inputs) })),
+        &script_json(&json!({
+            "form": form,
+            "choices": choices(inputs),
+            // The preview site's root, for its style sheet in the preview.
+            "base": snapshot.base,
+        })),
     );
     ctx.insert("form", &form);
     ctx.insert(

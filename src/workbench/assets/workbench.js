@@ -171,13 +171,20 @@
 
     // Preview: the body as the renderer makes it, in a frame that runs no script.
     var frame = document.createElement("iframe");
-    frame.setAttribute("sandbox", "");
+    // No script runs in it; same origin only so its pictures come with the cookie.
+    frame.setAttribute("sandbox", "allow-same-origin");
     frame.title = "正文预览";
     document.getElementById("preview").appendChild(frame);
+    // The report's folder as it is on disk: its photos show before the
+    // preview site has processed them.
+    function sourceDir() {
+      var p = state.path || "content/reports/";
+      return "/__wenming/source/" + p.slice(0, p.lastIndexOf("/") + 1).split("/").map(encodeURIComponent).join("/");
+    }
     function showPreview(html) {
       var base = data.base || "/";
       frame.srcdoc = '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><base href="' +
-        location.origin + base + (data.route || "") + '"><link rel="stylesheet" href="' + location.origin + base +
+        location.origin + sourceDir() + '"><link rel="stylesheet" href="' + location.origin + base +
         'style.css"><style>body{margin:12px}</style></head><body><article class="article-body">' + html + "</article></body></html>";
     }
 
@@ -248,7 +255,7 @@
         li.draggable = true;
         var img = document.createElement("img");
         img.alt = "";
-        img.src = (data.base || "/") + (data.route || "") + ph.name;
+        img.src = sourceDir() + ph.name.split("/").map(encodeURIComponent).join("/");
         img.loading = "lazy";
         var label = document.createElement("label");
         label.htmlFor = "caption-" + k;
@@ -329,7 +336,6 @@
         if (!r.data.ok) { toast(r.data.message, true); return; }
         if (r.data.path !== state.path) {
           state.path = r.data.path;
-          data.route = data.route || "";
           history.replaceState(null, "", "report?path=" + encodeURIComponent(state.path));
         }
         state.version = r.data.version;
