@@ -330,8 +330,16 @@ pub(crate) fn check(
     if let Some(report) = report {
         // Cross-checks (one slug per report …) need the whole site, with
         // this report in place of what is on disk.
+        // The snapshot may predate the upload that turned `X.md` into
+        // `X/index.md`: neither form of this report is another report.
+        let other_form = match rel.strip_suffix("/index.md") {
+            Some(stem) => format!("{stem}.md"),
+            None => format!("{}/index.md", rel.trim_end_matches(".md")),
+        };
         let mut inputs = inputs.clone();
-        inputs.reports.retain(|r| r.body.path != rel);
+        inputs
+            .reports
+            .retain(|r| r.body.path != rel && r.body.path != other_form);
         inputs.reports.push(std::sync::Arc::new(report.clone()));
         let mut site_diags = Diagnostics::new();
         let site = crate::model::assemble(inputs, true, &mut site_diags);
@@ -499,6 +507,34 @@ mod tests {
         assert_eq!(map.get("participants").unwrap().as_u64(), Some(32));
         assert_eq!(body, "\n正文\n");
         assert!(!yaml.contains("offices"), "{yaml}");
+    }
+
+    #[test]
+    fn a_report_just_turned_into_a_bundle_is_not_its_own_duplicate() {
+        // The snapshot still holds the single file the first photo's upload
+        // turned into `…/index.md`: the save right after must pass.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut diags = Diagnostics::new();
+        let inputs = crate::model::load(root, &Default::default(), &mut diags).unwrap();
+        let single = "content/reports/2022-09-22-lianjie-jidi.md";
+        assert!(inputs.reports.iter().any(|r| r.body.path == single));
+        let snapshot = Snapshot {
+            inputs: Some(std::sync::Arc::new(inputs)),
+            ..Default::default()
+        };
+        let text = std::fs::read(root.join(single)).unwrap();
+        let bundle = "content/reports/2022-09-22-lianjie-jidi/index.md";
+        let (messages, html) = check(&snapshot, root, bundle, &text);
+        assert!(
+            messages.iter().all(|m| !m.error),
+            "{:?}",
+            messages.iter().map(|m| &m.text).collect::<Vec<_>>()
+        );
+        assert!(!html.is_empty());
+        // A real second report with the same slug is still refused.
+        let other = "content/reports/2023-01-01-lianjie-jidi.md";
+        let (messages, _) = check(&snapshot, root, other, &text);
+        assert!(messages.iter().any(|m| m.error && m.text.contains("重复")));
     }
 
     #[test]

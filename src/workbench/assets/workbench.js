@@ -351,8 +351,10 @@
       showPhotos();
       await save();
     }
-    document.getElementById("photo-files").addEventListener("change", function (e) { upload(e.target.files, "photo"); e.target.value = ""; });
-    document.getElementById("attachment-files").addEventListener("change", function (e) { upload(e.target.files, "attachment"); e.target.value = ""; });
+    // A copy of the chosen files: clearing the input (so the same file can be
+    // chosen again) empties its FileList while the uploads are still running.
+    document.getElementById("photo-files").addEventListener("change", function (e) { upload(Array.from(e.target.files), "photo"); e.target.value = ""; });
+    document.getElementById("attachment-files").addEventListener("change", function (e) { upload(Array.from(e.target.files), "attachment"); e.target.value = ""; });
     var drop = document.getElementById("drop");
     ["dragenter", "dragover"].forEach(function (t) { drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add("over"); }); });
     ["dragleave", "drop"].forEach(function (t) { drop.addEventListener(t, function () { drop.classList.remove("over"); }); });
