@@ -10,11 +10,12 @@
 #   SIZES="1000 10000" bash benches/bench.sh  # some sizes
 #
 # Environment: SIZES, WORK (default /tmp/wenming-bench), SEED (default 1),
-# REPEATS (default 3; sites of 20,000 reports and more run once), LATENCY_SIZES (default 10000), ROUNDS
+# REPEATS (default 3; sites of 20,000 reports and more run once), LATENCY_SIZES (default 10000),
+# WORKBENCH_SIZES (default 1000: save in the 工作台 → served), ROUNDS
 # (default 3), HUGO_SIZES (default "1000 10000"), PHOTO_SIZES (default
 # 1000), PHOTO_REPEATS (default 9), PHOTO_INSTRUCTIONS (default 1: count
 # instructions with valgrind, if installed), PHOTO_CONTROL (default 1: the
-# site without photos against itself, the noise floor of the pairs); an empty SIZES, LATENCY_SIZES,
+# site without photos against itself, the noise floor of the pairs); an empty SIZES, LATENCY_SIZES, WORKBENCH_SIZES,
 # HUGO_SIZES or PHOTO_SIZES skips that part,
 # NO_GNU_TIME=1 (use bash's time even if /usr/bin/time exists). Results also
 # go to $WORK/results.txt.
@@ -27,6 +28,7 @@ WORK=${WORK:-/tmp/wenming-bench}
 SEED=${SEED:-1}
 REPEATS=${REPEATS:-3}
 LATENCY_SIZES=${LATENCY_SIZES-10000}
+WORKBENCH_SIZES=${WORKBENCH_SIZES-1000}
 HUGO_SIZES=${HUGO_SIZES-"1000 10000"}
 PHOTO_SIZES=${PHOTO_SIZES-1000}
 PHOTO_REPEATS=${PHOTO_REPEATS:-9}
@@ -204,6 +206,19 @@ for size in $SIZES; do
             ROWS+=("$(printf '%7s  %-30s %8s %8s %9s %5s' "$size" "hugo: ${kind%:}" "$wall" "$cpu" "$peak" "$runs")")
         done < <(grep -E '^hugo [0-9]+ (full|rebuild):' "$WORK/hugo-$size.txt")
     fi
+done
+
+# The 工作台's save → the preview page carries it (the issue's bar: 200 ms on
+# a site of 1,000 reports), serve with its search index as the office runs it.
+for size in $WORKBENCH_SIZES; do
+    site=$(ensure_site "$size")
+    echo "== $size: workbench save→served latency ($ROUNDS rounds)"
+    "$LATENCY" --root "$site" --rounds "$ROUNDS" --via-workbench | tee "$WORK/workbench-$size.txt" | sed 's/^/   /'
+    line=$(grep '^edit_latency: rounds=' "$WORK/workbench-$size.txt")
+    get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
+    median_s=$(awk -v m="$(get median_ms)" 'BEGIN { printf "%.3f", m / 1000 }')
+    ROWS+=("$(printf '%7s  %-30s %8s %8s %9s %5s' "$size" "workbench: save->served" "$median_s" "-" "$(get serve_peak_rss_mb)" "$ROUNDS")")
+    NOTES+=("$size reports, workbench: save→served min $(get min_ms) ms, median $(get median_ms) ms, max $(get max_ms) ms over $ROUNDS rounds")
 done
 
 # photo_pairs SIZE LABEL WHAT "ROW_A|SITE_A|OUT_A" "ROW_B|SITE_B|OUT_B" BUILD-ARGS...:

@@ -13,6 +13,12 @@
 //! set up cannot lose an edit. The report is restored and the server stopped
 //! at the end, also on error or panic.
 //!
+//! With `--via-workbench` each edit is a save in the 工作台 instead: the
+//! report's form is fetched (untimed), the marker appended to its body, and
+//! the clock runs from posting `report/save` (with the token's cookie and
+//! the CSRF secret, as the browser does) until the page carries the marker.
+//! The backups the saves make are removed at the end.
+//!
 //! The last line is machine-readable (used by benches/bench.sh):
 //! `edit_latency: rounds=N median_ms=… min_ms=… max_ms=… startup_s=… serve_peak_rss_mb=… rebuilds=… edits=…`
 //! (`rebuilds`: how many rebuilds the server reported from the first edit
@@ -26,7 +32,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const POLL: Duration = Duration::from_millis(2);
-const USAGE: &str = "usage: cargo run --release --example edit_latency -- --root DIR [--port P] [--rounds 5] [--timeout SECONDS] [--log FILE]";
+const USAGE: &str = "usage: cargo run --release --example edit_latency -- --root DIR [--port P] [--rounds 5] [--timeout SECONDS] [--log FILE] [--via-workbench]";
 
 struct Args {
     root: PathBuf,
@@ -36,6 +42,7 @@ struct Args {
     timeout: Duration,
     /// Where to write the server's own output, with times since the start.
     log: Option<PathBuf>,
+    via_workbench: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -44,6 +51,7 @@ fn parse_args() -> Result<Args, String> {
     let mut rounds = 5;
     let mut timeout = 600;
     let mut log = None;
+    let mut via_workbench = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut val = |name: &str| it.next().ok_or(format!("{name} needs a value"));
@@ -61,6 +69,7 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|e| format!("--timeout: {e}"))?
             }
             "--log" => log = Some(PathBuf::from(val("--log")?)),
+            "--via-workbench" => via_workbench = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -77,6 +86,7 @@ fn parse_args() -> Result<Args, String> {
         rounds,
         timeout: Duration::from_secs(timeout),
         log,
+        via_workbench,
     })
 }
 
@@ -85,6 +95,8 @@ struct Guard {
     child: Option<Child>,
     file: PathBuf,
     original: Option<Vec<u8>>,
+    /// The workbench's backup folder, when this run made it.
+    backups: Option<PathBuf>,
 }
 
 impl Drop for Guard {
@@ -100,6 +112,9 @@ impl Drop for Guard {
                     self.file.display()
                 );
             }
+        }
+        if let Some(dir) = self.backups.take() {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }
@@ -188,10 +203,27 @@ fn pick_report(root: &Path) -> Result<(PathBuf, String), String> {
 
 /// One HTTP/1.0 GET; the status code and the whole body.
 fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, Vec<u8>)> {
+    let (status, _, body) = http_request(
+        addr,
+        &format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n"),
+        b"",
+    )?;
+    Ok((status, body))
+}
+
+/// One HTTP/1.0 request (`head` ends with the blank line); the status, the
+/// response's head and its body.
+fn http_request(
+    addr: SocketAddr,
+    head: &str,
+    body: &[u8],
+) -> std::io::Result<(u16, String, Vec<u8>)> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
     s.set_nodelay(true)?;
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n")?;
+    let mut request = head.as_bytes().to_vec();
+    request.extend_from_slice(body);
+    s.write_all(&request)?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf)?;
     let status = buf
@@ -199,11 +231,136 @@ fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, Vec<u8>)> {
         .nth(1)
         .and_then(|c| std::str::from_utf8(c).ok()?.parse().ok())
         .unwrap_or(0);
-    let body = match buf.windows(4).position(|w| w == b"\r\n\r\n") {
-        Some(i) => buf.split_off(i + 4),
-        None => Vec::new(),
+    let (head, body) = match buf.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(i) => {
+            let body = buf.split_off(i + 4);
+            (String::from_utf8_lossy(&buf).into_owned(), body)
+        }
+        None => (String::from_utf8_lossy(&buf).into_owned(), Vec::new()),
     };
-    Ok((status, body))
+    Ok((status, head, body))
+}
+
+/// A logged-in workbench session: the cookie the token buys, the CSRF
+/// secret its pages carry, and the report's path as the workbench names it.
+struct Workbench {
+    cookie: String,
+    csrf: String,
+    report: String,
+}
+
+impl Workbench {
+    fn login(
+        addr: SocketAddr,
+        log: &Log,
+        report: String,
+        timeout: Duration,
+    ) -> Result<Self, String> {
+        let started = Instant::now();
+        let entry = loop {
+            let found = log.lock().unwrap().iter().find_map(|(_, l)| {
+                let url = l.split("工作台：").nth(1)?.split_whitespace().next()?;
+                url.contains("token=").then(|| url.to_string())
+            });
+            if let Some(url) = found {
+                break url;
+            }
+            if started.elapsed() > timeout {
+                dump_log(log);
+                return Err("serve printed no 工作台 address".into());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let path = &entry[entry.find("/__wenming/").ok_or("odd 工作台 address")?..];
+        let (status, head, _) = http_request(
+            addr,
+            &format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n"),
+            b"",
+        )
+        .map_err(|e| format!("GET {path}: {e}"))?;
+        let cookie = head
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("Set-Cookie: ")
+                    .or_else(|| l.strip_prefix("set-cookie: "))
+            })
+            .and_then(|c| c.split(';').next())
+            .ok_or(format!("the token was not taken (HTTP {status})"))?
+            .to_string();
+        let mut wb = Workbench {
+            cookie,
+            csrf: String::new(),
+            report,
+        };
+        let page = wb.get(addr, "/__wenming/")?;
+        wb.csrf = page
+            .split("name=\"wenming-csrf\" content=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .ok_or("no CSRF secret in the workbench page")?
+            .to_string();
+        Ok(wb)
+    }
+
+    fn get(&self, addr: SocketAddr, path: &str) -> Result<String, String> {
+        let head = format!(
+            "GET {path} HTTP/1.0\r\nHost: {addr}\r\nCookie: {}\r\n\r\n",
+            self.cookie
+        );
+        match http_request(addr, &head, b"") {
+            Ok((200, _, body)) => Ok(String::from_utf8_lossy(&body).into_owned()),
+            Ok((code, _, _)) => Err(format!("GET {path} answered {code}")),
+            Err(e) => Err(format!("GET {path}: {e}")),
+        }
+    }
+
+    /// The report's form as the workbench page holds it, with `sentence`
+    /// appended to the body: the JSON the page would post to save it.
+    fn edited_form(&self, addr: SocketAddr, sentence: &str) -> Result<Vec<u8>, String> {
+        let page = self.get(
+            addr,
+            &format!("/__wenming/report?path={}", percent_encode(&self.report)),
+        )?;
+        let data = page
+            .split("<script type=\"application/json\" id=\"wb-data\">")
+            .nth(1)
+            .and_then(|r| r.split("</script>").next())
+            .ok_or("no form data in the report page")?;
+        let mut data: serde_json::Value =
+            serde_json::from_str(data).map_err(|e| format!("form data: {e}"))?;
+        let form = data.get_mut("form").ok_or("no form in the form data")?;
+        let body = format!("{}{sentence}", form["body"].as_str().unwrap_or(""));
+        form["body"] = body.into();
+        Ok(form.to_string().into_bytes())
+    }
+
+    fn save(&self, addr: SocketAddr, form: &[u8]) -> Result<(), String> {
+        let head = format!(
+            "POST /__wenming/api/report/save HTTP/1.0\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nCookie: {}\r\nX-Wenming-Csrf: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            self.cookie,
+            self.csrf,
+            form.len()
+        );
+        match http_request(addr, &head, form) {
+            Ok((200, _, _)) => Ok(()),
+            Ok((code, _, body)) => Err(format!(
+                "save answered {code}: {}",
+                String::from_utf8_lossy(&body)
+            )),
+            Err(e) => Err(format!("save: {e}")),
+        }
+    }
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -259,9 +416,11 @@ fn dump_log(log: &Log) {
     }
 }
 
-/// Append a marker to the report and wait until the page carries it.
+/// Append a marker to the report (on disk, or saved in the workbench) and
+/// wait until the page carries it.
 fn one_edit(
     guard: &mut Guard,
+    workbench: Option<&Workbench>,
     addr: SocketAddr,
     page: &str,
     label: &str,
@@ -274,14 +433,24 @@ fn one_edit(
         .unwrap_or(0);
     let marker = format!("WMLAT{}{label}T{nanos}", std::process::id());
     let sentence = format!("\n\n测速标记{marker}：本句由 edit_latency 追加，测完即删。\n");
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&guard.file)
-        .map_err(|e| format!("{}: {e}", guard.file.display()))?;
-    f.write_all(sentence.as_bytes())
-        .map_err(|e| format!("{}: {e}", guard.file.display()))?;
-    drop(f);
-    let written = Instant::now();
+    let written = match workbench {
+        Some(wb) => {
+            let form = wb.edited_form(addr, &sentence)?;
+            let posted = Instant::now();
+            wb.save(addr, &form)?;
+            posted
+        }
+        None => {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&guard.file)
+                .map_err(|e| format!("{}: {e}", guard.file.display()))?;
+            f.write_all(sentence.as_bytes())
+                .map_err(|e| format!("{}: {e}", guard.file.display()))?;
+            drop(f);
+            Instant::now()
+        }
+    };
     log.lock()
         .unwrap()
         .push((written, format!(">>> edit {label}: marker appended")));
@@ -365,6 +534,8 @@ fn run(args: Args) -> Result<(), String> {
         child: Some(child),
         file: file.clone(),
         original: Some(original),
+        backups: (args.via_workbench && !args.root.join(".wenming-backup").exists())
+            .then(|| args.root.join(".wenming-backup")),
     };
 
     println!(
@@ -400,12 +571,33 @@ fn run(args: Args) -> Result<(), String> {
         Err(e) => return Err(format!("GET {page}: {e}")),
     }
 
+    let workbench = if args.via_workbench {
+        let rel = file
+            .strip_prefix(&args.root)
+            .map_err(|_| "the report is outside the site".to_string())?
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        Some(Workbench::login(addr, &log, rel, args.timeout)?)
+    } else {
+        None
+    };
+
     // The watcher is set up after the server starts answering: give it a
     // moment, then make one unmeasured edit.
     std::thread::sleep(Duration::from_millis(500));
     let t = Instant::now();
     let first_edit = t;
-    let warm = one_edit(&mut guard, addr, &page, "W", args.timeout, &log)?;
+    let warm = one_edit(
+        &mut guard,
+        workbench.as_ref(),
+        addr,
+        &page,
+        "W",
+        args.timeout,
+        &log,
+    )?;
     std::thread::sleep(Duration::from_millis(300));
     println!(
         "warm-up : {:8.1} ms  (server: {})",
@@ -418,6 +610,7 @@ fn run(args: Args) -> Result<(), String> {
         let t = Instant::now();
         let d = one_edit(
             &mut guard,
+            workbench.as_ref(),
             addr,
             &page,
             &format!("R{round}"),
@@ -450,7 +643,8 @@ fn run(args: Args) -> Result<(), String> {
         (ms[ms.len() / 2 - 1] + ms[ms.len() / 2]) / 2.0
     };
     println!(
-        "edit→served over {} rounds: median {:.1} ms, min {:.1} ms, max {:.1} ms",
+        "{}→served over {} rounds: median {:.1} ms, min {:.1} ms, max {:.1} ms",
+        if args.via_workbench { "save" } else { "edit" },
         ms.len(),
         median,
         ms[0],
