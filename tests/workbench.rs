@@ -275,6 +275,69 @@ fn a_ledger_edit_changes_only_that_value_and_a_score_above_the_points_is_refused
 }
 
 #[test]
+fn a_scan_uploaded_for_a_ledger_row_is_listed_there_and_published() {
+    let site = copy_default_site();
+    let bench = start_bench(site.path());
+    let version = version_in(&bench.page("/__wenming/ledger").1, "ledger");
+    let pdf = b"%PDF-1.4\n% a scanned plan\n";
+    let upload = |name: &str, version: &str, body: &[u8]| {
+        let (status, answer) = bench.post_with(
+            &format!("ledger/upload?key=3.1&name={name}&version={version}"),
+            body,
+            |h| h.replace("application/json", "application/pdf"),
+        );
+        (
+            status,
+            serde_json::from_str::<serde_json::Value>(&answer).unwrap(),
+        )
+    };
+    // Not a document: refused, nothing stored.
+    let (status, answer) = upload("run.exe", &version, b"MZ");
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer["message"].as_str().unwrap().contains("只能是"),
+        "{answer}"
+    );
+    assert!(!site.path().join("static/ledger/run.exe").exists());
+
+    let (status, answer) = upload(
+        "%E7%A0%94%E5%88%A4%E4%BC%9A%20%E6%96%B9%E6%A1%88.pdf",
+        &version,
+        pdf,
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["file"], "static/ledger/研判会-方案.pdf");
+    assert_eq!(
+        std::fs::read(site.path().join("static/ledger/研判会-方案.pdf")).unwrap(),
+        pdf
+    );
+    let ledger = std::fs::read_to_string(site.path().join("data/ledger.yaml")).unwrap();
+    let map: serde_yaml::Mapping = serde_yaml::from_str(&ledger).unwrap();
+    assert_eq!(
+        map["3.1"]["files"],
+        serde_yaml::from_str::<serde_yaml::Value>("[static/ledger/研判会-方案.pdf]").unwrap()
+    );
+
+    // With the version from before that save: a conflict, and the second
+    // file is not left behind.
+    let (status, answer) = upload("second.pdf", &version, pdf);
+    assert_eq!(status, 409, "{answer}");
+    assert!(!site.path().join("static/ledger/second.pdf").exists());
+
+    let out = tempfile::tempdir().unwrap();
+    let run = build(site.path(), &out.path().join("public"), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = read(&out.path().join("public"), "progress/3/index.html");
+    assert!(page.contains("研判会-方案.pdf"), "{page}");
+    assert!(page.contains("ledger/研判会-方案.pdf"), "linked: {page}");
+    assert_eq!(
+        std::fs::read(out.path().join("public/ledger/研判会-方案.pdf")).unwrap(),
+        pdf,
+        "published"
+    );
+}
+
+#[test]
 fn a_save_after_a_hand_edit_is_refused_with_the_conflict_message() {
     let site = copy_default_site();
     let bench = start_bench(site.path());

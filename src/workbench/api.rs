@@ -262,63 +262,128 @@ async fn data_save(
     edit: impl FnOnce(&str) -> anyhow::Result<String> + Send + 'static,
 ) -> Response {
     let _saving = Arc::clone(&wb.saving).lock_owned().await;
-    blocking(move || {
-        let root = &wb.root;
-        let Some(inputs) = wb.snapshot().inputs.clone() else {
-            return refused(
-                StatusCode::BAD_REQUEST,
-                "站点的设置或考评标准表有错误，先改正它们（见“总览”）",
-            );
-        };
-        let path = match store::resolve(root, rel) {
-            Ok(p) => p,
-            Err(e) => return failed(e),
-        };
-        let old = match store::read_if_exists(&path) {
-            Ok(old) => old,
-            Err(e) => return failed(e),
-        };
-        let old_text = match &old {
-            Some(b) => match String::from_utf8(b.clone()) {
-                Ok(t) => t,
-                Err(_) => {
-                    return refused(
-                        StatusCode::BAD_REQUEST,
-                        format!(
-                        "{rel} 不是 UTF-8 编码：请用记事本“另存为”，编码选 UTF-8 后再在工作台修改"
-                    ),
-                    )
-                }
-            },
-            None => String::new(),
-        };
-        let text = match edit(&old_text) {
-            Ok(t) => t,
-            Err(e) => return failed(e),
-        };
-        let errors = ledger::new_errors(rel, &inputs.table, &old_text, &text);
-        if !errors.is_empty() {
-            let messages = errors
-                .iter()
-                .map(|d| FieldMessage {
-                    field: String::new(),
-                    error: true,
-                    text: match &d.hint {
-                        Some(h) => format!("{}（{h}）", d.message),
-                        None => d.message.clone(),
-                    },
-                })
-                .collect();
-            return with_errors(messages, rel);
+    blocking(move || match data_edit(&wb, rel, &version, edit) {
+        Ok(version) => {
+            Json(json!({ "ok": true, "version": version, "message": "已保存" })).into_response()
         }
-        match store::save(root, rel, &version, text.as_bytes()) {
+        Err(refusal) => refusal,
+    })
+    .await
+}
+
+/// The work of `data_save`, under the save lock the caller holds: the
+/// file's new version, or the answer refusing the edit.
+fn data_edit(
+    wb: &Workbench,
+    rel: &str,
+    version: &str,
+    edit: impl FnOnce(&str) -> anyhow::Result<String>,
+) -> Result<String, Response> {
+    let root = &wb.root;
+    let Some(inputs) = wb.snapshot().inputs.clone() else {
+        return Err(refused(
+            StatusCode::BAD_REQUEST,
+            "站点的设置或考评标准表有错误，先改正它们（见“总览”）",
+        ));
+    };
+    let path = store::resolve(root, rel).map_err(failed)?;
+    let old = store::read_if_exists(&path).map_err(failed)?;
+    let old_text = match old {
+        Some(b) => String::from_utf8(b).map_err(|_| {
+            refused(
+                StatusCode::BAD_REQUEST,
+                format!("{rel} 不是 UTF-8 编码：请用记事本“另存为”，编码选 UTF-8 后再在工作台修改"),
+            )
+        })?,
+        None => String::new(),
+    };
+    let text = edit(&old_text).map_err(failed)?;
+    let errors = ledger::new_errors(rel, &inputs.table, &old_text, &text);
+    if !errors.is_empty() {
+        let messages = errors
+            .iter()
+            .map(|d| FieldMessage {
+                field: String::new(),
+                error: true,
+                text: match &d.hint {
+                    Some(h) => format!("{}（{h}）", d.message),
+                    None => d.message.clone(),
+                },
+            })
+            .collect();
+        return Err(with_errors(messages, rel));
+    }
+    store::save(root, rel, version, text.as_bytes()).map_err(failed)
+}
+
+#[derive(Deserialize)]
+pub(super) struct LedgerUploadQuery {
+    /// The row's key as written (`"4.3"`, or `"16"` for a whole criterion).
+    key: String,
+    name: String,
+    version: String,
+}
+
+/// A 扫描件 for a ledger row: stored in `static/ledger/` (where the default
+/// site keeps its scans) and added
+/// to the row's `files`, or not stored at all when the ledger edit is
+/// refused.
+pub(super) async fn ledger_upload(
+    State(wb): State<Arc<Workbench>>,
+    Query(q): Query<LedgerUploadQuery>,
+    body: Bytes,
+) -> Response {
+    let _saving = Arc::clone(&wb.saving).lock_owned().await;
+    blocking(move || {
+        let stored = match store_ledger_file(&wb.root, &q, &body) {
+            Ok(stored) => stored,
+            Err(e) => return failed(e),
+        };
+        let key = q.key.trim().to_string();
+        let file = stored.clone();
+        match data_edit(&wb, ledger::LEDGER, &q.version, |text| {
+            ledger::add_ledger_file(text, &key, &file)
+        }) {
             Ok(version) => {
-                Json(json!({ "ok": true, "version": version, "message": "已保存" })).into_response()
+                let name = stored.rsplit('/').next().unwrap_or_default();
+                Json(json!({ "ok": true, "version": version, "file": stored, "name": name, "message": format!("已上传 {name}") }))
+                    .into_response()
             }
-            Err(e) => failed(e),
+            Err(refusal) => {
+                let _ = std::fs::remove_file(wb.root.join(&stored));
+                refusal
+            }
         }
     })
     .await
+}
+
+/// Writes the upload into `static/ledger/` (never over a file
+/// there) and answers its path from the site folder.
+fn store_ledger_file(root: &Path, q: &LedgerUploadQuery, body: &[u8]) -> anyhow::Result<String> {
+    let key = q.key.trim();
+    let is_key = !key.is_empty()
+        && key.split('.').count() <= 2
+        && key
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if !is_key {
+        anyhow::bail!("“{key}” 不是计分项编号（如 4.3 或 16）");
+    }
+    let name = reports::clean_name(&q.name, false)?;
+    if body.is_empty() {
+        anyhow::bail!("“{name}” 是空文件，没有上传");
+    }
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((&name, ""));
+    let mut chosen = name.clone();
+    let mut n = 2;
+    while root.join(format!("static/ledger/{chosen}")).exists() {
+        chosen = format!("{stem}-{n}.{ext}");
+        n += 1;
+    }
+    let rel = format!("static/ledger/{chosen}");
+    store::create(root, &rel, body)?;
+    Ok(rel)
 }
 
 #[derive(Deserialize)]

@@ -110,6 +110,43 @@ pub(crate) fn edit_ledger(text: &str, form: &LedgerForm) -> Result<String> {
     Ok(out)
 }
 
+/// The ledger file with `file` (a path from the site folder) added to the
+/// `files` of row `key`; a row not written yet is added with it.
+pub(crate) fn add_ledger_file(text: &str, key: &str, file: &str) -> Result<String> {
+    let listed = current_files(text, key);
+    if listed
+        .iter()
+        .any(|f| f == file || format!("static/{f}") == file)
+    {
+        return Ok(text.to_string());
+    }
+    let path = [Key::Map(key), Key::Map("files")];
+    let edited = if listed.is_empty() {
+        yaml_edit::set(text, &path, &NewValue::str_list([file]))
+    } else {
+        yaml_edit::append(text, &path, &NewValue::str(file))
+    };
+    edited.map_err(|e| anyhow!("{LEDGER}：{e}"))
+}
+
+/// The `files` row `key` lists, as written.
+fn current_files(text: &str, key: &str) -> Vec<String> {
+    let Ok(serde_yaml::Value::Mapping(map)) = serde_yaml::from_str(text) else {
+        return Vec::new();
+    };
+    map.iter()
+        .find(|(k, _)| match k {
+            serde_yaml::Value::String(s) => s.trim() == key,
+            serde_yaml::Value::Number(n) => n.to_string() == key,
+            _ => false,
+        })
+        .and_then(|(_, row)| row.get("files")?.as_sequence().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| f.as_str().map(str::to_string))
+        .collect()
+}
+
 /// The row `key` as written, each value as the text it stands for.
 fn current_row(text: &str, key: &str) -> std::collections::BTreeMap<String, String> {
     let mut row = std::collections::BTreeMap::new();
@@ -253,6 +290,51 @@ mod tests {
         assert_eq!(changed.len(), 1, "{out}");
         assert!(changed[0].1.contains("score: 1.5"), "{out}");
         assert_eq!(out.lines().count(), LEDGER_TEXT.lines().count());
+    }
+
+    #[test]
+    fn scans_are_listed_in_the_row_and_nothing_else_moves() {
+        let once = add_ledger_file(LEDGER_TEXT, "4.3", "static/ledger/初稿.pdf").unwrap();
+        let twice = add_ledger_file(&once, "4.3", "static/ledger/签到表.jpg").unwrap();
+        // The same file again: nothing changes.
+        assert_eq!(
+            add_ledger_file(&twice, "4.3", "static/ledger/初稿.pdf").unwrap(),
+            twice
+        );
+        let map: serde_yaml::Mapping = serde_yaml::from_str(&twice).unwrap();
+        let files: Vec<&str> = map
+            .get("4.3")
+            .unwrap()
+            .get("files")
+            .unwrap()
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            files,
+            ["static/ledger/初稿.pdf", "static/ledger/签到表.jpg"]
+        );
+        for (a, b) in LEDGER_TEXT.lines().zip(twice.lines()) {
+            if !a.starts_with("\"4.3\"") {
+                assert_eq!(a, b);
+            }
+        }
+        // A row not written yet gets one, with its file.
+        let new_row = add_ledger_file(LEDGER_TEXT, "9.2", "static/ledger/方案.pdf").unwrap();
+        assert!(new_row.starts_with(LEDGER_TEXT), "{new_row}");
+        let map: serde_yaml::Mapping = serde_yaml::from_str(&new_row).unwrap();
+        assert_eq!(
+            map.get("9.2")
+                .unwrap()
+                .get("files")
+                .unwrap()
+                .as_sequence()
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]

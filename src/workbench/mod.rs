@@ -114,6 +114,7 @@ pub(crate) fn router<S>(wb: Arc<Workbench>) -> axum::Router<S> {
         .route("/__wenming/api/report/save", post(api::report_save))
         .route("/__wenming/api/report/upload", post(api::report_upload))
         .route("/__wenming/api/ledger/save", post(api::ledger_save))
+        .route("/__wenming/api/ledger/upload", post(api::ledger_upload))
         .route("/__wenming/api/indicators/save", post(api::indicators_save))
         .route("/__wenming/api/honors/add", post(api::honor_add))
         .route("/__wenming/api/restore", post(api::restore))

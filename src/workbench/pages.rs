@@ -423,6 +423,7 @@ pub(super) async fn ledger(State(wb): State<Arc<Workbench>>) -> Response {
                         "deadline": entry.and_then(|e| e.deadline).map(|d| d.to_string()).unwrap_or_default(),
                         "score": entry.and_then(|e| e.score).map(crate::data::fmt_points).unwrap_or_default(),
                         "note": entry.and_then(|e| e.note.clone()).unwrap_or_default(),
+                        "files": entry.map(|e| e.files.clone()).unwrap_or_default(),
                     })
                 })
                 .collect();

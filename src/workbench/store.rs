@@ -24,10 +24,12 @@ pub(crate) fn version_of(bytes: Option<&[u8]>) -> String {
 }
 
 /// The site-relative path `rel` as a path under `root`, only when it stays
-/// inside and under one of the folders the workbench may write: `content/`
-/// and `data/` (and never a dot folder, the output, or a link out).
+/// inside and under one of the folders the workbench may write: `content/`,
+/// `data/` and `static/ledger/` (the ledger's scans); never a dot folder,
+/// the output, or a link out.
 pub(crate) fn resolve(root: &Path, rel: &str) -> Result<PathBuf> {
-    let refuse = || anyhow!("路径 “{rel}” 不在站点的 content 或 data 文件夹内，已拒绝");
+    let refuse =
+        || anyhow!("路径 “{rel}” 不在站点的 content、data 或 static/ledger 文件夹内，已拒绝");
     if rel.is_empty() || rel.contains('\\') || rel.contains('\0') || rel.contains(':') {
         return Err(refuse());
     }
@@ -45,7 +47,12 @@ pub(crate) fn resolve(root: &Path, rel: &str) -> Result<PathBuf> {
             _ => return Err(refuse()),
         }
     }
-    if !matches!(parts.first(), Some(&"content") | Some(&"data")) || parts.len() < 2 {
+    let writable = match parts.as_slice() {
+        ["content" | "data", _, ..] => true,
+        ["static", "ledger", _, ..] => true,
+        _ => false,
+    };
+    if !writable {
         return Err(refuse());
     }
     let full = root.join(path);
@@ -246,13 +253,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_stay_inside_content_and_data() {
+    fn paths_stay_inside_content_data_and_the_ledger_scans() {
         let site = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(site.path().join("content/reports")).unwrap();
         for ok in [
             "content/reports/a.md",
             "data/ledger.yaml",
             "content/reports/新/index.md",
+            "static/ledger/签到表.pdf",
         ] {
             assert!(resolve(site.path(), ok).is_ok(), "{ok}");
         }
@@ -267,6 +275,9 @@ mod tests {
             "content\\..\\x",
             "C:/Windows/win.ini",
             "content",
+            "static/style.css",
+            "static/ledger",
+            "static/ledger/../x.pdf",
             "",
         ] {
             assert!(resolve(site.path(), bad).is_err(), "{bad}");

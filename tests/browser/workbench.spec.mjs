@@ -209,7 +209,6 @@ test("a score above the item's points is refused in the page and the file is unc
     await row.getByText(/自评分应在 0 到 .* 分之间.*没有保存/).waitFor();
     assert.equal(await score.getAttribute("aria-invalid"), "true");
     assert.equal(read("data/ledger.yaml"), before, "refused: the file is as it was");
-    await shot(page, "ledger");
 
     // A value other than the one in the file, so the save changes a line.
     const next = current === points - 0.5 ? points - 1 : points - 0.5;
@@ -226,6 +225,19 @@ test("a score above the item's points is refused in the page and the file is unc
     await page.getByRole("button", { name: /^恢复\s*：data\/ledger\.yaml/ }).first().click();
     await page.getByText(/已恢复 data\/ledger\.yaml/).waitFor();
     assert.equal(read("data/ledger.yaml"), before);
+
+    // A scanned plan for the same item: stored, listed in the row, in the file.
+    await nav(page).getByRole("link", { name: "台账", exact: true }).click();
+    await row.getByLabel(/上传扫描件\s*：计分项 3\.1/).setInputFiles({
+      name: "研判会 方案.pdf",
+      mimeType: "application/pdf",
+      buffer: Buffer.from("%PDF-1.4\n% scanned\n"),
+    });
+    await row.locator(".scan-list li", { hasText: "研判会-方案.pdf" }).waitFor();
+    assert.ok(fs.existsSync(path.join(site, "static/ledger/研判会-方案.pdf")));
+    assert.match(read("data/ledger.yaml"), /^"3\.1":.*files: \[static\/ledger\/研判会-方案\.pdf\]/m);
+    await row.scrollIntoViewIfNeeded();
+    await shot(page, "ledger");
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -431,6 +431,34 @@
       });
     });
   }
+  if (ledger) {
+    // 扫描件: each file goes to the row's key; the ledger's version moves on.
+    ledger.querySelectorAll("form.ledger-row").forEach(function (row) {
+      var input = row.querySelector(".scan-files");
+      input.addEventListener("change", async function () {
+        var files = Array.from(input.files);
+        input.value = "";
+        var msg = row.querySelector(".field-msg");
+        for (var i = 0; i < files.length; i++) {
+          var f = files[i];
+          toast("正在上传 " + f.name + "（" + (i + 1) + "/" + files.length + "）");
+          var r = await post("ledger/upload?key=" + encodeURIComponent(row.dataset.key) +
+            "&name=" + encodeURIComponent(f.name) + "&version=" + encodeURIComponent(ledger.dataset.version), f, true);
+          if (!r.data.ok) {
+            msg.textContent = "错误：" + (r.data.messages ? r.data.messages.map(function (m) { return m.text; }).join("；") : r.data.message);
+            toast(r.data.message, true);
+            return;
+          }
+          ledger.dataset.version = r.data.version;
+          var li = document.createElement("li");
+          li.textContent = r.data.name;
+          row.querySelector(".scan-list").appendChild(li);
+          msg.textContent = r.data.message;
+        }
+        toast("已上传扫描件：计分项 " + row.id.replace("item-", ""));
+      });
+    });
+  }
   var indicators = document.getElementById("indicators");
   if (indicators) {
     indicators.addEventListener("submit", async function (e) {
