@@ -13,7 +13,8 @@
 //! a file that is not in the package (ARCHITECTURE.md, a site path in an
 //! example) is left as its text, and said so on stderr; a link to a page
 //! or heading that does not exist fails the run, so a package never ships
-//! a broken link.
+//! a broken link. Pictures (`![…](images/x.png)`, screenshots) are copied
+//! into OUT_DIR/images/; a missing one fails the run too.
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::{escape_href, escape_html};
@@ -96,14 +97,23 @@ fn run(out_dir: &Path, version: &str, sources: &[String]) -> Result<(), String> 
         .collect();
     let mut broken = Vec::new();
     std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let mut pictures = BTreeMap::new();
     for page in &mut pages {
-        rewrite_links(page, &targets, &mut broken);
+        rewrite_links(page, &targets, &mut broken, &mut pictures);
         let html = render(page, &menu, version);
         let path = out_dir.join(&page.out);
         std::fs::write(&path, html).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     if !broken.is_empty() {
         return Err(format!("broken links:\n  {}", broken.join("\n  ")));
+    }
+    if !pictures.is_empty() {
+        let dir = out_dir.join("images");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for (out, source) in &pictures {
+            let to = out_dir.join(out);
+            std::fs::copy(source, &to).map_err(|e| format!("{source} → {}: {e}", to.display()))?;
+        }
     }
     eprintln!("docs_html: {} pages in {}", pages.len(), out_dir.display());
     Ok(())
@@ -158,6 +168,7 @@ fn rewrite_links(
     page: &mut Page,
     targets: &BTreeMap<String, (String, HashSet<String>)>,
     broken: &mut Vec<String>,
+    pictures: &mut BTreeMap<String, String>,
 ) {
     let own = (page.out.clone(), page.ids.clone());
     // Whether each open link was kept, so its end goes with it.
@@ -194,6 +205,36 @@ fn rewrite_links(
                         id,
                     }));
                 }
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                // A picture beside the docs goes to images/ in the package.
+                let joined = Path::new(&page.source)
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .join(dest_url.as_ref());
+                let name = joined.file_name().map(|n| n.to_string_lossy().into_owned());
+                let dest = match name {
+                    Some(name) if joined.is_file() => {
+                        let out = format!("images/{name}");
+                        pictures.insert(out.clone(), normalize(&joined));
+                        out
+                    }
+                    _ => {
+                        broken.push(format!("{}: picture {dest_url}", page.source));
+                        dest_url.to_string()
+                    }
+                };
+                page.events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: CowStr::from(dest),
+                    title,
+                    id,
+                }));
             }
             Event::End(TagEnd::Link) => {
                 if open.pop() == Some(true) {
@@ -329,6 +370,7 @@ h1, h2, h3 { line-height: 1.4; }
 h2 { border-bottom: 1px solid #ddd; padding-bottom: .2em; margin-top: 2em; }
 code { font-family: Consolas, 'Courier New', monospace; background: #f4f4f4; padding: 0 .2em; }
 pre { background: #f4f4f4; padding: .8em 1em; overflow-x: auto; line-height: 1.5; }
+img { max-width: 100%; height: auto; border: 1px solid #ccc; }
 pre code { padding: 0; }
 table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #ccc; padding: .3em .6em; vertical-align: top; }

@@ -25,14 +25,16 @@ impl Launched {
 
     /// The preview's address, once it is printed.
     fn wait_for_url(&mut self) -> String {
+        self.wait_for_address("预览地址：")
+    }
+
+    /// The address printed after `label` (`预览地址：`, `工作台：`).
+    fn wait_for_address(&mut self, label: &str) -> String {
         let start = Instant::now();
         loop {
             let log = self.log();
-            if let Some(line) = log.lines().find(|l| l.starts_with("预览地址：")) {
-                let url = line["预览地址：".len()..]
-                    .split_whitespace()
-                    .next()
-                    .unwrap();
+            if let Some(line) = log.lines().find(|l| l.starts_with(label)) {
+                let url = line[label.len()..].split_whitespace().next().unwrap();
                 return url.to_string();
             }
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -40,7 +42,7 @@ impl Launched {
             }
             assert!(
                 start.elapsed() < Duration::from_secs(60),
-                "no preview line:\n{log}"
+                "no {label} line:\n{log}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -162,11 +164,12 @@ fn no_arguments_and_no_site_asks_for_the_folder_then_serves_it() {
     assert!(log.contains("要停止，关闭这个窗口或按 Ctrl+C"), "{log}");
 }
 
-/// The desktop's opener is asked to open the preview's address (here a
-/// stand-in `xdg-open` first on PATH, which notes what it is given).
+/// The desktop's opener is asked to open the workbench's address, token
+/// and all (here a stand-in `xdg-open` first on PATH, which notes what it
+/// is given); the workbench links to the preview.
 #[cfg(all(unix, not(target_os = "macos")))]
 #[test]
-fn no_arguments_opens_the_browser_on_the_preview() {
+fn no_arguments_opens_the_browser_on_the_workbench() {
     use std::os::unix::fs::PermissionsExt as _;
     let site = copy_default_site();
     let bin = tempfile::tempdir().unwrap();
@@ -186,7 +189,9 @@ fn no_arguments_opens_the_browser_on_the_preview() {
         ("DISPLAY", ":0".to_string()),
     ];
     let mut run = launch_with(site.path(), "", &vars);
-    let url = run.wait_for_url();
+    let preview = run.wait_for_url();
+    let url = run.wait_for_address("工作台：");
+    assert!(url.contains("/__wenming/?token="), "{url}");
     let start = Instant::now();
     while !std::fs::read_to_string(&opened).is_ok_and(|s| s.ends_with('\n')) {
         assert!(
@@ -201,7 +206,39 @@ fn no_arguments_opens_the_browser_on_the_preview() {
         format!("{url}\n")
     );
     let log = run.log();
-    assert!(log.contains("已在浏览器中打开预览"), "{log}");
+    assert!(log.contains("已在浏览器中打开工作台"), "{log}");
+    // What the browser gets there: the workbench, with the way to the preview.
+    let path = &url[url.find("/__wenming/").unwrap()..];
+    let port: u16 = url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The token buys a cookie and a redirect to the overview.
+    let (status, head, _) = common::server::get(port, path);
+    assert_eq!(status, 303, "{head}");
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Set-Cookie: "))
+        .and_then(|c| c.split(';').next())
+        .expect("the workbench's cookie");
+    let (status, head, body) = common::server::request(
+        port,
+        &format!("GET /__wenming/ HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\n\r\n"),
+    );
+    assert_eq!(status, 200, "{head}");
+    // Tera writes '/' in attributes as &#x2F;.
+    let page = String::from_utf8_lossy(&body).replace("&#x2F;", "/");
+    assert!(page.contains("工作台"), "{page}");
+    let preview_path = &preview[preview.find("/wmcj/").unwrap()..];
+    assert!(
+        page.contains(&format!("href=\"{preview_path}\"")),
+        "a link to the preview: {page}"
+    );
 }
 
 #[test]

@@ -287,7 +287,7 @@ fetched() {
   serve_pid=
 }
 # 4a. The release package: wenming.exe with the site in 站点 beside it,
-# no input at all, and the browser opened on the preview.
+# no input at all, and the browser opened on the workbench (token and all).
 pkg="$work/wenming 包"
 mkdir -p "$pkg"
 cp "$exe" "$pkg/wenming.exe"
@@ -295,11 +295,12 @@ copy_site "$pkg/站点"
 : >"$work/launch.in"
 launched launch "$pkg" "$pkg/wenming.exe" browser
 for _ in $(seq 1 40); do [ -s "$work/opened" ] && break; sleep 0.25; done
-if [ -n "$url" ] && [ "$(cat "$work/opened" 2>/dev/null)" = "$url" ] &&
-   grep -q '已在浏览器中打开预览' "$work/launch.out"; then
-  pass "no arguments: the default browser was asked to open $url"
+workbench=$(sed -n 's/^工作台：\(http[^ ]*token=[^ ]*\).*/\1/p' "$work/launch.out" | tr -d '\r')
+if [ -n "$workbench" ] && [ "$(tr -d '\r' <"$work/opened" 2>/dev/null)" = "$workbench" ] &&
+   grep -q '已在浏览器中打开工作台' "$work/launch.out"; then
+  pass "no arguments: the default browser was asked to open the workbench ($workbench)"
 else
-  fail "no arguments: the browser got '$(cat "$work/opened" 2>/dev/null)', not '$url'"
+  fail "no arguments: the browser got '$(cat "$work/opened" 2>/dev/null)', not the workbench '${workbench:-none}'"
 fi
 fetched launch "the site in 站点 beside the exe"
 grep -E '^(站点文件夹|预览地址|wenming 正在运行)' "$work/launch.out" | sed 's/^/  wine> /'
