@@ -76,6 +76,36 @@ pub enum Command {
         #[command(subcommand)]
         what: NewWhat,
     },
+    /// 把 Word 文档（.docx）导入为报道，照片一并取出
+    Import {
+        /// 要导入的 .docx 文件（可以一次写多个）
+        #[arg(value_name = "文件", required = true)]
+        files: Vec<PathBuf>,
+        /// 活动类别编号（见 site.yaml 的 kinds）；不写时导入后再补
+        #[arg(long, value_name = "类别")]
+        kind: Option<String>,
+        /// 活动日期；不写时从文档里找，找不到用今天并提示
+        #[arg(long, value_parser = parse_date_arg, value_name = "日期")]
+        date: Option<chrono::NaiveDate>,
+        /// 站点文件夹（默认为当前文件夹）
+        #[arg(long, default_value = ".", value_name = "文件夹")]
+        root: PathBuf,
+    },
+    /// 生成网站并打成上传用的压缩包（全量包和增量包）
+    Publish {
+        /// 站点文件夹（默认为当前文件夹）
+        #[arg(long, default_value = ".", value_name = "文件夹")]
+        root: PathBuf,
+        /// 另外把压缩包复制到这个文件夹（如 U 盘、共享文件夹）
+        #[arg(long, value_name = "文件夹")]
+        to: Option<PathBuf>,
+        /// 覆盖 site.yaml 中的 base_url
+        #[arg(long, value_name = "网址")]
+        base_url: Option<String>,
+        /// 以哪一天判断进度和逾期（YYYY-MM-DD）
+        #[arg(long, value_parser = parse_date_arg, value_name = "日期")]
+        as_of: Option<chrono::NaiveDate>,
+    },
     /// 以默认示例新建一个站点
     Init {
         /// 新站点的文件夹（须不存在或为空）

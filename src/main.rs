@@ -72,6 +72,33 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Command::Import {
+            files,
+            kind,
+            date,
+            root,
+        } => {
+            let opts = wenming::import::ImportOptions {
+                root,
+                files,
+                kind,
+                date,
+            };
+            return ExitCode::from(wenming::import::run(&opts));
+        }
+        Command::Publish {
+            root,
+            to,
+            base_url,
+            as_of,
+        } => {
+            let opts = wenming::publish::PublishOptions {
+                root,
+                to,
+                overrides: config::Overrides { base_url, as_of },
+            };
+            return ExitCode::from(wenming::publish::run(&opts));
+        }
         Command::Init { dir } => {
             return match wenming::scaffold::init(&dir) {
                 Ok(n) => {

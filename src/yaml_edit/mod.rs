@@ -173,7 +173,11 @@ pub(crate) fn append(text: &str, path: &[Key], value: &NewValue) -> Result<Strin
 /// line `---` and the next line that is `---` (as the build reads it, with
 /// a BOM or CRLF line ends allowed). Edit that range with `set` and friends.
 pub(crate) fn front_matter(markdown: &str) -> Option<Range<usize>> {
-    let bom = if markdown.starts_with('\u{feff}') { 3 } else { 0 };
+    let bom = if markdown.starts_with('\u{feff}') {
+        3
+    } else {
+        0
+    };
     let rest = &markdown[bom..];
     let first = rest.split_inclusive('\n').next()?;
     if first.trim_end() != "---" {
@@ -200,7 +204,11 @@ pub(crate) fn edit_front_matter(
     let mut yaml = edit(&markdown[range.clone()])?;
     // The closing `---` must stay on a line of its own.
     if !yaml.is_empty() && !yaml.ends_with('\n') {
-        yaml.push_str(if markdown.contains("\r\n") { "\r\n" } else { "\n" });
+        yaml.push_str(if markdown.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        });
     }
     Ok(format!(
         "{}{yaml}{}",

@@ -56,8 +56,7 @@ pub(super) fn scalar(s: &str) -> String {
 /// `?` and `:` only may, when followed by a letter, but quoting them is
 /// clearer.
 const INDICATORS: &[char] = &[
-    '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@',
-    '`',
+    '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`',
 ];
 
 fn plain_ok(s: &str) -> bool {
@@ -75,7 +74,9 @@ fn plain_ok(s: &str) -> bool {
     // Tabs, line ends and other spaces than ' ' (the ideographic one too)
     // are easy to lose or misread; leading and trailing spaces are dropped
     // from plain scalars.
-    if s.chars().any(|c| c.is_whitespace() && c != ' ' || needs_escape(c)) {
+    if s.chars()
+        .any(|c| c.is_whitespace() && c != ' ' || needs_escape(c))
+    {
         return false;
     }
     if s.starts_with(' ') || s.ends_with(' ') {

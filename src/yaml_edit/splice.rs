@@ -78,7 +78,9 @@ enum Walk<'n, 'p> {
         missing: &'p [Key<'p>],
     },
     /// The document holds nothing but comments.
-    Empty { missing: &'p [Key<'p>] },
+    Empty {
+        missing: &'p [Key<'p>],
+    },
 }
 
 struct Splicer<'t> {
@@ -179,10 +181,9 @@ impl Splicer<'_> {
                 self.insert_entry(at.node, first, &inner)
             }
             // A null becomes a mapping.
-            Walk::Missing { at, .. } => Ok(self.replace(
-                at,
-                &NewValue::Map(vec![((*first).to_string(), inner)]),
-            )),
+            Walk::Missing { at, .. } => {
+                Ok(self.replace(at, &NewValue::Map(vec![((*first).to_string(), inner)])))
+            }
             _ => Ok(self.append_line(render::entry(first, &inner))),
         }
     }
@@ -276,7 +277,10 @@ impl Splicer<'_> {
         let text = self.text;
         let word = &text[pos..];
         let first = word.chars().next().map_or(0, char::len_utf8);
-        let word = &word[..word.find([' ', ':', '\r', '\n']).unwrap_or(word.len()).max(first)];
+        let word = &word[..word
+            .find([' ', ':', '\r', '\n'])
+            .unwrap_or(word.len())
+            .max(first)];
         let start = line_start(text, pos);
         let column = width(&text[start..pos]);
         let before = (start > 0).then(|| line_start(text, start - 1)..start);

@@ -20,7 +20,12 @@ fn check_set(text: &str, path: &[Key], value: NewValue, want: &str) {
 
 #[test]
 fn replaces_scalars_in_block_and_flow_mappings() {
-    check_set("a: 1 # c\nb: x\n", &[K("a")], NewValue::Int(2), "a: 2 # c\nb: x\n");
+    check_set(
+        "a: 1 # c\nb: x\n",
+        &[K("a")],
+        NewValue::Int(2),
+        "a: 2 # c\nb: x\n",
+    );
     check_set(
         "\"1.1\": { status: done, score: 2, note: x }\n",
         &[K("1.1"), K("score")],
@@ -38,7 +43,12 @@ fn replaces_scalars_in_block_and_flow_mappings() {
 fn fills_an_empty_value() {
     check_set("a:\nb: 1\n", &[K("a")], s("x"), "a: x\nb: 1\n");
     check_set("a:   # c\n", &[K("a")], s("x"), "a: x   # c\n");
-    check_set("{ a: , b: 1 }\n", &[K("a")], NewValue::Int(3), "{ a: 3, b: 1 }\n");
+    check_set(
+        "{ a: , b: 1 }\n",
+        &[K("a")],
+        NewValue::Int(3),
+        "{ a: 3, b: 1 }\n",
+    );
     check_set("- \n- y\n", &[I(0)], s("x"), "- x\n- y\n");
     check_set("-\n- y\n", &[I(0)], s("x"), "- x\n- y\n");
 }
@@ -75,7 +85,12 @@ fn keeps_lined_up_columns() {
         "staff: 1200     # 员工总数\nparty: 85       # 党员\n",
     );
     // Nothing lined up: nothing padded.
-    check_set("{a: 100, b: 2}\n", &[K("a")], NewValue::Int(1), "{a: 1, b: 2}\n");
+    check_set(
+        "{a: 100, b: 2}\n",
+        &[K("a")],
+        NewValue::Int(1),
+        "{a: 1, b: 2}\n",
+    );
 }
 
 #[test]
@@ -94,7 +109,12 @@ fn inserts_keys() {
         NewValue::Int(2),
         "a:\n  x: 1 # c\n  y:\n    - 1\n  z: 2\n# end\n",
     );
-    check_set("a: {}\n", &[K("a"), K("b")], NewValue::Int(1), "a: { b: 1 }\n");
+    check_set(
+        "a: {}\n",
+        &[K("a"), K("b")],
+        NewValue::Int(1),
+        "a: { b: 1 }\n",
+    );
     check_set(
         "- a: 1\n- a: 2\n",
         &[I(0), K("b")],
@@ -117,7 +137,12 @@ fn inserts_parents_and_fills_nulls() {
         s("机关党委"),
         "extra: { 主办: 机关党委 }\ntitle: x\n",
     );
-    check_set("# only a comment\n", &[K("a")], NewValue::Int(1), "# only a comment\na: 1\n");
+    check_set(
+        "# only a comment\n",
+        &[K("a")],
+        NewValue::Int(1),
+        "# only a comment\na: 1\n",
+    );
     check_set("", &[K("a")], NewValue::Int(1), "a: 1\n");
 }
 
@@ -214,7 +239,10 @@ fn quotes_what_would_read_otherwise() {
         ("del\u{7f}", "\"del\\x7F\""),
         ("全角\u{3000}空格", "\"全角\u{3000}空格\""),
         ("back\\slash", "back\\slash"),
-        ("党委（示例）：第一阶段，完成", "党委（示例）：第一阶段，完成"),
+        (
+            "党委（示例）：第一阶段，完成",
+            "党委（示例）：第一阶段，完成",
+        ),
         ("12月完成", "12月完成"),
         ("it's", "it's"),
         ("a#b", "a#b"),
@@ -228,9 +256,15 @@ fn quotes_what_would_read_otherwise() {
 #[test]
 fn removes_entries_with_their_lines() {
     let r = |text: &str, path: &[Key]| remove(text, path).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r("a: 1 # c\nb:\n  - x\nc: 3\n", &[K("b")]), "a: 1 # c\nc: 3\n");
+    assert_eq!(
+        r("a: 1 # c\nb:\n  - x\nc: 3\n", &[K("b")]),
+        "a: 1 # c\nc: 3\n"
+    );
     assert_eq!(r("a: 1\nb: 2", &[K("b")]), "a: 1\n");
-    assert_eq!(r("x: { a: 1, b: 2, c: 3 }\n", &[K("x"), K("b")]), "x: { a: 1, c: 3 }\n");
+    assert_eq!(
+        r("x: { a: 1, b: 2, c: 3 }\n", &[K("x"), K("b")]),
+        "x: { a: 1, c: 3 }\n"
+    );
     assert_eq!(r("x: { a: 1, b: 2 }\n", &[K("x"), K("b")]), "x: { a: 1 }\n");
     assert_eq!(r("x: { a: 1 }\n", &[K("x"), K("a")]), "x: {}\n");
     assert_eq!(r("x:\n  a: 1\ny: 2\n", &[K("x"), K("a")]), "x: {}\ny: 2\n");
@@ -257,15 +291,15 @@ fn appends_to_lists() {
         a("# c\n- { name: a }   # x\n", &[], honor.clone()),
         "# c\n- { name: a }   # x\n- { name: 荣誉（示例）, level: provincial, date: 2022-05-04 }\n"
     );
-    assert_eq!(
-        a("# 荣誉\n", &[], s("x")),
-        "# 荣誉\n- x\n"
-    );
+    assert_eq!(a("# 荣誉\n", &[], s("x")), "# 荣誉\n- x\n");
     assert_eq!(a("t: [a]\n", &[K("t")], s("b")), "t: [a, b]\n");
     assert_eq!(a("t: []\n", &[K("t")], s("b")), "t: [b]\n");
     assert_eq!(a("t:\n", &[K("t")], s("b")), "t: [b]\n");
     assert_eq!(a("x: 1\n", &[K("t")], s("b")), "x: 1\nt: [b]\n");
-    assert_eq!(a("t:\n  - a\nx: 1\n", &[K("t")], s("b")), "t:\n  - a\n  - b\nx: 1\n");
+    assert_eq!(
+        a("t:\n  - a\nx: 1\n", &[K("t")], s("b")),
+        "t:\n  - a\n  - b\nx: 1\n"
+    );
     assert_eq!(a("t:\n- a\n", &[K("t")], s("b")), "t:\n- a\n- b\n");
 }
 
@@ -280,7 +314,10 @@ fn keeps_crlf_and_bom() {
         set(text, &[K("b"), K("x")], &NewValue::Int(2)).unwrap(),
         "\u{feff}# c\r\na: 1\r\nb: { x: 2 }\r\n"
     );
-    assert_eq!(remove(text, &[K("a")]).unwrap(), "\u{feff}# c\r\nb: { x: 1 }\r\n");
+    assert_eq!(
+        remove(text, &[K("a")]).unwrap(),
+        "\u{feff}# c\r\nb: { x: 1 }\r\n"
+    );
     assert_eq!(
         append("t:\r\n  - a\r\n", &[K("t")], &s("b")).unwrap(),
         "t:\r\n  - a\r\n  - b\r\n"
@@ -316,7 +353,11 @@ fn errors_are_chinese_and_located() {
         "“a” 是单个值，不是“名称: 内容”形式的键值表，无法在其下设置内容；请用记事本检查这一项"
     );
     let e = set("a: [1]\n", &[K("a"), I(4)], &NewValue::Int(2)).unwrap_err();
-    assert!(e.to_string().contains("“a → 第 5 项” 不存在：这个列表只有 1 项"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("“a → 第 5 项” 不存在：这个列表只有 1 项"),
+        "{e}"
+    );
     let e = append("a: 1\n", &[K("a")], &NewValue::Int(2)).unwrap_err();
     assert!(e.to_string().contains("不是列表"), "{e}");
     let e = set("a: 1\n", &[K("a")], &NewValue::Float(f64::NAN)).unwrap_err();
@@ -327,7 +368,10 @@ fn errors_are_chinese_and_located() {
     assert_eq!(e, EditError::MultipleDocuments);
     let e = set("a: 1\na: 2\n", &[K("a")], &NewValue::Int(2)).unwrap_err();
     assert!(e.to_string().contains("重复"), "{e}");
-    assert_eq!(set("a: 1\n", &[], &NewValue::Int(2)).unwrap_err(), EditError::EmptyPath);
+    assert_eq!(
+        set("a: 1\n", &[], &NewValue::Int(2)).unwrap_err(),
+        EditError::EmptyPath
+    );
 }
 
 #[test]
@@ -339,14 +383,23 @@ fn front_matter_edits_leave_the_body() {
         "\u{feff}---\r\ntitle: 新标题：学习   # 必填\r\ndate: 2022-09-15\r\ncriteria: [16, \"23.2\"]\r\n---\r\n正文 title: 不是这里\r\n"
     );
     let out = edit_front_matter(md, |y| set(y, &[K("title")], &s("动员会: 部署"))).unwrap();
-    assert!(out.contains("title: \"动员会: 部署\"   # 必填\r\n"), "{out}");
+    assert!(
+        out.contains("title: \"动员会: 部署\"   # 必填\r\n"),
+        "{out}"
+    );
     let out = edit_front_matter(md, |y| {
         set(y, &[K("criteria")], &NewValue::str_list(["1.1", "1.2"]))
     })
     .unwrap();
-    assert!(out.contains("criteria: [\"1.1\", \"1.2\"]\r\n---\r\n"), "{out}");
+    assert!(
+        out.contains("criteria: [\"1.1\", \"1.2\"]\r\n---\r\n"),
+        "{out}"
+    );
     let out = edit_front_matter(md, |y| set(y, &[K("draft")], &NewValue::Bool(true))).unwrap();
-    assert!(out.contains("criteria: [16, \"23.2\"]\r\ndraft: true\r\n---\r\n"), "{out}");
+    assert!(
+        out.contains("criteria: [16, \"23.2\"]\r\ndraft: true\r\n---\r\n"),
+        "{out}"
+    );
     assert_eq!(front_matter("no front matter\n"), None);
     assert_eq!(
         edit_front_matter("x", |y| Ok(y.to_string())).unwrap_err(),

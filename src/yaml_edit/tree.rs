@@ -230,11 +230,19 @@ impl<'t> Builder<'t> {
             ScalarStyle::Plain => (Style::Plain, start, end),
             ScalarStyle::SingleQuoted => {
                 let open = find_from(text, start, '\'').ok_or_else(lost)?;
-                (Style::Single, start, single_quoted_end(text, open).ok_or_else(lost)?)
+                (
+                    Style::Single,
+                    start,
+                    single_quoted_end(text, open).ok_or_else(lost)?,
+                )
             }
             ScalarStyle::DoubleQuoted => {
                 let open = find_from(text, start, '"').ok_or_else(lost)?;
-                (Style::Double, start, double_quoted_end(text, open).ok_or_else(lost)?)
+                (
+                    Style::Double,
+                    start,
+                    double_quoted_end(text, open).ok_or_else(lost)?,
+                )
             }
             // The span holds the content only: its header (`|`, `>-` …) is
             // found from the node before it, in `push`. Blank lines after
@@ -286,7 +294,10 @@ impl<'t> Builder<'t> {
                 } else {
                     let first = items.first().ok_or_else(lost)?;
                     let last = items.last().ok_or_else(lost)?;
-                    (dash_before(self.text, first.start).ok_or_else(lost)?, last.end)
+                    (
+                        dash_before(self.text, first.start).ok_or_else(lost)?,
+                        last.end,
+                    )
                 };
                 Node {
                     start,
