@@ -126,6 +126,21 @@ pub fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| failed("写入", path, e))
 }
 
+/// A temporary file in `dir`, to be renamed over its final name once
+/// whole. On Unix it gets the mode an ordinary new file gets (0666 less
+/// the umask), not tempfile's private 0600: the workbench's saves and the
+/// publish packages are files the office shares and the web server reads.
+pub fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".wenming-").suffix(".tmp");
+    #[cfg(unix)]
+    if !portable_only() {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
+}
+
 /// Publish `src` at `target` (which does not exist): a hard link where the
 /// source never changes in place (the photo cache), else a copy that keeps
 /// the source's modification time.

@@ -139,10 +139,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write as _;
     let dir = path.parent().context("没有上级文件夹")?;
     std::fs::create_dir_all(dir).with_context(|| format!("无法创建文件夹 {}", dir.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".wenming-save-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
+    let mut tmp = crate::fs::temp_file_in(dir)
         .with_context(|| format!("无法在 {} 中写入临时文件", dir.display()))?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
