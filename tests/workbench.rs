@@ -15,7 +15,11 @@ struct Bench {
 }
 
 fn start_bench(root: &Path) -> Bench {
-    let server = start_with(root, &[]);
+    start_bench_with(root, &[])
+}
+
+fn start_bench_with(root: &Path, extra: &[&str]) -> Bench {
+    let server = start_with(root, extra);
     wait_until(|| server.log().contains("工作台："), "workbench address");
     let log = server.log();
     let token = log
@@ -60,15 +64,20 @@ fn start_bench(root: &Path) -> Bench {
 
 impl Bench {
     fn page(&self, path: &str) -> (u16, String) {
+        let (status, _, body) = self.get_raw(path);
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// A GET with the cookie: status, head and body as sent.
+    fn get_raw(&self, path: &str) -> (u16, String, Vec<u8>) {
         let port = self.server.port;
-        let (status, _, body) = request(
+        request(
             port,
             &format!(
                 "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nCookie: {}\r\n\r\n",
                 self.cookie
             ),
-        );
-        (status, String::from_utf8_lossy(&body).into_owned())
+        )
     }
 
     /// A write as the workbench's page sends it; `tweak` may change the
@@ -335,6 +344,73 @@ fn a_scan_uploaded_for_a_ledger_row_is_listed_there_and_published() {
         pdf,
         "published"
     );
+}
+
+#[test]
+fn the_upload_build_leaves_drafts_out_and_the_package_downloads() {
+    let site = copy_default_site();
+    report(
+        site.path(),
+        "2022-12-03-draft.md",
+        "title: 还没写完的草稿\ndate: 2022-12-03\nkind: news\ncriteria: [16]\ndraft: true",
+        "\n草稿正文。\n",
+    );
+    // The preview shows drafts; the site to upload never does.
+    let bench = start_bench_with(site.path(), &["--drafts"]);
+    let (status, answer) = bench.post("build", &serde_json::json!({}));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["ok"], true, "{answer}");
+    let public = site.path().join("public");
+    assert!(public.join("reports/index.html").exists());
+    assert!(
+        !public.join("reports/draft/index.html").exists(),
+        "no draft in the upload"
+    );
+
+    let (status, answer) = bench.post("publish", &serde_json::json!({}));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["ok"], true, "{answer}");
+    let said = answer["published"].to_string();
+    assert!(
+        said.contains("全量包：") && said.contains("这是第一次发布"),
+        "{said}"
+    );
+    let page = bench.page("/__wenming/build").1;
+    let name = page
+        .split("<td>")
+        .nth(1)
+        .and_then(|r| r.split("</td>").next())
+        .unwrap_or_else(|| panic!("the package listed: {page}"))
+        .to_string();
+    assert!(
+        name.starts_with("湖南省国资委-专栏-") && name.ends_with(".zip"),
+        "{name}"
+    );
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let (status, head, body) = bench.get_raw(&format!("/__wenming/package/{encoded}"));
+    assert_eq!(status, 200, "{head}");
+    assert!(head.contains("filename*=UTF-8''"), "{head}");
+    assert_eq!(
+        body,
+        std::fs::read(site.path().join("发布包").join(&name)).unwrap()
+    );
+    // Only the packages there: not the record, not a path out.
+    for path in [
+        "/__wenming/package/%E5%8F%91%E5%B8%83%E8%AE%B0%E5%BD%95.json",
+        "/__wenming/package/..%2Fsite.yaml",
+        "/__wenming/package/..%2F..%2Fetc%2Fpasswd.zip",
+    ] {
+        assert_eq!(bench.get_raw(path).0, 404, "{path}");
+    }
 }
 
 #[test]

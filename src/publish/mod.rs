@@ -33,6 +33,34 @@ pub struct PublishOptions {
 /// Builds the site and writes the packages, printing what it did; the
 /// exit status (0 written, 1 otherwise).
 pub fn run(opts: &PublishOptions) -> u8 {
+    let done = build_and_publish(opts);
+    for line in &done.build_lines {
+        eprintln!("{line}");
+    }
+    eprintln!("{}", done.summary);
+    for line in &done.lines {
+        eprintln!("{line}");
+    }
+    if done.ok {
+        0
+    } else {
+        1
+    }
+}
+
+/// What `wenming publish` says, for the command window and the 工作台.
+pub(crate) struct Done {
+    pub ok: bool,
+    /// The build's messages (errors and warnings, located).
+    pub build_lines: Vec<String>,
+    /// The build's few summary lines.
+    pub summary: String,
+    /// What was packaged, or why not.
+    pub lines: Vec<String>,
+}
+
+/// The site built as `wenming build` builds it (no drafts), then packaged.
+pub(crate) fn build_and_publish(opts: &PublishOptions) -> Done {
     let build = crate::BuildOptions {
         search: true,
         process_images: true,
@@ -43,30 +71,64 @@ pub fn run(opts: &PublishOptions) -> u8 {
         write: true,
     };
     let report = crate::build(&build);
-    for d in report.diagnostics.sorted() {
-        eprintln!("{d}");
-    }
+    let mut build_lines: Vec<String> = report
+        .diagnostics
+        .sorted()
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
     if let Some(fatal) = &report.fatal {
-        eprintln!("错误：{fatal}");
+        build_lines.push(format!("错误：{fatal}"));
     }
-    eprintln!("{}", report.summary());
+    let summary = report.summary();
     if !report.ok() {
-        eprintln!("网站有错误，没有生成发布包：改正上面的错误后再运行 wenming publish");
-        return 1;
+        return Done {
+            ok: false,
+            build_lines,
+            summary,
+            lines: vec!["网站有错误，没有生成发布包：改正上面的错误后再发布".to_string()],
+        };
     }
-    match publish(opts, &build.output, chrono::Local::now().naive_local()) {
-        Ok(done) => {
-            for line in done.lines() {
-                eprintln!("{line}");
-            }
-            0
-        }
-        Err(e) => {
-            eprintln!("错误：{e:#}");
-            eprintln!("没有生成发布包（写了一半的文件已删除），上次的发布记录不变");
-            1
-        }
+    let (ok, lines) = match publish(opts, &build.output, chrono::Local::now().naive_local()) {
+        Ok(outcome) => (true, outcome.lines()),
+        Err(e) => (
+            false,
+            vec![
+                format!("错误：{e:#}"),
+                "没有生成发布包（写了一半的文件已删除），上次的发布记录不变".to_string(),
+            ],
+        ),
+    };
+    Done {
+        ok,
+        build_lines,
+        summary,
+        lines,
     }
+}
+
+/// The packages in the site's 发布包 folder, newest first: (file name,
+/// size in bytes).
+pub(crate) fn packages(root: &Path) -> Vec<(String, u64)> {
+    let Ok(dir) = std::fs::read_dir(root.join(DIR)) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(std::time::SystemTime, String, u64)> = dir
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let meta = e.metadata().ok()?;
+            (name.ends_with(".zip") && meta.is_file()).then(|| {
+                (
+                    meta.modified().unwrap_or(std::time::UNIX_EPOCH),
+                    name,
+                    meta.len(),
+                )
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
+    found.into_iter().map(|(_, n, l)| (n, l)).collect()
 }
 
 /// What one publish wrote.
@@ -93,7 +155,7 @@ impl Outcome {
             "全量包：{}（{} 个文件，{}）",
             crate::fs::display(&self.full),
             self.full_files,
-            megabytes(self.full_bytes)
+            crate::render::human_size(self.full_bytes)
         )];
         let c = &self.changes;
         match (&self.delta, &self.since) {
@@ -126,14 +188,6 @@ impl Outcome {
             package::README
         ));
         out
-    }
-}
-
-fn megabytes(bytes: u64) -> String {
-    if bytes < 1024 * 1024 {
-        format!("{:.0} KB", (bytes as f64 / 1024.0).ceil())
-    } else {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
     }
 }
 

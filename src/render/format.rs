@@ -54,7 +54,8 @@ pub(super) fn file_kind(name: &str) -> &'static str {
     }
 }
 
-pub(super) fn human_size(bytes: u64) -> String {
+/// `1.3 MB`, `24 KB`, `512 B`: attachments, packages.
+pub(crate) fn human_size(bytes: u64) -> String {
     match bytes {
         b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / 1024.0 / 1024.0),
         b if b >= 1024 => format!("{:.0} KB", (b as f64 / 1024.0).ceil()),

@@ -32,6 +32,7 @@ mod cards;
 mod dossier;
 mod feeds;
 mod format;
+pub(crate) use format::human_size;
 mod frame;
 mod gallery;
 mod home;

@@ -407,14 +407,15 @@ pub(super) async fn restore(
 /// does; answers the summary and every message.
 pub(super) async fn build(State(wb): State<Arc<Workbench>>) -> Response {
     let _saving = Arc::clone(&wb.saving).lock_owned().await;
-    let drafts = wb.snapshot().drafts;
     blocking(move || {
         let root = wb.root.clone();
+        // The site to upload: never the drafts, even when the preview
+        // shows them (`serve --drafts`).
         let opts = crate::session::BuildOptions {
             output: root.join("public"),
             root,
             overrides: Default::default(),
-            drafts,
+            drafts: false,
             write: true,
             search: true,
             process_images: true,
@@ -434,6 +435,26 @@ pub(super) async fn build(State(wb): State<Arc<Workbench>>) -> Response {
             "summary": report.summary(),
             "output": crate::diagnostic::display_path(&wb.root, &wb.root.join("public")),
             "lines": lines,
+        }))
+        .into_response()
+    })
+    .await
+}
+
+/// `wenming publish` of the site: built, then packaged in 发布包.
+pub(super) async fn publish(State(wb): State<Arc<Workbench>>) -> Response {
+    let _saving = Arc::clone(&wb.saving).lock_owned().await;
+    blocking(move || {
+        let done = crate::publish::build_and_publish(&crate::publish::PublishOptions {
+            root: wb.root.clone(),
+            to: None,
+            overrides: Default::default(),
+        });
+        Json(json!({
+            "ok": done.ok,
+            "summary": done.summary,
+            "lines": done.build_lines,
+            "published": done.lines,
         }))
         .into_response()
     })

@@ -119,6 +119,8 @@ pub(crate) fn router<S>(wb: Arc<Workbench>) -> axum::Router<S> {
         .route("/__wenming/api/honors/add", post(api::honor_add))
         .route("/__wenming/api/restore", post(api::restore))
         .route("/__wenming/api/build", post(api::build))
+        .route("/__wenming/api/publish", post(api::publish))
+        .route("/__wenming/package/{name}", get(pages::package))
         .layer(axum::extract::DefaultBodyLimit::max(api::MAX_UPLOAD))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&wb),

@@ -475,13 +475,62 @@ pub(super) async fn ledger(State(wb): State<Arc<Workbench>>) -> Response {
 }
 
 pub(super) async fn build(State(wb): State<Arc<Workbench>>) -> Response {
-    page(
-        &wb,
-        "build.html",
-        "build",
-        "生成与发布",
-        tera::Context::new(),
+    let packages: Vec<_> = crate::publish::packages(&wb.root)
+        .into_iter()
+        .map(|(name, size)| {
+            json!({ "href": percent_encode(&name), "name": name, "size": crate::render::human_size(size) })
+        })
+        .collect();
+    let mut ctx = tera::Context::new();
+    ctx.insert("packages", &packages);
+    ctx.insert("folder", crate::publish::DIR);
+    page(&wb, "build.html", "build", "生成与发布", ctx)
+}
+
+/// Every byte but letters, digits and `-._` as `%XX`: a file name in a
+/// URL path or a `filename*` parameter.
+fn percent_encode(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A package of 发布包 to save from the browser: a plain `.zip` name
+/// there, nothing else.
+pub(super) async fn package(
+    State(wb): State<Arc<Workbench>>,
+    UrlPath(name): UrlPath<String>,
+) -> Response {
+    let plain = !name.is_empty()
+        && name.ends_with(".zip")
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\', ':', '\0']);
+    let known = crate::publish::packages(&wb.root)
+        .iter()
+        .any(|(n, _)| *n == name);
+    if !plain || !known {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let Ok(bytes) = std::fs::read(wb.root.join(crate::publish::DIR).join(&name)) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    // RFC 6266: the UTF-8 name percent-encoded, which every browser reads.
+    let disposition = format!("attachment; filename*=UTF-8''{}", percent_encode(&name));
+    (
+        [
+            (CONTENT_TYPE, "application/zip".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_string(),
+            ),
+        ],
+        bytes,
     )
+        .into_response()
 }
 
 pub(super) async fn backups(State(wb): State<Arc<Workbench>>) -> Response {

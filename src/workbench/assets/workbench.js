@@ -505,6 +505,36 @@
     });
   }
 
+  var publishButton = document.getElementById("publish-site");
+  if (publishButton) {
+    publishButton.addEventListener("click", async function () {
+      var out = document.getElementById("publish-result");
+      publishButton.disabled = true;
+      out.textContent = "正在生成网站和发布包……";
+      var r = await post("publish", {});
+      publishButton.disabled = false;
+      out.textContent = "";
+      var p = document.createElement("p");
+      p.className = r.data.ok ? "ok" : "error";
+      p.textContent = (r.data.published || [r.data.message]).join("\n");
+      out.appendChild(p);
+      var details = (r.data.lines || []).concat(r.data.summary ? [r.data.summary] : []);
+      if (details.length) {
+        var pre = document.createElement("pre");
+        pre.textContent = details.join("\n");
+        out.appendChild(pre);
+      }
+      if (r.data.ok) {
+        var again = document.createElement("p");
+        var link = document.createElement("a");
+        link.href = "build";
+        link.textContent = "刷新本页，下载新的发布包";
+        again.appendChild(link);
+        out.appendChild(again);
+      }
+    });
+  }
+
   // ---- 备份与恢复 ----
   document.querySelectorAll("[data-restore]").forEach(function (b) {
     b.addEventListener("click", async function () {
