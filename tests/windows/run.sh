@@ -8,7 +8,8 @@
 #      held open (as Word, WPS or Excel hold one) stopped, with a Chinese
 #      message, then finished by the next build;
 #   2. check: a report whose date is impossible gives a located Chinese
-#      message and exit 1, the same text as on Linux;
+#      message and exit 1, the same text as on Linux; publish writes the
+#      same package (names, sizes, SHA-256) as the Linux binary;
 #   3. serve: the preview answers on 127.0.0.1, and an edit reaches it;
 #   4. no arguments (a double-click): in the release package's layout
 #      the exe finds the site beside it, serves it and has the default
@@ -208,6 +209,36 @@ if ! diff <(sed 's/用时 [0-9.]* 秒/用时 … 秒/' "$work/check-linux.out") 
 fi
 grep -m2 -A1 "^$report" "$work/check-win.out" | sed 's/^/  wine> /'
 lap "wine check"
+
+# ---- 2b. publish: the package of the column, the same files as Linux's
+# (names with /, UTF-8), a real zip ----
+copy_site "$work/pub-linux"
+copy_site "$work/pub-win"
+(cd "$work/pub-linux" && "$linux" publish) >"$work/publish-linux.out" 2>&1 || fail "publish on Linux: exit $?"
+if win "$work/pub-win" publish >"$work/publish-win.out" 2>&1; then
+  if python3 - "$work/pub-linux/发布包" "$work/pub-win/发布包" >"$work/publish.diff" 2>&1 <<'PY'
+import sys, zipfile, pathlib
+def package(d):
+    (z,) = [p for p in pathlib.Path(d).glob("*.zip")]
+    zf = zipfile.ZipFile(z)
+    assert zf.testzip() is None, "a damaged entry"
+    names = zf.namelist()
+    assert all("\\" not in n for n in names), "a backslash in a name"
+    return z.name, zf.read("清单.csv")
+linux, windows = package(sys.argv[1]), package(sys.argv[2])
+assert linux == windows, (linux[0], windows[0])
+print(linux[0], len(linux[1].splitlines()) - 1, "files")
+PY
+  then
+    pass "publish: $(cat "$work/publish.diff"), the same 清单 as Linux's"
+  else
+    fail "publish: the package differs from Linux's"; cat "$work/publish.diff"
+  fi
+else
+  fail "publish: exit $?"; cat "$work/publish-win.out"
+fi
+grep -E '^(全量包|交给信息中心)' "$work/publish-win.out" | sed 's/^/  wine> /'
+lap "wine publish"
 
 # ---- 3. serve: answers on loopback ----
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
