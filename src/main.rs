@@ -159,11 +159,8 @@ fn main() -> ExitCode {
             println!("{path}: {url}");
         }
     }
-    for d in report.diagnostics.sorted() {
-        eprintln!("{d}");
-    }
-    if let Some(fatal) = &report.fatal {
-        eprintln!("错误：{fatal}");
+    for line in report.message_lines() {
+        eprintln!("{line}");
     }
     eprintln!("{}", report.summary());
     if report.ok() {

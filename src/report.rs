@@ -59,6 +59,21 @@ impl BuildReport {
         self.pages = site.pages.len();
     }
 
+    /// Every message of the run, as the command window shows them: the
+    /// located ones in order, then a failure outside the site's files.
+    pub fn message_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .diagnostics
+            .sorted()
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        if let Some(fatal) = &self.fatal {
+            lines.push(format!("错误：{fatal}"));
+        }
+        lines
+    }
+
     pub fn ok(&self) -> bool {
         self.fatal.is_none() && !self.diagnostics.has_errors()
     }

@@ -49,6 +49,21 @@ impl BuildOptions {
             process_images: true,
         }
     }
+
+    /// The site to upload, as `wenming build` makes it by default: written
+    /// to `root/public`, with photos and search index, never the drafts.
+    /// What the 工作台's 生成网站 and `wenming publish` build.
+    pub fn upload(root: PathBuf, overrides: config::Overrides) -> BuildOptions {
+        BuildOptions {
+            output: root.join("public"),
+            root,
+            overrides,
+            drafts: false,
+            write: true,
+            search: true,
+            process_images: true,
+        }
+    }
 }
 
 pub struct Session {

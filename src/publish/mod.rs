@@ -61,25 +61,9 @@ pub(crate) struct Done {
 
 /// The site built as `wenming build` builds it (no drafts), then packaged.
 pub(crate) fn build_and_publish(opts: &PublishOptions) -> Done {
-    let build = crate::BuildOptions {
-        search: true,
-        process_images: true,
-        output: opts.root.join("public"),
-        root: opts.root.clone(),
-        overrides: opts.overrides.clone(),
-        drafts: false,
-        write: true,
-    };
+    let build = crate::BuildOptions::upload(opts.root.clone(), opts.overrides.clone());
     let report = crate::build(&build);
-    let mut build_lines: Vec<String> = report
-        .diagnostics
-        .sorted()
-        .iter()
-        .map(|d| d.to_string())
-        .collect();
-    if let Some(fatal) = &report.fatal {
-        build_lines.push(format!("错误：{fatal}"));
-    }
+    let build_lines = report.message_lines();
     let summary = report.summary();
     if !report.ok() {
         return Done {

@@ -408,28 +408,11 @@ pub(super) async fn restore(
 pub(super) async fn build(State(wb): State<Arc<Workbench>>) -> Response {
     let _saving = Arc::clone(&wb.saving).lock_owned().await;
     blocking(move || {
-        let root = wb.root.clone();
         // The site to upload: never the drafts, even when the preview
         // shows them (`serve --drafts`).
-        let opts = crate::session::BuildOptions {
-            output: root.join("public"),
-            root,
-            overrides: Default::default(),
-            drafts: false,
-            write: true,
-            search: true,
-            process_images: true,
-        };
+        let opts = crate::session::BuildOptions::upload(wb.root.clone(), Default::default());
         let report = crate::build(&opts);
-        let mut lines: Vec<String> = report
-            .diagnostics
-            .sorted()
-            .iter()
-            .map(|d| d.to_string())
-            .collect();
-        if let Some(f) = &report.fatal {
-            lines.push(format!("错误：{f}"));
-        }
+        let lines = report.message_lines();
         Json(json!({
             "ok": report.ok(),
             "summary": report.summary(),
