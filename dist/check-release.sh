@@ -59,7 +59,12 @@ tar -xzf "$dist/$tgz" -C "$work/linux"
 win=$work/win/wenming-$version-windows-x64
 linux=$work/linux/wenming-$version-linux-x64
 git ls-files -z -- site.yaml content data static | tr "\0" "\n" | sort >"$work/site.expected"
-expected_docs="使用说明/写报道.html 使用说明/命令.html 使用说明/快速上手.html 使用说明/数据文件.html 使用说明/模板.html 使用说明/简介.html 使用说明/错误信息.html"
+# The pages release.sh's list of docs makes (README.md is 简介.html), and
+# the screenshots' folder.
+expected_docs=$(sed -n 's/^docs=(\(.*\))$/\1/p' dist/release.sh | tr ' ' '\n' |
+  sed -e 's|^README\.md$|简介.md|' -e 's|^docs/||' -e 's|\.md$|.html|' -e 's|^|使用说明/|')
+[ -n "$expected_docs" ] || fail "no docs list in dist/release.sh"
+[ -d docs/images ] && expected_docs="$expected_docs 使用说明/images"
 for pkg in "$win:wenming.exe" "$linux:wenming"; do
   dir=${pkg%:*} program=${pkg##*:}
   what=$(basename "$dir")
@@ -85,11 +90,18 @@ class Page(html.parser.HTMLParser):
         a = dict(attrs)
         if "id" in a: self.ids.add(a["id"])
         if tag == "a" and "href" in a: self.hrefs.append(a["href"])
+        if tag == "img" and "src" in a: self.srcs.append(a["src"])
 pages = {}
 for name in os.listdir(folder):
-    p = Page(); p.feed(open(os.path.join(folder, name), encoding="utf-8").read()); pages[name] = p
-broken, local = [], 0
+    if not name.endswith(".html"):
+        continue
+    p = Page(); p.srcs = []; p.feed(open(os.path.join(folder, name), encoding="utf-8").read()); pages[name] = p
+broken, local, pictures = [], 0, 0
 for name, p in pages.items():
+    for src in p.srcs:
+        pictures += 1
+        if not os.path.isfile(os.path.join(folder, urllib.parse.unquote(src))):
+            broken.append(f"{name}: picture {src}")
     for href in p.hrefs:
         if urllib.parse.urlsplit(href).scheme:
             continue
@@ -100,7 +112,7 @@ for name, p in pages.items():
             broken.append(f"{name}: {href}")
 if broken:
     print("broken:", *broken, sep="\n  "); sys.exit(1)
-print(f"{len(pages)} pages, {local} links between and within them, all resolve")
+print(f"{len(pages)} pages, {local} links between and within them and {pictures} pictures, all resolve")
 EOF
 
 # ---- 4. the programs build the example site ----
