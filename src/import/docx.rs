@@ -1,0 +1,1943 @@
+//! Reading a .docx into the document model (`model.rs`): the zip package
+//! with its limits, the XML parts (styles, numbering, relationships,
+//! footnotes, properties) and the body.
+//!
+//! zip + quick-xml, not docx-rs: both are already dependencies, docx-rs is
+//! not vendored here, and it can panic on files Word and WPS open fine;
+//! here every odd part is a message that names it.
+//!
+//! Headings follow pandoc: a paragraph is a heading by its outline level
+//! (`w:outlineLvl` on the paragraph, else on its style or the styles that
+//! style is based on), else by a style named `heading N` / `标题 N`, so
+//! WPS files whose styles have only Chinese names and ids work too.
+
+use super::model::{Block, Document, Inline, Note, Picture, Style};
+use super::xml::{self, Element};
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+
+/// A larger picture is refused: no report photo is that big, and the
+/// whole file is held in memory.
+pub(crate) const MAX_PICTURE: u64 = 100 * 1024 * 1024;
+/// The most a .docx may unpack to, all parts together (a zip bomb stops
+/// here, whatever sizes its entries declare).
+pub(crate) const MAX_TOTAL: u64 = 300 * 1024 * 1024;
+/// One XML part: a long report's document.xml is a few megabytes.
+const MAX_XML: u64 = 64 * 1024 * 1024;
+
+/// Why a file cannot be imported, in words for its user.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Problem {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Problem {
+    fn new(message: impl Into<String>, hint: impl Into<String>) -> Problem {
+        Problem {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+}
+
+const SAVE_AS_DOCX: &str = "请用 Word 或 WPS 打开它，点“文件”→“另存为”，文件类型选“Word 文档（*.docx）”，再导入另存的 .docx 文件";
+
+/// The document in `bytes`; `ext` is the file's extension (lowercase,
+/// without the dot), only to word the message for a file that is no .docx.
+pub(crate) fn read(bytes: &[u8], ext: &str) -> Result<Document, Problem> {
+    sniff(bytes, ext)?;
+    let mut pkg = Package::open(bytes)?;
+    let main = pkg.main_part()?;
+    let Some(body_xml) = pkg.xml(&main)? else {
+        return Err(not_a_word_document(&pkg));
+    };
+    let rels = pkg.rels(&main)?;
+    let styles = match rels.first_of("styles") {
+        Some(part) => pkg
+            .xml(&part)?
+            .map(|e| Styles::parse(&e))
+            .unwrap_or_default(),
+        None => Styles::default(),
+    };
+    let numbering = match rels.first_of("numbering") {
+        Some(part) => pkg
+            .xml(&part)?
+            .map(|e| Numbering::parse(&e))
+            .unwrap_or_default(),
+        None => Numbering::default(),
+    };
+    let footnotes = notes_of(&mut pkg, &rels, "footnotes", "w:footnote")?;
+    let endnotes = notes_of(&mut pkg, &rels, "endnotes", "w:endnote")?;
+    let (core_title, core_year) = core_properties(&mut pkg)?;
+    let Some(body) = body_xml.child("w:body") else {
+        return Err(Problem::new(
+            format!("文档内容 {main} 里没有正文（w:body）"),
+            SAVE_AS_DOCX,
+        ));
+    };
+    let mut reader = Reader {
+        pkg: &mut pkg,
+        rels,
+        styles,
+        numbering,
+        footnotes,
+        endnotes,
+        counters: HashMap::new(),
+        pictures: Vec::new(),
+        picture_of_part: HashMap::new(),
+        notes: Vec::new(),
+        note_of_id: HashMap::new(),
+        warnings: Vec::new(),
+        fatal: None,
+        para_no: 0,
+        table_no: 0,
+        table_depth: 0,
+        in_note: false,
+        snippet: String::new(),
+        last_snippet: String::new(),
+        revisions: Vec::new(),
+        comments: HashSet::new(),
+        comment_places: Vec::new(),
+        fields: Vec::new(),
+    };
+    let mut blocks = Vec::new();
+    reader.blocks(body, &mut blocks);
+    if let Some(p) = reader.fatal.take() {
+        return Err(p);
+    }
+    reader.summarise();
+    Ok(Document {
+        core_title,
+        core_year,
+        blocks,
+        notes: reader.notes,
+        pictures: reader.pictures,
+        warnings: reader.warnings,
+    })
+}
+
+// ---------- the file's format ----------
+
+/// Files that are not a zip at all: the old formats and the usual mix-ups.
+fn sniff(bytes: &[u8], ext: &str) -> Result<(), Problem> {
+    const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if bytes.starts_with(OLE) {
+        let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        let encrypted = memchr::memmem::find(bytes, &utf16("EncryptedPackage")).is_some()
+            || memchr::memmem::find(bytes, &utf16("EncryptionInfo")).is_some();
+        if encrypted || ext == "docx" {
+            return Err(Problem::new(
+                "文件设置了打开密码（加密的 .docx），无法读取",
+                "请用 Word 或 WPS 打开它，去掉打开密码（Word：“文件”→“信息”→“保护文档”→“用密码进行加密”，清空密码；WPS：“文件”→“文档加密”→“密码加密”，清空密码）后保存，再导入；如果没有设过密码，它可能是改了扩展名的旧版 .doc 文件，".to_string() + SAVE_AS_DOCX,
+            ));
+        }
+        let what = match ext {
+            "wps" => "这是 WPS 文字的旧格式（.wps），不能直接导入",
+            "et" | "xls" => "这是旧版表格文件（.xls/.et），不是 Word 文档",
+            _ => "这是旧版 Word 文档格式（.doc），不能直接导入",
+        };
+        return Err(Problem::new(what, SAVE_AS_DOCX));
+    }
+    if bytes.starts_with(b"PK") {
+        return Ok(());
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_ascii_lowercase();
+    let what = if head.starts_with("{\\rtf") {
+        "这是 RTF 格式的文档，不是 .docx"
+    } else if head.starts_with("%pdf") {
+        return Err(Problem::new(
+            "这是 PDF 文件，不是 Word 文档",
+            "PDF 无法导入，请找到它原来的 Word 文档（.docx）再导入",
+        ));
+    } else if head.contains("<html") || head.contains("mime-version") || head.contains("<?mso") {
+        "这是网页格式（Word 另存的“网页”或“单个文件网页”），不是 .docx"
+    } else if bytes.is_empty() {
+        return Err(Problem::new(
+            "文件是空的（0 字节）",
+            "请重新下载或复制这个文件，确认它能用 Word 或 WPS 打开",
+        ));
+    } else {
+        return Err(Problem::new(
+            "这不是 Word 文档（.docx），无法导入",
+            "只能导入 Word 或 WPS 保存的 .docx 文件；其他格式请先用 Word 或 WPS 打开，另存为 .docx",
+        ));
+    };
+    Err(Problem::new(what, SAVE_AS_DOCX))
+}
+
+fn damaged(detail: impl std::fmt::Display) -> Problem {
+    Problem::new(
+        format!("文件不完整或已损坏，无法打开（{detail}）"),
+        "可能没有下载完整或复制时中断了：请重新下载或复制；如果 Word 或 WPS 还能打开它，请另存为一个新的 .docx 再导入",
+    )
+}
+
+fn not_a_word_document(pkg: &Package) -> Problem {
+    if pkg.has("xl/workbook.xml") {
+        return Problem::new(
+            "这是 Excel 表格（.xlsx），不是 Word 文档",
+            "只能导入 Word 文档；表格内容请复制到 Word 文档里，或作为附件放进报道",
+        );
+    }
+    if pkg.has("ppt/presentation.xml") {
+        return Problem::new(
+            "这是 PowerPoint 演示文稿（.pptx），不是 Word 文档",
+            "只能导入 Word 文档；可以把演示文稿作为附件放进报道",
+        );
+    }
+    if pkg.has("content.xml") && pkg.has("mimetype") {
+        return Problem::new("这是 ODF 格式的文档（.odt 等），不是 .docx", SAVE_AS_DOCX);
+    }
+    Problem::new(
+        "这是一个压缩包，但不是 Word 文档（里面没有 word/document.xml）",
+        "只能导入 Word 或 WPS 保存的 .docx 文件",
+    )
+}
+
+// ---------- the package ----------
+
+struct Package<'a> {
+    zip: zip::ZipArchive<std::io::Cursor<&'a [u8]>>,
+    /// Part names, lowercased (OPC names are case-insensitive) → index.
+    names: HashMap<String, usize>,
+    /// Bytes unpacked so far.
+    total: u64,
+}
+
+/// A part's relationships: id → (type's last segment, target).
+#[derive(Default)]
+struct Rels {
+    map: HashMap<String, Rel>,
+    order: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Rel {
+    kind: String,
+    /// A part name inside the package, or the URL of an external target.
+    target: String,
+    external: bool,
+}
+
+impl Rels {
+    fn get(&self, id: &str) -> Option<&Rel> {
+        self.map.get(id)
+    }
+    fn first_of(&self, kind: &str) -> Option<String> {
+        self.order
+            .iter()
+            .filter_map(|id| self.map.get(id))
+            .find(|r| r.kind == kind && !r.external)
+            .map(|r| r.target.clone())
+    }
+}
+
+impl<'a> Package<'a> {
+    fn open(bytes: &'a [u8]) -> Result<Package<'a>, Problem> {
+        let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| match e {
+            zip::result::ZipError::UnsupportedArchive(_) => {
+                Problem::new("文件用了无法读取的压缩方式或加密", SAVE_AS_DOCX)
+            }
+            other => damaged(other),
+        })?;
+        let mut names = HashMap::new();
+        for i in 0..zip.len() {
+            if let Some(Ok(name)) = zip.name_for_index(i) {
+                names
+                    .entry(name.trim_start_matches('/').to_lowercase())
+                    .or_insert(i);
+            }
+        }
+        Ok(Package {
+            zip,
+            names,
+            total: 0,
+        })
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.names.contains_key(&name.to_lowercase())
+    }
+
+    /// The bytes of part `name` (`None` when there is no such part), at
+    /// most `limit` of them: more, declared or actual, is refused.
+    fn read(&mut self, name: &str, limit: u64) -> Result<Option<Vec<u8>>, Problem> {
+        let Some(&index) = self.names.get(&name.to_lowercase()) else {
+            return Ok(None);
+        };
+        let too_big = |size: u64| {
+            if limit == MAX_PICTURE {
+                Problem::new(
+                    format!(
+                        "文档中的图片 {name} 有 {:.0} MB，超过 {} MB 的上限",
+                        size as f64 / 1048576.0,
+                        MAX_PICTURE / 1048576
+                    ),
+                    "请在 Word 中选中图片，点“图片格式”→“压缩图片”（WPS：“图片工具”→“压缩图片”）后保存，再导入",
+                )
+            } else {
+                Problem::new(
+                    format!(
+                        "文档中的 {name} 解压后过大（超过 {} MB），文件可能已损坏",
+                        limit / 1048576
+                    ),
+                    SAVE_AS_DOCX,
+                )
+            }
+        };
+        let total_too_big = || {
+            Problem::new(
+                format!(
+                    "文件解压后超过 {} MB，不像是正常的 Word 文档，可能已损坏",
+                    MAX_TOTAL / 1048576
+                ),
+                "如果文档里有很多大图，请先在 Word 中“压缩图片”后另存，再导入",
+            )
+        };
+        let mut file = self.zip.by_index(index).map_err(|e| match e {
+            zip::result::ZipError::UnsupportedArchive(m)
+                if m == zip::result::ZipError::PASSWORD_REQUIRED =>
+            {
+                Problem::new("文件的内容加密了，无法读取", SAVE_AS_DOCX)
+            }
+            other => damaged(format!("{name}：{other}")),
+        })?;
+        if file.encrypted() {
+            return Err(Problem::new("文件的内容加密了，无法读取", SAVE_AS_DOCX));
+        }
+        let declared = file.size();
+        if declared > limit {
+            return Err(too_big(declared));
+        }
+        if self.total.saturating_add(declared) > MAX_TOTAL {
+            return Err(total_too_big());
+        }
+        // Read one byte past the limit: what a lying header hides shows.
+        let cap = limit.min(MAX_TOTAL - self.total);
+        let mut buf = Vec::with_capacity(declared.min(cap) as usize);
+        (&mut file)
+            .take(cap + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| damaged(format!("{name} 无法解压：{e}")))?;
+        if buf.len() as u64 > cap {
+            return Err(if buf.len() as u64 > limit {
+                too_big(buf.len() as u64)
+            } else {
+                total_too_big()
+            });
+        }
+        self.total += buf.len() as u64;
+        Ok(Some(buf))
+    }
+
+    /// Part `name` parsed (`None` when missing); bad XML is located.
+    fn xml(&mut self, name: &str) -> Result<Option<Element>, Problem> {
+        let Some(bytes) = self.read(name, MAX_XML)? else {
+            return Ok(None);
+        };
+        xml::parse(&bytes).map(Some).map_err(|e| {
+            Problem::new(
+                format!(
+                    "文件已损坏：{name} 第 {} 行第 {} 列不是正确的 XML（{}）",
+                    e.line, e.column, e.reason
+                ),
+                "如果 Word 或 WPS 还能打开它，请另存为一个新的 .docx 再导入",
+            )
+        })
+    }
+
+    /// The relationships of `part` (none when it has no .rels part).
+    fn rels(&mut self, part: &str) -> Result<Rels, Problem> {
+        let (dir, file) = part.rsplit_once('/').unwrap_or(("", part));
+        let rels_name = if dir.is_empty() {
+            format!("_rels/{file}.rels")
+        } else {
+            format!("{dir}/_rels/{file}.rels")
+        };
+        let mut rels = Rels::default();
+        let Some(root) = self.xml(&rels_name)? else {
+            return Ok(rels);
+        };
+        for r in root.children_named("Relationship") {
+            let (Some(id), Some(target)) = (r.attr("Id"), r.attr("Target")) else {
+                continue;
+            };
+            let external = r
+                .attr("TargetMode")
+                .is_some_and(|m| m.eq_ignore_ascii_case("external"));
+            let kind = r
+                .attr("Type")
+                .unwrap_or("")
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let target = if external {
+                target.to_string()
+            } else {
+                resolve(dir, target)
+            };
+            rels.order.push(id.to_string());
+            rels.map.insert(
+                id.to_string(),
+                Rel {
+                    kind,
+                    target,
+                    external,
+                },
+            );
+        }
+        Ok(rels)
+    }
+
+    /// The main document part: as the package's relationships say, else
+    /// where Word puts it.
+    fn main_part(&mut self) -> Result<String, Problem> {
+        let rels = self.rels("")?;
+        Ok(rels
+            .first_of("officeDocument")
+            .unwrap_or_else(|| "word/document.xml".into()))
+    }
+}
+
+/// A relationship target relative to the folder `dir` of its source part.
+fn resolve(dir: &str, target: &str) -> String {
+    let target = target.split('#').next().unwrap_or(target);
+    let joined = match target.strip_prefix('/') {
+        Some(abs) => abs.to_string(),
+        None if dir.is_empty() => target.to_string(),
+        None => format!("{dir}/{target}"),
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in joined.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/");
+    // %20 and the like in targets name the part as stored.
+    percent_decode(&joined)
+}
+
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
+fn notes_of(
+    pkg: &mut Package,
+    rels: &Rels,
+    kind: &str,
+    tag: &str,
+) -> Result<HashMap<String, Element>, Problem> {
+    let mut map = HashMap::new();
+    let Some(part) = rels.first_of(kind) else {
+        return Ok(map);
+    };
+    let Some(root) = pkg.xml(&part)? else {
+        return Ok(map);
+    };
+    for child in root.children {
+        if let xml::Node::Element(e) = child {
+            if e.name == tag && e.attr("w:type").is_none_or(|t| t == "normal") {
+                if let Some(id) = e.attr("w:id") {
+                    map.insert(id.to_string(), e);
+                }
+            }
+        }
+    }
+    Ok(map)
+}
+
+/// `dc:title` (when it looks like one) and the year the file was saved.
+fn core_properties(pkg: &mut Package) -> Result<(Option<String>, Option<i32>), Problem> {
+    let part = pkg
+        .rels("")?
+        .first_of("core-properties")
+        .unwrap_or_else(|| "docProps/core.xml".into());
+    // Properties are a nicety: a broken part is no reason to refuse.
+    let Ok(Some(root)) = pkg.xml(&part) else {
+        return Ok((None, None));
+    };
+    let title = root.child("dc:title").map(|t| t.text()).and_then(|t| {
+        let t = t.trim();
+        let t = t.strip_prefix("Microsoft Word - ").unwrap_or(t);
+        let t = t
+            .strip_suffix(".docx")
+            .or_else(|| t.strip_suffix(".doc"))
+            .unwrap_or(t)
+            .trim();
+        (!t.is_empty()).then(|| t.to_string())
+    });
+    // Saved last is when the report was written; created may be a template's.
+    let year = ["dcterms:modified", "dcterms:created"]
+        .iter()
+        .filter_map(|n| root.child(n))
+        .find_map(|e| e.text().trim().get(..4)?.parse::<i32>().ok())
+        .filter(|y| (1990..=2100).contains(y));
+    Ok((title, year))
+}
+
+// ---------- styles and numbering ----------
+
+#[derive(Debug, Default, Clone)]
+struct StyleDef {
+    name: String,
+    based_on: Option<String>,
+    outline: Option<usize>,
+    num: Option<(String, Option<usize>)>,
+    bold: Option<bool>,
+    italic: Option<bool>,
+    strike: Option<bool>,
+}
+
+#[derive(Debug, Default)]
+struct Styles {
+    defs: HashMap<String, StyleDef>,
+    default_paragraph: Option<String>,
+}
+
+/// `<w:b/>`, `<w:b w:val="0"/>`: a toggle property's value.
+fn toggle(props: Option<&Element>, name: &str) -> Option<bool> {
+    let e = props?.child(name)?;
+    Some(!matches!(
+        e.attr("w:val"),
+        Some("0" | "false" | "off" | "none")
+    ))
+}
+
+fn outline_of(ppr: Option<&Element>) -> Option<usize> {
+    ppr?.child_val("w:outlineLvl")?.trim().parse().ok()
+}
+
+fn num_of(ppr: Option<&Element>) -> Option<(String, Option<usize>)> {
+    let num = ppr?.child("w:numPr")?;
+    let id = num.child_val("w:numId")?.to_string();
+    let level = num.child_val("w:ilvl").and_then(|l| l.trim().parse().ok());
+    Some((id, level))
+}
+
+/// A style name's heading level: `heading 1`, `Heading1`, `标题 1`, `标题1`.
+fn heading_by_name(name: &str) -> Option<usize> {
+    let lower = name.trim().to_lowercase();
+    let rest = lower
+        .strip_prefix("heading")
+        .or_else(|| lower.strip_prefix("标题"))?
+        .trim();
+    let n: usize = rest.parse().ok()?;
+    (1..=9).contains(&n).then(|| n - 1)
+}
+
+impl Styles {
+    fn parse(root: &Element) -> Styles {
+        let mut styles = Styles::default();
+        for s in root.children_named("w:style") {
+            let Some(id) = s.attr("w:styleId") else {
+                continue;
+            };
+            let ppr = s.child("w:pPr");
+            let rpr = s.child("w:rPr");
+            let def = StyleDef {
+                name: s.child_val("w:name").unwrap_or("").to_string(),
+                based_on: s.child_val("w:basedOn").map(str::to_string),
+                outline: outline_of(ppr),
+                num: num_of(ppr),
+                bold: toggle(rpr, "w:b"),
+                italic: toggle(rpr, "w:i"),
+                strike: toggle(rpr, "w:strike").or(toggle(rpr, "w:dstrike")),
+            };
+            if s.attr("w:type") == Some("paragraph")
+                && matches!(s.attr("w:default"), Some("1" | "true" | "on"))
+            {
+                styles.default_paragraph = Some(id.to_string());
+            }
+            styles.defs.insert(id.to_string(), def);
+        }
+        styles
+    }
+
+    /// The style and those it is based on, nearest first (cycles cut).
+    fn chain<'s>(&'s self, id: Option<&'s str>) -> Vec<(&'s str, &'s StyleDef)> {
+        let mut out = Vec::new();
+        let mut next = id.or(self.default_paragraph.as_deref());
+        while let Some(id) = next {
+            let Some(def) = self.defs.get(id) else { break };
+            if out.len() > 16 || out.iter().any(|(i, _)| *i == id) {
+                break;
+            }
+            out.push((id, def));
+            next = def.based_on.as_deref();
+        }
+        out
+    }
+
+    /// Word's outline level of paragraphs in style `id` (0 = 标题 1).
+    fn outline(&self, id: Option<&str>) -> Option<usize> {
+        for (sid, def) in self.chain(id) {
+            if let Some(l) = def.outline {
+                return (l < 9).then_some(l);
+            }
+            if let Some(l) = heading_by_name(&def.name).or_else(|| heading_by_name(sid)) {
+                return Some(l);
+            }
+        }
+        None
+    }
+
+    /// The Title style (Word's "Title", WPS's and Word's Chinese "标题").
+    fn is_title(&self, id: Option<&str>) -> bool {
+        let Some(id) = id else { return false };
+        self.chain(Some(id)).iter().take(2).any(|(sid, def)| {
+            let name = def.name.trim().to_lowercase();
+            name == "title" || name == "标题" || *sid == "Title"
+        })
+    }
+
+    fn is_caption(&self, id: Option<&str>) -> bool {
+        let Some(id) = id else { return false };
+        self.chain(Some(id)).iter().take(2).any(|(sid, def)| {
+            let name = def.name.trim().to_lowercase();
+            name == "caption" || name == "题注" || *sid == "Caption"
+        })
+    }
+
+    fn num(&self, id: Option<&str>) -> Option<(String, Option<usize>)> {
+        self.chain(id).into_iter().find_map(|(_, d)| d.num.clone())
+    }
+
+    fn run_style(&self, id: Option<&str>) -> (Option<bool>, Option<bool>, Option<bool>) {
+        let (mut b, mut i, mut s) = (None, None, None);
+        let Some(id) = id else { return (b, i, s) };
+        for (_, def) in self.chain(Some(id)) {
+            b = b.or(def.bold);
+            i = i.or(def.italic);
+            s = s.or(def.strike);
+        }
+        (b, i, s)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Level {
+    format: String,
+    text: String,
+    start: u32,
+}
+
+#[derive(Debug, Default)]
+struct Numbering {
+    abstracts: HashMap<String, HashMap<usize, Level>>,
+    /// numId → abstractNumId and the levels it overrides.
+    nums: HashMap<String, (String, HashMap<usize, Level>)>,
+    /// abstractNumId → the numbering style it takes its levels from.
+    style_links: HashMap<String, String>,
+}
+
+fn level_of(l: &Element) -> Level {
+    Level {
+        format: l.child_val("w:numFmt").unwrap_or("decimal").to_string(),
+        text: l.child_val("w:lvlText").unwrap_or("").to_string(),
+        start: l
+            .child_val("w:start")
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(1),
+    }
+}
+
+impl Numbering {
+    fn parse(root: &Element) -> Numbering {
+        let mut n = Numbering::default();
+        for a in root.children_named("w:abstractNum") {
+            let Some(id) = a.attr("w:abstractNumId") else {
+                continue;
+            };
+            let mut levels = HashMap::new();
+            for l in a.children_named("w:lvl") {
+                if let Some(i) = l.attr("w:ilvl").and_then(|i| i.parse().ok()) {
+                    levels.insert(i, level_of(l));
+                }
+            }
+            if let Some(link) = a.child_val("w:numStyleLink") {
+                n.style_links.insert(id.to_string(), link.to_string());
+            }
+            n.abstracts.insert(id.to_string(), levels);
+        }
+        for num in root.children_named("w:num") {
+            let (Some(id), Some(abs)) = (num.attr("w:numId"), num.child_val("w:abstractNumId"))
+            else {
+                continue;
+            };
+            let mut overrides = HashMap::new();
+            for o in num.children_named("w:lvlOverride") {
+                let Some(i) = o.attr("w:ilvl").and_then(|i| i.parse::<usize>().ok()) else {
+                    continue;
+                };
+                let base = n
+                    .abstracts
+                    .get(abs)
+                    .and_then(|a| a.get(&i))
+                    .cloned()
+                    .unwrap_or_default();
+                let mut level = o.child("w:lvl").map(level_of).unwrap_or(base);
+                if let Some(s) = o
+                    .child_val("w:startOverride")
+                    .and_then(|s| s.trim().parse().ok())
+                {
+                    level.start = s;
+                }
+                overrides.insert(i, level);
+            }
+            n.nums.insert(id.to_string(), (abs.to_string(), overrides));
+        }
+        n
+    }
+
+    fn level(&self, num_id: &str, ilvl: usize, styles: &Styles) -> Option<Level> {
+        let (abs, overrides) = self.nums.get(num_id)?;
+        if let Some(l) = overrides.get(&ilvl) {
+            return Some(l.clone());
+        }
+        let mut abs = abs.clone();
+        // A list style's numbering lives in the style's own num.
+        for _ in 0..4 {
+            if let Some(l) = self.abstracts.get(&abs).and_then(|a| a.get(&ilvl)) {
+                return Some(l.clone());
+            }
+            let link = self.style_links.get(&abs)?;
+            let (id, _) = styles.num(Some(link))?;
+            abs = self.nums.get(&id)?.0.clone();
+        }
+        None
+    }
+}
+
+/// `n` in a numbering format, for a numbered heading's label.
+fn format_number(n: u32, format: &str) -> String {
+    match format {
+        "chineseCounting"
+        | "chineseCountingThousand"
+        | "japaneseCounting"
+        | "ideographTraditional"
+        | "taiwaneseCounting"
+        | "taiwaneseCountingThousand" => chinese_number(n),
+        "upperLetter" | "lowerLetter" if (1..=26).contains(&n) => {
+            let c = (b'A' + (n - 1) as u8) as char;
+            if format == "lowerLetter" {
+                c.to_ascii_lowercase().to_string()
+            } else {
+                c.to_string()
+            }
+        }
+        "upperRoman" | "lowerRoman" if (1..40).contains(&n) => {
+            let r = roman(n);
+            if format == "lowerRoman" {
+                r.to_lowercase()
+            } else {
+                r
+            }
+        }
+        "decimalEnclosedCircle" | "decimalEnclosedCircleChinese" if (1..=20).contains(&n) => {
+            char::from_u32(0x2460 + n - 1).map_or(n.to_string(), String::from)
+        }
+        _ => n.to_string(),
+    }
+}
+
+fn chinese_number(n: u32) -> String {
+    const D: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => D[n as usize].to_string(),
+        10..=19 => format!("十{}", if n > 10 { D[(n % 10) as usize] } else { "" }),
+        20..=99 => format!(
+            "{}十{}",
+            D[(n / 10) as usize],
+            if n % 10 > 0 { D[(n % 10) as usize] } else { "" }
+        ),
+        _ => n.to_string(),
+    }
+}
+
+fn roman(mut n: u32) -> String {
+    let table = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")];
+    let mut s = String::new();
+    for (v, r) in table {
+        while n >= v {
+            s.push_str(r);
+            n -= v;
+        }
+    }
+    s
+}
+
+// ---------- the body ----------
+
+/// A complex field (`w:fldChar` begin … separate … end) being read.
+struct Field {
+    instr: String,
+    /// Past `separate`: the runs are what Word shows.
+    shown: bool,
+    /// Where a hyperlink field's shown runs start in the inlines.
+    start: usize,
+}
+
+/// What a paragraph gives besides its text: pictures and the contents of
+/// its text boxes, placed after it.
+#[derive(Default)]
+struct Extras {
+    pictures: Vec<(usize, Option<String>)>,
+    after: Vec<Block>,
+}
+
+struct Reader<'p, 'a> {
+    pkg: &'p mut Package<'a>,
+    rels: Rels,
+    styles: Styles,
+    numbering: Numbering,
+    footnotes: HashMap<String, Element>,
+    endnotes: HashMap<String, Element>,
+    /// numId → the current number at each level (`None`: not started).
+    counters: HashMap<String, [Option<u32>; 9]>,
+    pictures: Vec<Picture>,
+    picture_of_part: HashMap<String, usize>,
+    notes: Vec<Vec<Inline>>,
+    note_of_id: HashMap<(bool, String), usize>,
+    warnings: Vec<Note>,
+    /// The first problem that stops the import (a picture too big …).
+    fatal: Option<Problem>,
+    para_no: usize,
+    table_no: usize,
+    table_depth: usize,
+    in_note: bool,
+    /// The opening of the paragraph being read, and of the last one with text.
+    snippet: String,
+    last_snippet: String,
+    revisions: Vec<String>,
+    comments: HashSet<String>,
+    comment_places: Vec<String>,
+    fields: Vec<Field>,
+}
+
+/// The text of a paragraph's runs (deleted text left out), for locations.
+fn quick_text(e: &Element, out: &mut String) {
+    for c in e.elements() {
+        match c.name.as_str() {
+            "w:t" => out.push_str(&c.text()),
+            "w:del" | "w:moveFrom" | "w:instrText" | "w:txbxContent" => {}
+            _ => quick_text(c, out),
+        }
+    }
+}
+
+fn snippet_of(text: &str) -> String {
+    let t = super::model::squash(text);
+    let mut s: String = t.chars().take(14).collect();
+    if t.chars().count() > 14 {
+        s.push('…');
+    }
+    s
+}
+
+/// The alternative of `mc:AlternateContent` to read: the first choice
+/// (Word 2010 shapes, pictures with effects), else the fallback.
+fn alternative(e: &Element) -> Option<&Element> {
+    e.child("mc:Choice").or_else(|| e.child("mc:Fallback"))
+}
+
+/// Descendants named `name`, not looking inside text boxes (their
+/// paragraphs are read on their own).
+fn find_outside_text_boxes<'e>(e: &'e Element, name: &str, out: &mut Vec<&'e Element>) {
+    for c in e.elements() {
+        if c.name == name {
+            out.push(c);
+        } else if c.name != "w:txbxContent" {
+            find_outside_text_boxes(c, name, out);
+        }
+    }
+}
+
+/// The URL of a `HYPERLINK "…"` field; `None` for links inside the
+/// document (`\l`) and other fields.
+fn hyperlink_field(instr: &str) -> Option<String> {
+    let instr = instr.trim();
+    let rest = instr
+        .strip_prefix("HYPERLINK")
+        .or_else(|| instr.strip_prefix("hyperlink"))?;
+    if rest.contains("\\l") {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let url = match rest.strip_prefix('"') {
+        Some(r) => r.split('"').next()?,
+        None => rest.split_whitespace().next()?,
+    };
+    (!url.is_empty()).then(|| url.to_string())
+}
+
+/// Whether a link target can go on a web page as it is.
+fn is_web_link(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:")
+}
+
+/// Useful alt text: not empty, not a file name or Word's default name,
+/// without Office's "generated automatically" remark.
+fn useful_alt(descr: &str) -> Option<String> {
+    let mut t = descr.trim().replace(['\r', '\n'], " ");
+    for tail in [
+        "描述已自动生成",
+        "自动生成的说明",
+        "自动生成的描述",
+        "Description automatically generated",
+    ] {
+        if let Some(stripped) = t.strip_suffix(tail) {
+            t = stripped
+                .trim_end_matches([' ', ',', '，', '.', '。'])
+                .to_string();
+        }
+    }
+    let lower = t.to_lowercase();
+    let file_like = [
+        ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".emf", ".wmf", ".tif", ".tiff", ".webp",
+    ]
+    .iter()
+    .any(|x| lower.ends_with(x));
+    let default_name = ["图片", "picture", "image", "图像", "pic"].iter().any(|p| {
+        lower
+            .strip_prefix(p)
+            .is_some_and(|r| r.trim().chars().all(|c| c.is_ascii_digit()))
+    });
+    (!t.is_empty() && !file_like && !default_name).then_some(t)
+}
+
+/// The kind of picture in `bytes`.
+fn picture_kind(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "jpg"
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "png"
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        "gif"
+    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        "webp"
+    } else if bytes.len() > 44 && &bytes[40..44] == b" EMF" {
+        "emf"
+    } else if bytes.starts_with(&[0xD7, 0xCD, 0xC6, 0x9A])
+        || bytes.starts_with(&[1, 0, 9, 0])
+        || bytes.starts_with(&[2, 0, 9, 0])
+    {
+        "wmf"
+    } else if bytes.starts_with(b"BM") {
+        "bmp"
+    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+        "tiff"
+    } else if String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).contains("<svg") {
+        "svg"
+    } else {
+        "?"
+    }
+}
+
+impl Reader<'_, '_> {
+    fn warn(&mut self, message: String, hint: Option<&str>) {
+        let note = Note {
+            message,
+            hint: hint.map(str::to_string),
+        };
+        if !self.warnings.contains(&note) {
+            self.warnings.push(note);
+        }
+    }
+
+    fn fail(&mut self, p: Problem) {
+        self.fatal.get_or_insert(p);
+    }
+
+    /// Where the reader is, in the words of the warnings.
+    fn place(&self) -> String {
+        if self.in_note {
+            return "脚注中".into();
+        }
+        if self.table_depth > 0 {
+            return format!("第 {} 个表格中", self.table_no);
+        }
+        if !self.snippet.is_empty() {
+            format!("第 {} 段（“{}”）", self.para_no.max(1), self.snippet)
+        } else if !self.last_snippet.is_empty() {
+            format!(
+                "第 {} 段（“{}”之后）",
+                self.para_no.max(1),
+                self.last_snippet
+            )
+        } else {
+            "文档开头".into()
+        }
+    }
+
+    fn blocks(&mut self, parent: &Element, out: &mut Vec<Block>) {
+        for el in parent.elements() {
+            match el.name.as_str() {
+                "w:p" => self.paragraph(el, out),
+                "w:tbl" => self.table(el, out),
+                "w:sdt" => {
+                    if let Some(c) = el.child("w:sdtContent") {
+                        self.blocks(c, out);
+                    }
+                }
+                "w:customXml" | "w:ins" | "w:moveTo" | "w:smartTag" => self.blocks(el, out),
+                "w:del" | "w:moveFrom" => self.revision(),
+                "mc:AlternateContent" => {
+                    if let Some(c) = alternative(el) {
+                        self.blocks(c, out);
+                    }
+                }
+                "w:altChunk" => {
+                    let place = self.place();
+                    self.warn(
+                        format!("{place}之后嵌入了另一个文档（altChunk），它的内容无法导入"),
+                        Some("请在 Word 中打开原文档，把这部分内容复制到正文里，另存后再导入"),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn paragraph(&mut self, p: &Element, out: &mut Vec<Block>) {
+        let ppr = p.child("w:pPr");
+        let style = ppr.and_then(|x| x.child_val("w:pStyle"));
+        let mut text = String::new();
+        quick_text(p, &mut text);
+        let has_objects = ["w:drawing", "w:pict", "w:object"]
+            .iter()
+            .any(|n| p.find(n).is_some());
+        let counted = self.table_depth == 0 && !self.in_note;
+        if counted && (!text.trim().is_empty() || has_objects) {
+            self.para_no += 1;
+        }
+        self.snippet = snippet_of(&text);
+        if !self.snippet.is_empty() && counted {
+            self.last_snippet = self.snippet.clone();
+        }
+
+        let mut extras = Extras::default();
+        let mut inlines = Vec::new();
+        // A field may run over several paragraphs (a table of contents):
+        // what it shows here starts here.
+        for f in &mut self.fields {
+            f.start = 0;
+        }
+        self.inlines(p, &mut inlines, &mut extras);
+        tidy(&mut inlines);
+
+        let num = num_of(ppr)
+            .or_else(|| self.styles.num(style))
+            .filter(|(id, _)| id != "0");
+        let numbered = num.as_ref().and_then(|(id, ilvl)| {
+            let ilvl = ilvl.unwrap_or(0).min(8);
+            let level = self.numbering.level(id, ilvl, &self.styles)?;
+            if level.format == "none" {
+                return None;
+            }
+            let counter = self.counters.entry(id.clone()).or_insert([None; 9]);
+            let n = counter[ilvl].map_or(level.start, |n| n + 1);
+            counter[ilvl] = Some(n);
+            for c in counter.iter_mut().skip(ilvl + 1) {
+                *c = None;
+            }
+            // %1, %2 … of the label (heading numbers such as 一、 or 1.2).
+            let counter = *counter;
+            let mut label = level.text.clone();
+            for (k, c) in counter.iter().enumerate().take(ilvl + 1) {
+                let fmt = self
+                    .numbering
+                    .level(id, k, &self.styles)
+                    .map(|l| l.format)
+                    .unwrap_or_default();
+                label = label.replace(&format!("%{}", k + 1), &format_number(c.unwrap_or(1), &fmt));
+            }
+            Some((ilvl, n, level.format, label))
+        });
+
+        let has_text = !super::model::plain(&inlines).trim().is_empty()
+            || inlines.iter().any(|i| matches!(i, Inline::Note(_)));
+        if has_text {
+            let outline = outline_of(ppr)
+                .map(|l| (l < 9).then_some(l))
+                .unwrap_or_else(|| self.styles.outline(style));
+            if self.styles.is_title(style) && !self.in_note && self.table_depth == 0 {
+                out.push(Block::Heading {
+                    level: 0,
+                    title: true,
+                    inlines,
+                });
+            } else if let (Some(level), false) = (outline, self.in_note) {
+                if let Some((_, _, format, label)) = &numbered {
+                    if format != "bullet" && !label.trim().is_empty() {
+                        inlines.insert(0, Inline::Text(label.clone(), Style::default()));
+                        if !label.ends_with(['、', '.', '．', ' ', '）', ')']) {
+                            inlines.insert(1, Inline::Text(" ".into(), Style::default()));
+                        }
+                    }
+                }
+                out.push(Block::Heading {
+                    level,
+                    title: false,
+                    inlines,
+                });
+            } else if let Some((ilvl, n, format, _)) = numbered {
+                out.push(Block::Item {
+                    ordered: format != "bullet",
+                    level: ilvl,
+                    number: n,
+                    inlines,
+                });
+            } else {
+                out.push(Block::Para {
+                    inlines,
+                    caption: self.styles.is_caption(style),
+                });
+            }
+        }
+        for (index, caption) in extras.pictures {
+            out.push(Block::Picture { index, caption });
+        }
+        out.extend(extras.after);
+    }
+
+    fn inlines(&mut self, el: &Element, out: &mut Vec<Inline>, extras: &mut Extras) {
+        for c in el.elements() {
+            match c.name.as_str() {
+                "w:r" => self.run(c, out, extras),
+                "w:hyperlink" => {
+                    let url = c
+                        .attr("r:id")
+                        .and_then(|id| self.rels.get(id))
+                        .filter(|r| r.external)
+                        .map(|r| r.target.clone());
+                    let mut inner = Vec::new();
+                    self.inlines(c, &mut inner, extras);
+                    self.link(url, inner, out);
+                }
+                "w:fldSimple" => {
+                    let url = c.attr("w:instr").and_then(hyperlink_field);
+                    let mut inner = Vec::new();
+                    self.inlines(c, &mut inner, extras);
+                    self.link(url, inner, out);
+                }
+                "w:ins" | "w:moveTo" => {
+                    self.revision();
+                    self.inlines(c, out, extras);
+                }
+                "w:del" | "w:moveFrom" => self.revision(),
+                "w:smartTag" | "w:customXml" | "w:dir" | "w:bdo" => self.inlines(c, out, extras),
+                "w:sdt" => {
+                    if let Some(content) = c.child("w:sdtContent") {
+                        self.inlines(content, out, extras);
+                    }
+                }
+                "mc:AlternateContent" => {
+                    if let Some(alt) = alternative(c) {
+                        self.inlines(alt, out, extras);
+                    }
+                }
+                "m:oMath" | "m:oMathPara" => self.equation(),
+                "w:commentRangeStart" => self.comment(c),
+                _ => {}
+            }
+        }
+    }
+
+    /// `inner` as a link to `url` when it is one a web page can have.
+    fn link(&mut self, url: Option<String>, inner: Vec<Inline>, out: &mut Vec<Inline>) {
+        match url {
+            Some(url) if is_web_link(&url) && !inner.is_empty() => {
+                out.push(Inline::Link(url.trim().to_string(), inner))
+            }
+            Some(url) if !is_web_link(&url) && !inner.is_empty() => {
+                let place = self.place();
+                self.warn(
+                    format!("{place}的链接指向 “{url}”，不是网址，只导入了文字"),
+                    Some("链接到本机文件的，请把文件放进报道文件夹，在 index.md 里写成 [文字](文件名)"),
+                );
+                out.extend(inner);
+            }
+            _ => out.extend(inner),
+        }
+    }
+
+    fn run(&mut self, r: &Element, out: &mut Vec<Inline>, extras: &mut Extras) {
+        let rpr = r.child("w:rPr");
+        if toggle(rpr, "w:vanish") == Some(true) || toggle(rpr, "w:webHidden") == Some(true) {
+            return;
+        }
+        let (sb, si, ss) = self
+            .styles
+            .run_style(rpr.and_then(|x| x.child_val("w:rStyle")));
+        let style = Style {
+            bold: toggle(rpr, "w:b").or(sb).unwrap_or(false),
+            italic: toggle(rpr, "w:i").or(si).unwrap_or(false),
+            strike: toggle(rpr, "w:strike")
+                .or(toggle(rpr, "w:dstrike"))
+                .or(ss)
+                .unwrap_or(false),
+        };
+        self.run_content(r, style, out, extras);
+    }
+
+    fn run_content(
+        &mut self,
+        r: &Element,
+        style: Style,
+        out: &mut Vec<Inline>,
+        extras: &mut Extras,
+    ) {
+        // Between a field's begin and separate the runs are its code.
+        let in_code = |fields: &[Field]| fields.iter().any(|f| !f.shown);
+        for c in r.elements() {
+            match c.name.as_str() {
+                "w:fldChar" => match c.attr("w:fldCharType") {
+                    Some("begin") => self.fields.push(Field {
+                        instr: String::new(),
+                        shown: false,
+                        start: out.len(),
+                    }),
+                    Some("separate") => {
+                        if let Some(f) = self.fields.last_mut() {
+                            f.shown = true;
+                            f.start = out.len();
+                        }
+                    }
+                    Some("end") => {
+                        if let Some(f) = self.fields.pop() {
+                            if let Some(url) = hyperlink_field(&f.instr) {
+                                if f.shown && f.start <= out.len() {
+                                    let inner: Vec<Inline> = out.drain(f.start..).collect();
+                                    self.link(Some(url), inner, out);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                },
+                "w:instrText" => {
+                    if let Some(f) = self.fields.last_mut() {
+                        f.instr.push_str(&c.text());
+                    }
+                }
+                _ if in_code(&self.fields) => {}
+                "w:t" => push_text(out, &c.text(), style),
+                "w:tab" | "w:ptab" => push_text(out, " ", style),
+                "w:noBreakHyphen" => push_text(out, "-", style),
+                "w:br" | "w:cr" => {
+                    if !matches!(c.attr("w:type"), Some("page" | "column")) {
+                        out.push(Inline::Break);
+                    }
+                }
+                "w:drawing" => self.drawing(c, extras),
+                "w:pict" => self.vml(c, extras),
+                "w:object" => {
+                    let place = self.place();
+                    self.warn(
+                        format!(
+                            "{place}有嵌入的对象（如 Excel 表格、Visio 图或旧式公式），无法导入"
+                        ),
+                        Some("需要的话，请在 Word 中把它复制后“选择性粘贴”为图片，另存后再导入"),
+                    );
+                }
+                "w:footnoteReference" => self.note_ref(false, c, out),
+                "w:endnoteReference" => self.note_ref(true, c, out),
+                "w:commentReference" => self.comment(c),
+                "mc:AlternateContent" => {
+                    if let Some(alt) = alternative(c) {
+                        self.run_content(alt, style, out, extras);
+                    }
+                }
+                "w:ruby" => {
+                    if let Some(base) = c.child("w:rubyBase") {
+                        self.inlines(base, out, extras);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn note_ref(&mut self, endnote: bool, c: &Element, out: &mut Vec<Inline>) {
+        let Some(id) = c.attr("w:id") else { return };
+        if self.in_note {
+            return;
+        }
+        let key = (endnote, id.to_string());
+        if let Some(&n) = self.note_of_id.get(&key) {
+            out.push(Inline::Note(n));
+            return;
+        }
+        let el = if endnote {
+            self.endnotes.remove(id)
+        } else {
+            self.footnotes.remove(id)
+        };
+        let Some(el) = el else { return };
+        let n = self.notes.len();
+        self.notes.push(Vec::new());
+        self.note_of_id.insert(key, n);
+        self.in_note = true;
+        let mut blocks = Vec::new();
+        self.blocks(&el, &mut blocks);
+        self.in_note = false;
+        let mut text = Vec::new();
+        for b in blocks {
+            match b {
+                Block::Picture { .. } => self.warn(
+                    format!("第 {} 个脚注里有图片，没有导入", n + 1),
+                    Some("脚注里只能有文字；需要的话，把图片移到正文"),
+                ),
+                Block::Table { .. } => {
+                    push_text(&mut text, &b.text(), Style::default());
+                }
+                Block::Heading { inlines, .. }
+                | Block::Para { inlines, .. }
+                | Block::Item { inlines, .. } => {
+                    if !text.is_empty() {
+                        push_text(&mut text, " ", Style::default());
+                    }
+                    text.extend(inlines);
+                }
+            }
+        }
+        tidy(&mut text);
+        self.notes[n] = text;
+        out.push(Inline::Note(n));
+    }
+
+    fn drawing(&mut self, d: &Element, extras: &mut Extras) {
+        let descr = d.find("wp:docPr").and_then(|p| {
+            p.attr("descr")
+                .and_then(useful_alt)
+                .or_else(|| p.attr("title").and_then(useful_alt))
+        });
+        let mut blips = Vec::new();
+        find_outside_text_boxes(d, "a:blip", &mut blips);
+        let mut boxes = Vec::new();
+        find_outside_text_boxes(d, "w:txbxContent", &mut boxes);
+        if let Some(tb) = d.find("w:txbxContent") {
+            if boxes.is_empty() {
+                boxes.push(tb);
+            }
+        }
+        for b in &blips {
+            match (b.attr("r:embed"), b.attr("r:link")) {
+                (Some(id), _) => self.picture(id, descr.clone(), extras),
+                (None, Some(_)) => self.linked_picture(),
+                _ => {}
+            }
+        }
+        for tb in &boxes {
+            self.text_box(tb, extras);
+        }
+        if blips.is_empty() && boxes.is_empty() {
+            let uri = d
+                .find("a:graphicData")
+                .and_then(|g| g.attr("uri"))
+                .unwrap_or("");
+            let what = if uri.contains("chart") {
+                "图表"
+            } else if uri.contains("diagram") {
+                "SmartArt 图形"
+            } else {
+                "图形（形状、箭头、艺术字等）"
+            };
+            let place = self.place();
+            self.warn(
+                format!("{place}有{what}，无法导入"),
+                Some("需要的话，请在 Word 中把它复制后“选择性粘贴”为图片（PNG），另存后再导入"),
+            );
+        }
+    }
+
+    /// A VML picture (`w:pict`: WPS, and Word's older files).
+    fn vml(&mut self, pict: &Element, extras: &mut Extras) {
+        let mut images = Vec::new();
+        find_outside_text_boxes(pict, "v:imagedata", &mut images);
+        let descr = pict
+            .elements()
+            .find_map(|s| s.attr("alt"))
+            .and_then(useful_alt);
+        for img in &images {
+            match img.attr("r:id").or_else(|| img.attr("o:relid")) {
+                Some(id) => self.picture(id, descr.clone(), extras),
+                None => self.linked_picture(),
+            }
+        }
+        let mut boxes = Vec::new();
+        find_outside_text_boxes(pict, "w:txbxContent", &mut boxes);
+        for tb in &boxes {
+            self.text_box(tb, extras);
+        }
+        let horizontal_rule = pict
+            .elements()
+            .any(|s| s.attr("o:hr").is_some_and(|v| v == "t" || v == "true"));
+        if images.is_empty() && boxes.is_empty() && !horizontal_rule {
+            let place = self.place();
+            self.warn(
+                format!("{place}有图形（形状、箭头、艺术字等），无法导入"),
+                Some("需要的话，请在 Word 中把它复制后“选择性粘贴”为图片（PNG），另存后再导入"),
+            );
+        }
+    }
+
+    fn text_box(&mut self, tb: &Element, extras: &mut Extras) {
+        let place = self.place();
+        self.warn(
+            format!("{place}有文本框：框里的文字已作为普通段落放在这一段后面，边框和位置没有保留"),
+            Some("请在 index.md 里核对这几段的位置"),
+        );
+        let mut blocks = Vec::new();
+        self.blocks(tb, &mut blocks);
+        extras.after.extend(blocks);
+    }
+
+    fn linked_picture(&mut self) {
+        let place = self.place();
+        self.warn(
+            format!("{place}的图片是链接到外部文件的，没有嵌入文档，无法导入"),
+            Some("请在 Word 中把图片插入文档（不要选“链接到文件”），另存后再导入；或把照片放进报道文件夹，在 index.md 里写 ![说明](文件名.jpg)"),
+        );
+    }
+
+    fn picture(&mut self, rel_id: &str, descr: Option<String>, extras: &mut Extras) {
+        if self.in_note {
+            // (Named in note_ref's warning.)
+            extras.pictures.push((usize::MAX, None));
+            return;
+        }
+        let Some(rel) = self.rels.get(rel_id).cloned() else {
+            let place = self.place();
+            self.warn(
+                format!("{place}的图片在文档中找不到（文件可能不完整），没有导入"),
+                None,
+            );
+            return;
+        };
+        if rel.external {
+            self.linked_picture();
+            return;
+        }
+        if let Some(&i) = self.picture_of_part.get(&rel.target) {
+            extras.pictures.push((i, descr));
+            return;
+        }
+        let bytes = match self.pkg.read(&rel.target, MAX_PICTURE) {
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                let place = self.place();
+                self.warn(
+                    format!(
+                        "{place}的图片 {} 在文档中找不到（文件可能不完整），没有导入",
+                        rel.target
+                    ),
+                    None,
+                );
+                return;
+            }
+            Err(p) => {
+                self.fail(p);
+                return;
+            }
+        };
+        let place = self.place();
+        let hint_convert = "请在 Word 中右键这张图片，“另存为图片”存成 JPG 或 PNG，放进报道文件夹，再在 index.md 里写一行 ![说明](文件名.jpg)";
+        let ext = match picture_kind(&bytes) {
+            k @ ("jpg" | "png" | "gif" | "webp") => k,
+            k @ ("emf" | "wmf") => {
+                self.warn(
+                    format!(
+                        "{place}的图片是 {} 矢量格式，网页无法显示，没有导入",
+                        k.to_uppercase()
+                    ),
+                    Some(hint_convert),
+                );
+                return;
+            }
+            k @ ("bmp" | "tiff") => {
+                self.warn(
+                    format!(
+                        "{place}的图片是 {} 格式，网页不宜直接显示，没有导入",
+                        k.to_uppercase()
+                    ),
+                    Some(hint_convert),
+                );
+                return;
+            }
+            "svg" => {
+                self.warn(
+                    format!("{place}的图片是 SVG 格式，为安全起见没有导入"),
+                    Some(hint_convert),
+                );
+                return;
+            }
+            _ => {
+                self.warn(
+                    format!("{place}的图片 {} 格式无法识别，没有导入", rel.target),
+                    Some(hint_convert),
+                );
+                return;
+            }
+        };
+        let i = self.pictures.len();
+        self.pictures.push(Picture { bytes, ext });
+        self.picture_of_part.insert(rel.target, i);
+        extras.pictures.push((i, descr));
+    }
+
+    fn table(&mut self, tbl: &Element, out: &mut Vec<Block>) {
+        if self.table_depth == 0 && !self.in_note {
+            self.table_no += 1;
+        }
+        self.table_depth += 1;
+        let nested = self.table_depth > 1;
+        // Each cell's blocks, with how many grid columns it spans and
+        // whether it continues a vertical merge.
+        let mut rows: Vec<Vec<(Vec<Block>, usize, bool)>> = Vec::new();
+        let mut tr_list = Vec::new();
+        collect_rows(tbl, &mut tr_list);
+        for tr in tr_list {
+            let mut row = Vec::new();
+            let before = tr
+                .child("w:trPr")
+                .and_then(|p| p.child_val("w:gridBefore"))
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(0)
+                .min(64);
+            for _ in 0..before {
+                row.push((Vec::new(), 1, false));
+            }
+            let mut tcs = Vec::new();
+            collect_cells(tr, &mut tcs);
+            for tc in tcs {
+                let pr = tc.child("w:tcPr");
+                let span = pr
+                    .and_then(|p| p.child_val("w:gridSpan"))
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(1)
+                    .clamp(1, 64);
+                let merge = pr.and_then(|p| p.child("w:vMerge"));
+                let continues =
+                    merge.is_some_and(|m| m.attr("w:val").is_none_or(|v| v == "continue"));
+                // Old-style horizontal merge (hMerge) continues likewise.
+                let h_continues = pr
+                    .and_then(|p| p.child("w:hMerge"))
+                    .is_some_and(|m| m.attr("w:val").is_none_or(|v| v == "continue"));
+                let mut blocks = Vec::new();
+                self.blocks(tc, &mut blocks);
+                row.push((blocks, span, continues || h_continues));
+            }
+            rows.push(row);
+        }
+        self.table_depth -= 1;
+        if rows.is_empty() {
+            return;
+        }
+        // A one-cell table is a frame around text: its paragraphs as they are.
+        if rows.len() == 1 && rows[0].len() == 1 && rows[0][0].1 == 1 {
+            let (blocks, _, _) = rows.pop().and_then(|mut r| r.pop()).unwrap_or_default();
+            out.extend(blocks);
+            return;
+        }
+        let mut merged = false;
+        let mut moved = Vec::new();
+        let mut grid: Vec<Vec<Vec<Inline>>> = Vec::new();
+        for row in rows {
+            let mut cells = Vec::new();
+            for (blocks, span, continues) in row {
+                let mut inl = Vec::new();
+                for b in blocks {
+                    match b {
+                        Block::Picture { .. } => moved.push(b),
+                        Block::Table { .. } => {
+                            push_joined(&mut inl, vec![Inline::Text(b.text(), Style::default())])
+                        }
+                        Block::Heading { inlines, .. }
+                        | Block::Para { inlines, .. }
+                        | Block::Item { inlines, .. } => push_joined(&mut inl, inlines),
+                    }
+                }
+                if continues {
+                    merged = true;
+                    inl.clear();
+                }
+                cells.push(inl);
+                for _ in 1..span {
+                    merged = true;
+                    cells.push(Vec::new());
+                }
+            }
+            grid.push(cells);
+        }
+        let width = grid.iter().map(Vec::len).max().unwrap_or(0);
+        for row in &mut grid {
+            row.resize(width, Vec::new());
+        }
+        let n = self.table_no;
+        if nested {
+            self.warn(
+                format!("第 {n} 个表格里套着表格，里面的表格已展开为文字"),
+                Some("请在 index.md 里核对这个表格"),
+            );
+            let text: Vec<String> = grid
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|c| super::model::plain(c))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            out.push(Block::Para {
+                inlines: vec![Inline::Text(text.join(" "), Style::default())],
+                caption: false,
+            });
+            out.extend(moved);
+            return;
+        }
+        if merged {
+            self.warn(
+                format!("第 {n} 个表格有合并的单元格，网页表格不能合并，已拆开（内容放在合并前的第一格）"),
+                Some("请在 index.md 里核对这个表格"),
+            );
+        }
+        if !moved.is_empty() {
+            self.warn(
+                format!("第 {n} 个表格里的 {} 张图片已移到表格下方", moved.len()),
+                None,
+            );
+        }
+        out.push(Block::Table { rows: grid });
+        out.extend(moved);
+    }
+
+    fn revision(&mut self) {
+        let place = self.place();
+        self.revisions.push(place);
+    }
+
+    fn comment(&mut self, c: &Element) {
+        let id = c.attr("w:id").unwrap_or("").to_string();
+        if self.comments.insert(id) {
+            let place = self.place();
+            self.comment_places.push(place);
+        }
+    }
+
+    fn equation(&mut self) {
+        let place = self.place();
+        self.warn(
+            format!("{place}有公式，无法导入（已略去）"),
+            Some("需要的话，请在 index.md 里用文字写出，或把公式截图作为照片放进报道文件夹"),
+        );
+    }
+
+    /// The warnings that sum up what occurs many times.
+    fn summarise(&mut self) {
+        let list = |places: &[String]| {
+            let mut seen: Vec<&str> = Vec::new();
+            for p in places {
+                if !seen.contains(&p.as_str()) {
+                    seen.push(p);
+                }
+            }
+            let more = if seen.len() > 3 { "等" } else { "" };
+            format!(
+                "{}{more}",
+                seen.into_iter().take(3).collect::<Vec<_>>().join("、")
+            )
+        };
+        if !self.revisions.is_empty() {
+            let places = list(&self.revisions);
+            self.warn(
+                format!(
+                    "文档中有 {} 处修订痕迹（{places}）：已按“接受修订”导入，即保留插入的文字、去掉删除的文字",
+                    self.revisions.len()
+                ),
+                Some("请核对这些地方；以后可先在 Word 或 WPS 的“审阅”里“接受所有修订”再导入"),
+            );
+        }
+        if !self.comment_places.is_empty() {
+            let places = list(&self.comment_places);
+            self.warn(
+                format!(
+                    "文档中有 {} 条批注（{places}），批注不会导入",
+                    self.comment_places.len()
+                ),
+                Some("批注只在 Word 里看得到，网页上不会出现；需要的内容请写进正文"),
+            );
+        }
+    }
+}
+
+fn collect_rows<'e>(e: &'e Element, out: &mut Vec<&'e Element>) {
+    for c in e.elements() {
+        match c.name.as_str() {
+            "w:tr" => out.push(c),
+            "w:sdt" | "w:sdtContent" | "w:customXml" | "w:ins" => collect_rows(c, out),
+            _ => {}
+        }
+    }
+}
+
+fn collect_cells<'e>(e: &'e Element, out: &mut Vec<&'e Element>) {
+    for c in e.elements() {
+        match c.name.as_str() {
+            "w:tc" => out.push(c),
+            "w:sdt" | "w:sdtContent" | "w:customXml" => collect_cells(c, out),
+            _ => {}
+        }
+    }
+}
+
+/// `inlines` appended to a table cell's, a space between paragraphs.
+fn push_joined(cell: &mut Vec<Inline>, mut inlines: Vec<Inline>) {
+    tidy(&mut inlines);
+    if inlines.is_empty() {
+        return;
+    }
+    if !cell.is_empty() {
+        cell.push(Inline::Text(" ".into(), Style::default()));
+    }
+    cell.extend(inlines);
+}
+
+/// Text appended to the inlines, joined to the last text of the same style.
+fn push_text(out: &mut Vec<Inline>, text: &str, style: Style) {
+    if text.is_empty() {
+        return;
+    }
+    let text = text.replace(['\r', '\n'], " ");
+    if let Some(Inline::Text(last, s)) = out.last_mut() {
+        if *s == style {
+            last.push_str(&text);
+            return;
+        }
+    }
+    out.push(Inline::Text(text, style));
+}
+
+/// A paragraph's inlines without the whitespace at its ends and around
+/// its line breaks (full-width indents included), adjacent text of one
+/// style joined.
+pub(crate) fn tidy(inlines: &mut Vec<Inline>) {
+    let blank = |i: &Inline| matches!(i, Inline::Text(t, _) if t.trim().is_empty());
+    // Merge neighbours of one style (fields and revisions split runs).
+    let mut merged: Vec<Inline> = Vec::with_capacity(inlines.len());
+    for i in inlines.drain(..) {
+        match (merged.last_mut(), i) {
+            (Some(Inline::Text(a, sa)), Inline::Text(b, sb)) if *sa == sb => a.push_str(&b),
+            (_, i) => merged.push(i),
+        }
+    }
+    *inlines = merged;
+    while inlines
+        .first()
+        .is_some_and(|i| blank(i) || matches!(i, Inline::Break))
+    {
+        inlines.remove(0);
+    }
+    while inlines
+        .last()
+        .is_some_and(|i| blank(i) || matches!(i, Inline::Break))
+    {
+        inlines.pop();
+    }
+    let n = inlines.len();
+    for k in 0..n {
+        let after_break = k == 0 || matches!(inlines[k - 1], Inline::Break);
+        let before_break = k + 1 == n || matches!(inlines[k + 1], Inline::Break);
+        if let Inline::Text(t, _) = &mut inlines[k] {
+            if after_break {
+                *t = t.trim_start().to_string();
+            }
+            if before_break {
+                *t = t.trim_end().to_string();
+            }
+        }
+    }
+    inlines.retain(|i| !matches!(i, Inline::Text(t, _) if t.is_empty()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn styles(xml: &str) -> Styles {
+        Styles::parse(&xml::parse(xml.as_bytes()).unwrap())
+    }
+
+    const W: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+
+    #[test]
+    fn outline_levels_come_from_chinese_named_styles_and_their_bases() {
+        let s = styles(&format!(
+            r#"<w:styles {W}>
+            <w:style w:type="paragraph" w:default="1" w:styleId="a"><w:name w:val="正文"/></w:style>
+            <w:style w:type="paragraph" w:styleId="2"><w:name w:val="标题 1"/><w:basedOn w:val="a"/>
+              <w:pPr><w:outlineLvl w:val="0"/></w:pPr></w:style>
+            <w:style w:type="paragraph" w:styleId="3"><w:name w:val="标题 2"/></w:style>
+            <w:style w:type="paragraph" w:styleId="x1"><w:name w:val="小节"/><w:basedOn w:val="2"/></w:style>
+            <w:style w:type="paragraph" w:styleId="body9"><w:name w:val="heading 3"/>
+              <w:pPr><w:outlineLvl w:val="9"/></w:pPr></w:style>
+            <w:style w:type="paragraph" w:styleId="loop"><w:name w:val="循环"/><w:basedOn w:val="loop"/></w:style>
+            <w:style w:type="paragraph" w:styleId="a5"><w:name w:val="标题"/></w:style>
+            <w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/></w:style>
+            </w:styles>"#
+        ));
+        assert_eq!(s.outline(Some("2")), Some(0), "own outlineLvl");
+        assert_eq!(s.outline(Some("3")), Some(1), "by its Chinese name");
+        assert_eq!(
+            s.outline(Some("x1")),
+            Some(0),
+            "from the style it is based on"
+        );
+        assert_eq!(s.outline(Some("body9")), None, "level 9 is body text");
+        assert_eq!(s.outline(Some("loop")), None);
+        assert_eq!(s.outline(None), None, "the default style is body text");
+        assert_eq!(s.outline(Some("Heading2")), Some(1));
+        assert!(s.is_title(Some("a5")));
+        assert!(!s.is_title(Some("2")));
+    }
+
+    #[test]
+    fn list_levels_and_numbers_from_numbering() {
+        let st = styles(&format!(
+            r#"<w:styles {W}><w:style w:type="numbering" w:styleId="ls"><w:name w:val="列表"/>
+            <w:pPr><w:numPr><w:numId w:val="9"/></w:numPr></w:pPr></w:style></w:styles>"#
+        ));
+        let n = Numbering::parse(
+            &xml::parse(
+                format!(
+                    r#"<w:numbering {W}>
+            <w:abstractNum w:abstractNumId="0">
+              <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>
+              <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText w:val="●"/></w:lvl>
+            </w:abstractNum>
+            <w:abstractNum w:abstractNumId="1"><w:numStyleLink w:val="ls"/></w:abstractNum>
+            <w:abstractNum w:abstractNumId="2"><w:lvl w:ilvl="0"><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum>
+            <w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>
+            <w:num w:numId="2"><w:abstractNumId w:val="0"/>
+              <w:lvlOverride w:ilvl="0"><w:startOverride w:val="5"/></w:lvlOverride></w:num>
+            <w:num w:numId="3"><w:abstractNumId w:val="1"/></w:num>
+            <w:num w:numId="9"><w:abstractNumId w:val="2"/></w:num>
+            </w:numbering>"#
+                )
+                .as_bytes(),
+            )
+            .unwrap(),
+        );
+        let l = n.level("1", 0, &st).unwrap();
+        assert_eq!(
+            (l.format.as_str(), l.text.as_str(), l.start),
+            ("chineseCounting", "%1、", 1)
+        );
+        assert_eq!(n.level("1", 1, &st).unwrap().format, "bullet");
+        assert_eq!(n.level("2", 0, &st).unwrap().start, 5);
+        assert_eq!(
+            n.level("3", 0, &st).unwrap().format,
+            "decimal",
+            "through the list style"
+        );
+        assert!(n.level("7", 0, &st).is_none());
+        assert_eq!(format_number(3, "chineseCounting"), "三");
+        assert_eq!(format_number(12, "chineseCountingThousand"), "十二");
+        assert_eq!(format_number(20, "chineseCounting"), "二十");
+        assert_eq!(format_number(4, "lowerRoman"), "iv");
+        assert_eq!(format_number(2, "decimalEnclosedCircle"), "②");
+    }
+
+    #[test]
+    fn field_and_link_helpers() {
+        assert_eq!(
+            hyperlink_field(r#" HYPERLINK "http://www.wenming.cn/" \o "提示""#).as_deref(),
+            Some("http://www.wenming.cn/")
+        );
+        assert_eq!(hyperlink_field(r#"HYPERLINK \l "_Toc1""#), None);
+        assert_eq!(hyperlink_field("PAGE"), None);
+        assert_eq!(resolve("word", "media/image1.png"), "word/media/image1.png");
+        assert_eq!(resolve("word", "../media/a%20b.png"), "media/a b.png");
+        assert_eq!(resolve("word", "/word/media/x.jpeg"), "word/media/x.jpeg");
+        assert_eq!(useful_alt("图片 1"), None);
+        assert_eq!(useful_alt("IMG_2041.JPG"), None);
+        assert_eq!(useful_alt("  志愿者合影  "), Some("志愿者合影".into()));
+        assert_eq!(
+            useful_alt("一群人站在一起 描述已自动生成"),
+            Some("一群人站在一起".into())
+        );
+    }
+
+    #[test]
+    fn tidy_trims_paragraph_ends_and_joins_runs() {
+        let s = Style::default();
+        let b = Style { bold: true, ..s };
+        let mut v = vec![
+            Inline::Text("\u{3000}\u{3000}十月".into(), s),
+            Inline::Text("十五日 ".into(), s),
+            Inline::Break,
+            Inline::Text("  下午".into(), b),
+            Inline::Text("  ".into(), s),
+        ];
+        tidy(&mut v);
+        assert_eq!(
+            v,
+            vec![
+                Inline::Text("十月十五日".into(), s),
+                Inline::Break,
+                Inline::Text("下午".into(), b)
+            ]
+        );
+    }
+
+    #[test]
+    fn old_formats_and_mix_ups_are_named() {
+        let ole = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0];
+        assert!(sniff(&ole, "doc").unwrap_err().message.contains(".doc"));
+        assert!(sniff(&ole, "wps").unwrap_err().message.contains(".wps"));
+        assert!(sniff(&ole, "docx").unwrap_err().message.contains("密码"));
+        let mut enc = ole.to_vec();
+        enc.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+        assert!(sniff(&enc, "doc").unwrap_err().message.contains("密码"));
+        assert!(sniff(b"{\\rtf1 abc", "doc")
+            .unwrap_err()
+            .message
+            .contains("RTF"));
+        assert!(sniff(b"%PDF-1.4", "docx")
+            .unwrap_err()
+            .message
+            .contains("PDF"));
+        assert!(sniff(b"", "docx").unwrap_err().message.contains("空"));
+        assert!(sniff(b"hello", "docx")
+            .unwrap_err()
+            .message
+            .contains("不是 Word"));
+        assert!(sniff(b"PK\x03\x04", "docx").is_ok());
+    }
+}
