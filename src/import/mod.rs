@@ -1,9 +1,11 @@
 //! `wenming import`: Word (.docx) reports into report bundles (SPEC §14),
 //! `content/reports/<date>-<slug>/index.md` with the pictures beside it.
 //!
-//! - `docx.rs`: the .docx read (zip and XML, with their limits) into
-//!   - `model.rs`: a plain document (blocks, inlines, pictures), with the
-//!     passes that need all of it (title, captions);
+//! - `docx.rs`: the .docx read into `model.rs`, a plain document (blocks,
+//!   inlines, pictures) with the passes that need all of it (title,
+//!   captions); from
+//!   - `package.rs`: the zip package and its parts, within limits;
+//!   - `styles.rs`: styles and list numbering;
 //! - `markdown.rs`: that document as a report body;
 //! - `dates.rs`: the activity date found in the text;
 //! - `xml.rs`: one XML part as a small element tree;
@@ -16,6 +18,8 @@ mod dates;
 mod docx;
 mod markdown;
 mod model;
+mod package;
+mod styles;
 mod xml;
 
 use crate::config::Config;
@@ -43,7 +47,7 @@ pub(crate) struct Imported {
 }
 
 /// The site file larger than this is no report (and it is read whole).
-const MAX_FILE: u64 = docx::MAX_TOTAL;
+const MAX_FILE: u64 = package::MAX_TOTAL;
 
 /// Imports every file, prints what it made and every message; the exit
 /// status (0 all imported, 1 otherwise).
@@ -241,9 +245,9 @@ fn convert(
         return Err(vec![error(
             name,
             "文档里找不到报道标题",
-            Some(format!(
-                "请在文档第一行写上报道标题（不超过 60 个字）并保存，再导入；或在 Word 的“文件”→“信息”→“属性”里填写标题"
-            )),
+            Some(
+                "请在文档第一行写上报道标题（不超过 60 个字）并保存，再导入；或在 Word 的“文件”→“信息”→“属性”里填写标题".into()
+            ),
         )]);
     };
     if let Some(n) = title_note {
