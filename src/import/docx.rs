@@ -76,6 +76,8 @@ pub(crate) fn read(bytes: &[u8], ext: &str) -> Result<Document, Problem> {
         comments: HashSet::new(),
         comment_places: Vec::new(),
         fields: Vec::new(),
+        split_next: false,
+        in_box: 0,
     };
     let mut blocks = Vec::new();
     reader.blocks(body, &mut blocks);
@@ -193,6 +195,11 @@ struct Reader<'p, 'a> {
     comments: HashSet<String>,
     comment_places: Vec<String>,
     fields: Vec<Field>,
+    /// The next text starts a new inline (a field's shown runs begin):
+    /// joined to the text before, it could not be cut out as the link.
+    split_next: bool,
+    /// Inside text boxes: their paragraphs are not the body's, not counted.
+    in_box: usize,
 }
 
 /// The text of a paragraph's runs (deleted text left out), for locations.
@@ -201,6 +208,7 @@ fn quick_text(e: &Element, out: &mut String) {
         match c.name.as_str() {
             "w:t" => out.push_str(&c.text()),
             "w:del" | "w:moveFrom" | "w:instrText" | "w:txbxContent" => {}
+            "w:r" if toggle(c.child("w:rPr"), "w:vanish") == Some(true) => {}
             _ => quick_text(c, out),
         }
     }
@@ -388,7 +396,7 @@ impl Reader<'_, '_> {
         let has_objects = ["w:drawing", "w:pict", "w:object"]
             .iter()
             .any(|n| p.find(n).is_some());
-        let counted = self.table_depth == 0 && !self.in_note;
+        let counted = self.table_depth == 0 && !self.in_note && self.in_box == 0;
         if counted && (!text.trim().is_empty() || has_objects) {
             self.para_no += 1;
         }
@@ -583,6 +591,7 @@ impl Reader<'_, '_> {
                         if let Some(f) = self.fields.last_mut() {
                             f.shown = true;
                             f.start = out.len();
+                            self.split_next = true;
                         }
                     }
                     Some("end") => {
@@ -603,9 +612,9 @@ impl Reader<'_, '_> {
                     }
                 }
                 _ if in_code(&self.fields) => {}
-                "w:t" => push_text(out, &c.text(), style),
-                "w:tab" | "w:ptab" => push_text(out, " ", style),
-                "w:noBreakHyphen" => push_text(out, "-", style),
+                "w:t" => self.text(out, &c.text(), style),
+                "w:tab" | "w:ptab" => self.text(out, " ", style),
+                "w:noBreakHyphen" => self.text(out, "-", style),
                 // Page and column breaks are the paper's, not the text's.
                 "w:br" | "w:cr" if !matches!(c.attr("w:type"), Some("page" | "column")) => {
                     out.push(Inline::Break)
@@ -637,6 +646,16 @@ impl Reader<'_, '_> {
                 _ => {}
             }
         }
+    }
+
+    fn text(&mut self, out: &mut Vec<Inline>, text: &str, style: Style) {
+        if text.is_empty() {
+            return;
+        }
+        if std::mem::take(&mut self.split_next) {
+            out.push(Inline::Text(String::new(), style));
+        }
+        push_text(out, text, style);
     }
 
     fn note_ref(&mut self, endnote: bool, c: &Element, out: &mut Vec<Inline>) {
@@ -770,7 +789,11 @@ impl Reader<'_, '_> {
             Some("请在 index.md 里核对这几段的位置"),
         );
         let mut blocks = Vec::new();
+        let snippet = self.snippet.clone();
+        self.in_box += 1;
         self.blocks(tb, &mut blocks);
+        self.in_box -= 1;
+        self.snippet = snippet;
         extras.after.extend(blocks);
     }
 
@@ -1182,5 +1205,320 @@ mod tests {
                 Inline::Text("下午".into(), b)
             ]
         );
+    }
+
+    const NS: &str = concat!(
+        r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" "#,
+        r#"xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" "#,
+        r#"xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" "#,
+        r#"xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" "#,
+        r#"xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" "#,
+        r#"xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" "#,
+        r#"xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math" "#,
+        r#"xmlns:v="urn:schemas-microsoft-com:vml""#
+    );
+
+    /// A .docx whose body is `body`, with `rels` (Relationship elements)
+    /// and other `parts`.
+    fn docx(body: &str, rels: &str, parts: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default();
+        let document = format!("<w:document {NS}><w:body>{body}</w:body></w:document>");
+        let rels = format!(
+            r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#
+        );
+        let mut all: Vec<(&str, &[u8])> = vec![
+            ("word/document.xml", document.as_bytes()),
+            ("word/_rels/document.xml.rels", rels.as_bytes()),
+        ];
+        all.extend_from_slice(parts);
+        for (name, bytes) in all {
+            w.start_file(name, opts).unwrap();
+            w.write_all(bytes).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn p(runs: &str) -> String {
+        format!("<w:p>{runs}</w:p>")
+    }
+
+    fn r(text: &str) -> String {
+        format!("<w:r><w:t xml:space=\"preserve\">{text}</w:t></w:r>")
+    }
+
+    const LINK: &str =
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink";
+    const IMAGE: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image";
+
+    fn texts(doc: &Document) -> Vec<String> {
+        doc.blocks.iter().map(|b| b.text()).collect()
+    }
+
+    #[test]
+    fn fields_links_hidden_text_and_breaks() {
+        let body = [
+            p(&format!(
+                "{}<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r>\
+                 <w:r><w:instrText> HYPERLINK \"https://www.hnwmw.gov.cn/\" </w:instrText></w:r>\
+                 <w:r><w:fldChar w:fldCharType=\"separate\"/></w:r>{}\
+                 <w:r><w:fldChar w:fldCharType=\"end\"/></w:r>{}",
+                r("见"),
+                r("湖南文明网"),
+                r("。")
+            )),
+            p(&format!(
+                "<w:fldSimple w:instr=\"HYPERLINK &quot;http://a.cn/&quot;\">{}</w:fldSimple>\
+                 <w:hyperlink r:id=\"rL\">{}</w:hyperlink>\
+                 <w:r><w:rPr><w:vanish/></w:rPr><w:t>隐藏</w:t></w:r>\
+                 <w:r><w:br/><w:t>第二行</w:t><w:br w:type=\"page\"/></w:r>\
+                 <w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText>PAGE</w:instrText></w:r>\
+                 <w:r><w:fldChar w:fldCharType=\"separate\"/></w:r>{}<w:r><w:fldChar w:fldCharType=\"end\"/></w:r>",
+                r("甲"),
+                r("本机文件"),
+                r("3")
+            )),
+        ]
+        .concat();
+        let rels = format!(
+            r#"<Relationship Id="rL" Type="{LINK}" Target="file:///C:/a.doc" TargetMode="External"/>"#
+        );
+        let doc = read(&docx(&body, &rels, &[]), "docx").unwrap();
+        let Block::Para { inlines, .. } = &doc.blocks[0] else {
+            panic!("{:?}", doc.blocks)
+        };
+        assert_eq!(
+            inlines,
+            &vec![
+                Inline::Text("见".into(), Style::default()),
+                Inline::Link(
+                    "https://www.hnwmw.gov.cn/".into(),
+                    vec![Inline::Text("湖南文明网".into(), Style::default())]
+                ),
+                Inline::Text("。".into(), Style::default()),
+            ]
+        );
+        let Block::Para { inlines, .. } = &doc.blocks[1] else {
+            panic!()
+        };
+        assert!(matches!(&inlines[0], Inline::Link(u, _) if u == "http://a.cn/"));
+        assert_eq!(super::super::model::plain(inlines), "甲本机文件 第二行3");
+        assert!(inlines.contains(&Inline::Break));
+        assert!(
+            doc.warnings[0]
+                .message
+                .contains("第 2 段（“甲本机文件第二行3”）的链接指向 “file:///C:/a.doc”"),
+            "{:?}",
+            doc.warnings
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_carried_over_is_located() {
+        let text_box = format!(
+            "<w:r><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing><wp:anchor>\
+             <a:graphic><a:graphicData uri=\"http://schemas.microsoft.com/office/word/2010/wordprocessingShape\">\
+             <wps:wsp><wps:txbx><w:txbxContent>{}</w:txbxContent></wps:txbx></wps:wsp>\
+             </a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>\
+             <mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>{}</w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback>\
+             </mc:AlternateContent></w:r>",
+            p(&r("框里的话")),
+            p(&r("框里的话"))
+        );
+        let shape = "<w:r><w:drawing><wp:inline><a:graphic><a:graphicData uri=\"http://schemas.microsoft.com/office/word/2010/wordprocessingShape\">\
+                     <wps:wsp/></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>";
+        let emf = "<w:r><w:drawing><wp:inline><wp:docPr id=\"1\" name=\"图片 1\"/><a:graphic><a:graphicData>\
+                   <a:blip r:embed=\"rE\"/></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>";
+        let body = [
+            p(&format!("{}{text_box}", r("开头一段"))),
+            p(&format!("{}{shape}", r("有个箭头"))),
+            p(&format!("{}<m:oMath><m:r><m:t>x</m:t></m:r></m:oMath>", r("公式如下"))),
+            p(emf),
+            p(&format!("<w:ins w:id=\"1\">{}</w:ins><w:del w:id=\"2\"><w:r><w:delText>旧</w:delText></w:r></w:del>", r("新"))),
+        ]
+        .concat();
+        let mut emf_bytes = vec![1u8, 0, 0, 0];
+        emf_bytes.resize(40, 0);
+        emf_bytes.extend(b" EMF0000");
+        let rels = format!(r#"<Relationship Id="rE" Type="{IMAGE}" Target="media/image1.emf"/>"#);
+        let doc = read(
+            &docx(&body, &rels, &[("word/media/image1.emf", &emf_bytes)]),
+            "docx",
+        )
+        .unwrap();
+        assert_eq!(
+            texts(&doc),
+            vec!["开头一段", "框里的话", "有个箭头", "公式如下", "新"]
+        );
+        assert!(doc.pictures.is_empty());
+        let messages: Vec<&str> = doc.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "第 1 段（“开头一段”）有文本框：框里的文字已作为普通段落放在这一段后面，边框和位置没有保留",
+                "第 2 段（“有个箭头”）有图形（形状、箭头、艺术字等），无法导入",
+                "第 3 段（“公式如下”）有公式，无法导入（已略去）",
+                "第 4 段（“公式如下”之后）的图片是 EMF 矢量格式，网页无法显示，没有导入",
+                "文档中有 2 处修订痕迹（第 5 段（“新”））：已按“接受修订”导入，即保留插入的文字、去掉删除的文字",
+            ]
+        );
+    }
+
+    #[test]
+    fn tables_merged_nested_and_framing() {
+        let cell = |t: &str, pr: &str| format!("<w:tc><w:tcPr>{pr}</w:tcPr>{}</w:tc>", p(&r(t)));
+        let tr = |cells: &[String]| format!("<w:tr>{}</w:tr>", cells.concat());
+        let png = b"\x89PNG\r\n\x1a\n0000";
+        let pic = "<w:p><w:r><w:drawing><wp:inline><wp:docPr id=\"1\" name=\"x\" descr=\"合影\"/><a:graphic><a:graphicData>\
+                   <a:blip r:embed=\"rP\"/></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>";
+        let nested = format!(
+            "<w:tbl>{}{}</w:tbl>",
+            tr(&[cell("内1", ""), cell("内2", "")]),
+            tr(&[cell("内3", ""), cell("内4", "")])
+        );
+        let body = [
+            format!(
+                "<w:tbl>{}{}{}</w:tbl>",
+                tr(&[cell("项目", "<w:gridSpan w:val=\"2\"/>"), cell("人数", "")]),
+                tr(&[
+                    cell("义诊", "<w:vMerge w:val=\"restart\"/>"),
+                    cell("上午", ""),
+                    cell("5", "")
+                ]),
+                tr(&[
+                    cell("", "<w:vMerge/>"),
+                    cell("下午", ""),
+                    format!("<w:tc>{pic}</w:tc>")
+                ]),
+            ),
+            // A frame around a paragraph: its text as it is.
+            format!(
+                "<w:tbl>{}</w:tbl>",
+                tr(&[cell("温馨提示：请带好身份证。", "")])
+            ),
+            format!(
+                "<w:tbl>{}</w:tbl>",
+                tr(&[format!("<w:tc>{nested}</w:tc>"), cell("外", "")])
+            ),
+        ]
+        .concat();
+        let rels = format!(r#"<Relationship Id="rP" Type="{IMAGE}" Target="media/image1.png"/>"#);
+        let doc = read(
+            &docx(&body, &rels, &[("word/media/image1.png", png)]),
+            "docx",
+        )
+        .unwrap();
+        let Block::Table { rows } = &doc.blocks[0] else {
+            panic!("{:?}", doc.blocks)
+        };
+        let grid: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| super::super::model::plain(c)).collect())
+            .collect();
+        assert_eq!(
+            grid,
+            vec![
+                vec!["项目", "", "人数"],
+                vec!["义诊", "上午", "5"],
+                vec!["", "下午", ""],
+            ]
+        );
+        assert_eq!(
+            doc.blocks[1],
+            Block::Picture {
+                index: 0,
+                caption: Some("合影".into())
+            }
+        );
+        assert_eq!(texts(&doc)[2], "温馨提示：请带好身份证。");
+        assert!(
+            matches!(&doc.blocks[3], Block::Table { rows } if super::super::model::plain(&rows[0][0]) == "内1 内2 内3 内4")
+        );
+        let messages: Vec<&str> = doc.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "第 1 个表格有合并的单元格，网页表格不能合并，已拆开（内容放在合并前的第一格）",
+                "第 1 个表格里的 1 张图片已移到表格下方",
+                "第 3 个表格里套着表格，里面的表格已展开为文字",
+            ]
+        );
+    }
+
+    #[test]
+    fn footnotes_endnotes_and_numbered_headings() {
+        let notes = format!(
+            "<w:footnotes {NS}><w:footnote w:type=\"separator\" w:id=\"0\"><w:p/></w:footnote>\
+             <w:footnote w:id=\"1\"><w:p><w:r><w:footnoteRef/></w:r>{}</w:p><w:p>{}</w:p></w:footnote></w:footnotes>",
+            r(" 第一段"),
+            r("第二段")
+        );
+        let endnotes = format!(
+            "<w:endnotes {NS}><w:endnote w:id=\"3\">{}</w:endnote></w:endnotes>",
+            p(&r("尾注"))
+        );
+        let styles = format!(
+            "<w:styles {NS}><w:style w:type=\"paragraph\" w:styleId=\"h\"><w:name w:val=\"heading 1\"/>\
+             <w:pPr><w:numPr><w:numId w:val=\"4\"/></w:numPr></w:pPr></w:style></w:styles>"
+        );
+        let numbering = format!(
+            "<w:numbering {NS}><w:abstractNum w:abstractNumId=\"0\"><w:lvl w:ilvl=\"0\"><w:start w:val=\"1\"/>\
+             <w:numFmt w:val=\"chineseCounting\"/><w:lvlText w:val=\"%1、\"/></w:lvl></w:abstractNum>\
+             <w:num w:numId=\"4\"><w:abstractNumId w:val=\"0\"/></w:num></w:numbering>"
+        );
+        let heading =
+            |t: &str| format!("<w:p><w:pPr><w:pStyle w:val=\"h\"/></w:pPr>{}</w:p>", r(t));
+        let body = [
+            heading("活动安排"),
+            p(&format!("{}<w:r><w:footnoteReference w:id=\"1\"/></w:r>{}<w:r><w:endnoteReference w:id=\"3\"/></w:r><w:r><w:footnoteReference w:id=\"1\"/></w:r>", r("正文"), r("续"))),
+            heading("工作成效"),
+        ]
+        .concat();
+        let rel = |id: &str, kind: &str, target: &str| {
+            format!(
+                r#"<Relationship Id="{id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}" Target="{target}"/>"#
+            )
+        };
+        let rels = [
+            rel("r1", "footnotes", "footnotes.xml"),
+            rel("r2", "endnotes", "endnotes.xml"),
+            rel("r3", "styles", "styles.xml"),
+            rel("r4", "numbering", "numbering.xml"),
+        ]
+        .concat();
+        let doc = read(
+            &docx(
+                &body,
+                &rels,
+                &[
+                    ("word/footnotes.xml", notes.as_bytes()),
+                    ("word/endnotes.xml", endnotes.as_bytes()),
+                    ("word/styles.xml", styles.as_bytes()),
+                    ("word/numbering.xml", numbering.as_bytes()),
+                ],
+            ),
+            "docx",
+        )
+        .unwrap();
+        assert_eq!(texts(&doc), vec!["一、活动安排", "正文续", "二、工作成效"]);
+        assert!(matches!(doc.blocks[0], Block::Heading { level: 0, .. }));
+        let Block::Para { inlines, .. } = &doc.blocks[1] else {
+            panic!()
+        };
+        let refs: Vec<usize> = inlines
+            .iter()
+            .filter_map(|i| match i {
+                Inline::Note(n) => Some(*n),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(refs, vec![0, 1, 0], "one footnote cited twice, one endnote");
+        let notes: Vec<String> = doc
+            .notes
+            .iter()
+            .map(|n| super::super::model::plain(n))
+            .collect();
+        assert_eq!(notes, vec!["第一段 第二段", "尾注"]);
     }
 }
