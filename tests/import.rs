@@ -541,7 +541,7 @@ fn bad_files_are_refused_with_a_message_and_nothing_written() {
         ("huge-picture.docx", huge_declared, "错误：文档中的图片 word/media/image1.png 有 200 MB，超过 100 MB 的上限"),
         ("bomb.docx", bomb, "错误：文件不完整或已损坏，无法打开（word/media/image1.png 无法解压"),
         ("many.docx", many, "错误：文件解压后超过 300 MB，不像是正常的 Word 文档"),
-        ("xml-bomb.docx", zip_of(&[("word/document.xml", &zeros(70))]), "错误：文档中的 word/document.xml 解压后过大（超过 64 MB）"),
+        ("xml-bomb.docx", zip_of(&[("word/document.xml", &zeros(40))]), "错误：文档中的 word/document.xml 解压后过大（超过 32 MB）"),
     ];
     for (name, bytes, message) in cases {
         let path = dir.path().join(name);
@@ -605,4 +605,30 @@ fn several_files_one_bad_the_good_one_is_imported_and_both_reported() {
         &format!("{}: 错误：这是旧版 Word 文档格式（.doc）", bad.display()),
     );
     assert_in(&run.stderr, "导入结束：1 个文件已导入，1 个文件失败");
+}
+
+#[test]
+fn a_panic_in_the_reader_is_the_files_error_not_a_crash() {
+    let site = copy_default_site();
+    let reports = site.path().join("content/reports");
+    let before = listing(&reports);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wenming"))
+        .args(["import", fixture("libreoffice.docx").to_str().unwrap()])
+        .args([
+            "--kind",
+            "volunteer",
+            "--root",
+            site.path().to_str().unwrap(),
+        ])
+        .env("WENMING_TEST_IMPORT_PANIC", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_in(
+        &stderr,
+        "libreoffice.docx: 错误：读取这个文件时出错，文件可能已损坏（内部错误：WENMING_TEST_IMPORT_PANIC）",
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(listing(&reports), before);
 }

@@ -138,7 +138,8 @@ fn core_properties(pkg: &mut Package) -> Result<(Option<String>, Option<i32>), P
             .or_else(|| t.strip_suffix(".doc"))
             .unwrap_or(t)
             .trim();
-        (!t.is_empty()).then(|| t.to_string())
+        let t = super::model::squash(&crate::text::clean_text(t));
+        (!t.is_empty()).then_some(t)
     });
     // Saved last is when the report was written; created may be a template's.
     let year = ["dcterms:modified", "dcterms:created"]
@@ -268,7 +269,7 @@ fn is_web_link(url: &str) -> bool {
 /// Useful alt text: not empty, not a file name or Word's default name,
 /// without Office's "generated automatically" remark.
 fn useful_alt(descr: &str) -> Option<String> {
-    let mut t = descr.trim().replace(['\r', '\n'], " ");
+    let mut t = super::model::squash(&crate::text::clean_text(descr));
     for tail in [
         "描述已自动生成",
         "自动生成的说明",
@@ -1112,7 +1113,18 @@ fn push_text(out: &mut Vec<Inline>, text: &str, style: Style) {
     if text.is_empty() {
         return;
     }
-    let text = text.replace(['\r', '\n'], " ");
+    // Control characters no page may hold (pasted text brings them).
+    let text: String = text
+        .chars()
+        .map(|c| {
+            if matches!(c, '\r' | '\n' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .filter(|c| !crate::text::is_unsafe_char(*c))
+        .collect();
     if let Some(Inline::Text(last, s)) = out.last_mut() {
         if *s == style {
             last.push_str(&text);

@@ -73,17 +73,22 @@ pub fn run(opts: &ImportOptions) -> u8 {
     let (mut ok, mut failed, mut warnings) = (0, 0, 0);
     for file in &opts.files {
         let name = crate::fs::display(file);
-        let result = read_file(file, &name).and_then(|bytes| {
-            import_with(
-                &opts.root,
-                &config,
-                &name,
-                &bytes,
-                opts.kind.as_deref(),
-                opts.date,
-                today,
-            )
-        });
+        // The whole of a file's import (the reader has its own guard):
+        // no panic may end the run silently under the quiet hook.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_file(file, &name).and_then(|bytes| {
+                import_with(
+                    &opts.root,
+                    &config,
+                    &name,
+                    &bytes,
+                    opts.kind.as_deref(),
+                    opts.date,
+                    today,
+                )
+            })
+        }))
+        .unwrap_or_else(|panic| Err(vec![internal_error(&name, &*panic)]));
         match result {
             Ok(imported) => {
                 ok += 1;
@@ -125,6 +130,20 @@ fn error(name: &str, message: impl Into<String>, hint: Option<String>) -> Diagno
         message: message.into(),
         hint,
     }
+}
+
+/// A panic while importing `name`, as its error.
+fn internal_error(name: &str, panic: &(dyn std::any::Any + Send)) -> Diagnostic {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    error(
+        name,
+        format!("读取这个文件时出错，文件可能已损坏（内部错误：{what}）"),
+        Some("如果 Word 或 WPS 还能打开它，请另存为一个新的 .docx 再导入；仍不行请把文件交给维护人员".into()),
+    )
 }
 
 fn read_file(path: &Path, name: &str) -> Result<Vec<u8>, Vec<Diagnostic>> {
@@ -221,22 +240,17 @@ fn convert(
         .unwrap_or_default();
     // The last guard: whatever slipped past the reader's checks is this
     // file's error, not the end of the run (or of the workbench).
-    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| docx::read(bytes, &ext)));
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // Test hook: the guard is proven by a reader that panics.
+        if std::env::var_os("WENMING_TEST_IMPORT_PANIC").is_some() {
+            panic!("WENMING_TEST_IMPORT_PANIC");
+        }
+        docx::read(bytes, &ext)
+    }));
     let mut doc = match read {
         Ok(Ok(doc)) => doc,
         Ok(Err(p)) => return Err(vec![error(name, p.message, p.hint)]),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            return Err(vec![error(
-                name,
-                format!("读取这个文件时出错，文件可能已损坏（内部错误：{what}）"),
-                Some("如果 Word 或 WPS 还能打开它，请另存为一个新的 .docx 再导入；仍不行请把文件交给维护人员".into()),
-            )]);
-        }
+        Err(panic) => return Err(vec![internal_error(name, &*panic)]),
     };
     // In the order found (not sorted: they follow the document).
     let mut warnings = Vec::new();

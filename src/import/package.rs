@@ -13,8 +13,9 @@ pub(crate) const MAX_PICTURE: u64 = 100 * 1024 * 1024;
 /// The most a .docx may unpack to, all parts together (a zip bomb stops
 /// here, whatever sizes its entries declare).
 pub(crate) const MAX_TOTAL: u64 = 300 * 1024 * 1024;
-/// One XML part: a long report's document.xml is a few megabytes.
-pub(super) const MAX_XML: u64 = 64 * 1024 * 1024;
+/// One XML part: a long report's document.xml is a few megabytes, and
+/// its element tree takes some ten times the part's size in memory.
+pub(super) const MAX_XML: u64 = 32 * 1024 * 1024;
 
 /// Why a file cannot be imported, in words for its user.
 #[derive(Debug, Clone, PartialEq)]
