@@ -224,6 +224,14 @@ fn snippet_of(text: &str) -> String {
     s
 }
 
+/// Word's table of contents, as a content control.
+fn is_toc(sdt: &Element) -> bool {
+    sdt.child("w:sdtPr")
+        .and_then(|p| p.find("w:docPartGallery"))
+        .and_then(|g| g.attr("w:val"))
+        .is_some_and(|v| v.contains("Table of Contents"))
+}
+
 /// The alternative of `mc:AlternateContent` to read: the first choice
 /// (Word 2010 shapes, pictures with effects), else the fallback.
 fn alternative(e: &Element) -> Option<&Element> {
@@ -365,6 +373,7 @@ impl Reader<'_, '_> {
             match el.name.as_str() {
                 "w:p" => self.paragraph(el, out),
                 "w:tbl" => self.table(el, out),
+                "w:sdt" if is_toc(el) => self.toc(),
                 "w:sdt" => {
                     if let Some(c) = el.child("w:sdtContent") {
                         self.blocks(c, out);
@@ -578,8 +587,13 @@ impl Reader<'_, '_> {
         out: &mut Vec<Inline>,
         extras: &mut Extras,
     ) {
-        // Between a field's begin and separate the runs are its code.
-        let in_code = |fields: &[Field]| fields.iter().any(|f| !f.shown);
+        // Between a field's begin and separate the runs are its code; a
+        // table of contents shows page numbers a web page has not.
+        let in_code = |fields: &[Field]| {
+            fields
+                .iter()
+                .any(|f| !f.shown || f.instr.trim_start().starts_with("TOC"))
+        };
         for c in r.elements() {
             match c.name.as_str() {
                 "w:fldChar" => match c.attr("w:fldCharType") {
@@ -593,6 +607,9 @@ impl Reader<'_, '_> {
                             f.shown = true;
                             f.start = out.len();
                             self.split_next = true;
+                            if f.instr.trim_start().starts_with("TOC") {
+                                self.toc();
+                            }
                         }
                     }
                     Some("end") => {
@@ -1017,6 +1034,13 @@ impl Reader<'_, '_> {
         out.extend(moved);
     }
 
+    fn toc(&mut self) {
+        self.warn(
+            "文档里的目录没有导入（网页上的报道不需要目录）".into(),
+            None,
+        );
+    }
+
     fn revision(&mut self) {
         let place = self.place();
         self.revisions.push(place);
@@ -1374,6 +1398,38 @@ mod tests {
                 "第 4 段（“公式如下”之后）的图片是 EMF 矢量格式，网页无法显示，没有导入",
                 "文档中有 2 处修订痕迹（第 5 段（“新”））：已按“接受修订”导入，即保留插入的文字、去掉删除的文字",
             ]
+        );
+    }
+
+    #[test]
+    fn a_table_of_contents_is_left_out() {
+        let field = |instr: &str, shown: &str| {
+            format!(
+                "<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText>{instr}</w:instrText></w:r>\
+                 <w:r><w:fldChar w:fldCharType=\"separate\"/></w:r>{shown}"
+            )
+        };
+        let end = "<w:r><w:fldChar w:fldCharType=\"end\"/></w:r>";
+        let body = [
+            p(&format!("{}{}", field("TOC \\o \"1-3\"", &r("一、活动安排 1")), "")),
+            p(&format!("{}{end}", r("二、工作成效 2"))),
+            p(&r("正文开始")),
+            format!(
+                "<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val=\"Table of Contents\"/></w:docPartObj></w:sdtPr>\
+                 <w:sdtContent>{}</w:sdtContent></w:sdt>",
+                p(&r("目录"))
+            ),
+            p(&format!("{}{}{end}", r("第"), field("PAGE", &r("3")))),
+        ]
+        .concat();
+        let doc = read(&docx(&body, "", &[]), "docx").unwrap();
+        assert_eq!(texts(&doc), vec!["正文开始", "第3"]);
+        assert_eq!(
+            doc.warnings,
+            vec![Note {
+                message: "文档里的目录没有导入（网页上的报道不需要目录）".into(),
+                hint: None
+            }]
         );
     }
 
