@@ -98,6 +98,10 @@ impl Styles {
 
     /// Word's outline level of paragraphs in style `id` (0 = 标题 1).
     pub fn outline(&self, id: Option<&str>) -> Option<usize> {
+        // Some writers leave out styles.xml (or the style): its id then.
+        if let Some(id) = id.filter(|id| !self.defs.contains_key(*id)) {
+            return heading_by_name(id);
+        }
         for (sid, def) in self.chain(id) {
             if let Some(l) = def.outline {
                 return (l < 9).then_some(l);
@@ -112,6 +116,9 @@ impl Styles {
     /// The Title style (Word's "Title", WPS's and Word's Chinese "标题").
     pub fn is_title(&self, id: Option<&str>) -> bool {
         let Some(id) = id else { return false };
+        if !self.defs.contains_key(id) {
+            return id == "Title";
+        }
         self.chain(Some(id)).iter().take(2).any(|(sid, def)| {
             let name = def.name.trim().to_lowercase();
             name == "title" || name == "标题" || *sid == "Title"
@@ -336,6 +343,13 @@ mod tests {
         assert_eq!(s.outline(Some("loop")), None);
         assert_eq!(s.outline(None), None, "the default style is body text");
         assert_eq!(s.outline(Some("Heading2")), Some(1));
+        assert_eq!(
+            s.outline(Some("Heading3")),
+            Some(2),
+            "an undefined style, by its id"
+        );
+        assert_eq!(s.outline(Some("Normal")), None);
+        assert!(s.is_title(Some("Title")));
         assert!(s.is_title(Some("a5")));
         assert!(!s.is_title(Some("2")));
     }
