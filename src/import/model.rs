@@ -197,12 +197,26 @@ pub(crate) fn take_title(doc: &mut Document) -> Option<(String, Option<Note>)> {
         }
     }
     if let Some(core) = doc.core_title.clone() {
-        if let (Some(i), Some(t)) = (first, &first_text) {
-            if *t == squash(&core) {
-                doc.blocks.remove(i);
-            }
+        let Some((i, t)) = first.zip(first_text) else {
+            return Some((core, None));
+        };
+        if t == squash(&core) {
+            doc.blocks.remove(i);
+            return Some((core, None));
         }
-        return Some((core, None));
+        // The properties may be a template's: say what else it could be.
+        let looks_like_title = match &doc.blocks[i] {
+            Block::Heading { .. } => true,
+            Block::Para { .. } => t.chars().count() <= TITLE_CHARS,
+            _ => false,
+        };
+        let note = looks_like_title.then(|| Note {
+            message: format!("报道标题取自文档属性中的 “{core}”，而文档第一段是 “{t}”"),
+            hint: Some(
+                "如果第一段才是标题，请把它写到 index.md 的 title 一行，并从正文删去".into(),
+            ),
+        });
+        return Some((core, note));
     }
     let i = first?;
     let text = first_text?;
@@ -321,6 +335,19 @@ mod tests {
             Some(("委机关开展读书活动".into(), None))
         );
         assert_eq!(doc.blocks.len(), 1);
+
+        let mut doc = Document {
+            blocks: vec![para("今年的读书活动"), para("正文")],
+            core_title: Some("去年的模板".into()),
+            ..Default::default()
+        };
+        let (title, note) = take_title(&mut doc).unwrap();
+        assert_eq!(title, "去年的模板");
+        assert!(note
+            .unwrap()
+            .message
+            .contains("而文档第一段是 “今年的读书活动”"));
+        assert_eq!(doc.blocks.len(), 2);
 
         let mut doc = Document {
             blocks: vec![para("委机关 开展读书活动"), para("正文")],
