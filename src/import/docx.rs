@@ -1402,6 +1402,44 @@ mod tests {
     }
 
     #[test]
+    fn vml_pictures_as_wps_and_old_word_write_them() {
+        let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0];
+        let body = [
+            p(&format!(
+                "{}<w:r><w:pict><v:shape id=\"i1\" alt=\"老同志合影\"><v:imagedata r:id=\"rV\" o:title=\"\"/></v:shape></w:pict></w:r>",
+                r("合影：")
+            )),
+            // The same picture again, and a horizontal rule (no warning).
+            p("<w:r><w:pict><v:shape><v:imagedata r:id=\"rV\"/></v:shape></w:pict></w:r>\
+               <w:r><w:pict><v:rect o:hr=\"t\"/></w:pict></w:r>"),
+        ]
+        .concat()
+        .replace("<w:pict>", "<w:pict xmlns:o=\"urn:schemas-microsoft-com:office:office\">");
+        let rels = format!(r#"<Relationship Id="rV" Type="{IMAGE}" Target="media/image9.jpeg"/>"#);
+        let doc = read(
+            &docx(&body, &rels, &[("word/media/image9.jpeg", &jpeg)]),
+            "docx",
+        )
+        .unwrap();
+        assert_eq!(doc.pictures.len(), 1);
+        assert_eq!(doc.pictures[0].ext, "jpg");
+        assert_eq!(
+            doc.blocks[1..],
+            [
+                Block::Picture {
+                    index: 0,
+                    caption: Some("老同志合影".into())
+                },
+                Block::Picture {
+                    index: 0,
+                    caption: None
+                },
+            ]
+        );
+        assert!(doc.warnings.is_empty(), "{:?}", doc.warnings);
+    }
+
+    #[test]
     fn a_table_of_contents_is_left_out() {
         let field = |instr: &str, shown: &str| {
             format!(
