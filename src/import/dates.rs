@@ -44,12 +44,17 @@ pub(crate) fn find_date(
         }
     }
     let (index, m) = first?;
-    let date = match m.year.or(full_year).or(file_year) {
-        Some(year) => NaiveDate::from_ymd_opt(year, m.month, m.day)?,
-        // A report is written after the activity: not a day to come.
-        None => NaiveDate::from_ymd_opt(today.year(), m.month, m.day)
+    // A report is written after the activity: a guessed year that makes
+    // it a day to come is the year before.
+    let last_such_day = |year: i32| {
+        NaiveDate::from_ymd_opt(year, m.month, m.day)
             .filter(|d| *d <= today)
-            .or_else(|| NaiveDate::from_ymd_opt(today.year() - 1, m.month, m.day))?,
+            .or_else(|| NaiveDate::from_ymd_opt(year - 1, m.month, m.day))
+    };
+    let date = match (m.year.or(full_year), file_year) {
+        (Some(year), _) => NaiveDate::from_ymd_opt(year, m.month, m.day)?,
+        (None, Some(year)) => last_such_day(year.min(today.year()))?,
+        (None, None) => last_such_day(today.year())?,
     };
     Some(Found {
         date,
@@ -290,6 +295,15 @@ mod tests {
             "not a day to come"
         );
         assert_eq!(find(&["10月15号"]).unwrap().0, "2021-10-15");
+        let texts = vec!["12月1日".to_string()];
+        assert_eq!(
+            find_date(&texts, Some(2030), day(2030, 6, 1))
+                .unwrap()
+                .date
+                .to_string(),
+            "2029-12-01",
+            "the file's year, but not a day to come"
+        );
         assert_eq!(find(&["没有日期"]), None);
     }
 }
