@@ -1,7 +1,7 @@
 //! `wenming new report` and `wenming init`: the only commands that create
 //! files in a site, and they never overwrite anything.
 
-use crate::config::{self, Overrides};
+use crate::config::{self, Config, Overrides};
 use crate::content::slugify;
 use crate::diagnostic::Diagnostics;
 use anyhow::{bail, Context as _, Result};
@@ -17,26 +17,8 @@ const DEFAULT_SITE_YAML: &str = include_str!("../site.yaml");
 
 /// Create a dated report with its front matter filled in; returns its path.
 pub fn new_report(root: &Path, title: &str, kind: &str, date: NaiveDate) -> Result<PathBuf> {
-    let mut diags = Diagnostics::new();
-    let site_yaml = root.join("site.yaml");
-    let config = crate::source::read_source(root, &site_yaml, &mut diags)
-        .and_then(|s| config::parse(&s, &Overrides::default(), &mut diags));
-    let Some(config) = config.filter(|_| !diags.has_errors()) else {
-        let details: Vec<String> = diags.sorted().iter().map(|d| d.to_string()).collect();
-        bail!(
-            "读取 {} 失败，请先确认站点文件夹正确（可用 --root 指定）\n{}",
-            site_yaml.display(),
-            details.join("\n")
-        );
-    };
-    if config.kind(kind).is_none() {
-        let choices: Vec<String> = config
-            .kinds
-            .iter()
-            .map(|k| format!("{}（{}）", k.id, k.name))
-            .collect();
-        bail!("未知的活动类别 “{kind}”，可选：{}", choices.join("、"));
-    }
+    let config = site_config(root)?;
+    check_kind(&config, kind)?;
     let title = title.trim();
     if title.is_empty() {
         bail!("标题不能为空");
@@ -58,15 +40,12 @@ pub fn new_report(root: &Path, title: &str, kind: &str, date: NaiveDate) -> Resu
     // Another day's report may already use this web address: numbered.
     let path = free_report_path(root, title, date);
     std::fs::create_dir_all(&dir).with_context(|| format!("无法创建文件夹 {}", dir.display()))?;
-    let quoted_title = serde_json::to_string(title).unwrap_or_else(|_| format!("\"{title}\""));
-    let text = format!(
-        "---\ntitle: {quoted_title}\ndate: {date}\nkind: {kind}\n\
-         criteria: []          # 本报道佐证的考评标准，如 [16, \"23.2\"]\n\
-         offices: []           # 责任处室，如 [机关党委]\n\
-         # participants: 30    # 参加人数\n\
-         # hours: 60           # 志愿服务时长（小时）\n\
-         # location: 活动地点\n\
-         ---\n\n在这里写活动报道正文。图片请放在同一文件夹，写成 `![图片说明](照片.jpg)`（不带反引号）。\n"
+    let text = report_text(
+        title,
+        date,
+        Some(kind),
+        &config,
+        "在这里写活动报道正文。图片请放在同一文件夹，写成 `![图片说明](照片.jpg)`（不带反引号）。\n",
     );
     // create_new: never overwrite, even if the file appeared just now.
     use std::io::Write;
@@ -78,6 +57,70 @@ pub fn new_report(root: &Path, title: &str, kind: &str, date: NaiveDate) -> Resu
     f.write_all(text.as_bytes())
         .with_context(|| format!("无法写入 {}", path.display()))?;
     Ok(path)
+}
+
+/// The site's `site.yaml`, or why a report cannot be made in `root`.
+pub(crate) fn site_config(root: &Path) -> Result<Config> {
+    let mut diags = Diagnostics::new();
+    let site_yaml = root.join("site.yaml");
+    let config = crate::source::read_source(root, &site_yaml, &mut diags)
+        .and_then(|s| config::parse(&s, &Overrides::default(), &mut diags));
+    let Some(config) = config.filter(|_| !diags.has_errors()) else {
+        let details: Vec<String> = diags.sorted().iter().map(|d| d.to_string()).collect();
+        bail!(
+            "读取 {} 失败，请先确认站点文件夹正确（可用 --root 指定）\n{}",
+            site_yaml.display(),
+            details.join("\n")
+        );
+    };
+    Ok(config)
+}
+
+/// `kind` is one of the site's kinds, or the message listing them.
+pub(crate) fn check_kind(config: &Config, kind: &str) -> Result<()> {
+    if config.kind(kind).is_none() {
+        bail!("未知的活动类别 “{kind}”，可选：{}", kind_choices(config));
+    }
+    Ok(())
+}
+
+/// `volunteer（志愿服务）、reading（读书活动）…`
+pub(crate) fn kind_choices(config: &Config) -> String {
+    let choices: Vec<String> = config
+        .kinds
+        .iter()
+        .map(|k| format!("{}（{}）", k.id, k.name))
+        .collect();
+    choices.join("、")
+}
+
+/// A new report's text: the front matter `new report` fills in (title,
+/// date, kind; criteria and offices left for the writer), then `body`.
+/// Without `kind` its line is left empty, with the choices beside it.
+pub(crate) fn report_text(
+    title: &str,
+    date: NaiveDate,
+    kind: Option<&str>,
+    config: &Config,
+    body: &str,
+) -> String {
+    let quoted_title = serde_json::to_string(title).unwrap_or_else(|_| format!("\"{title}\""));
+    let kind_line = match kind {
+        Some(kind) => format!("kind: {kind}"),
+        None => format!(
+            "kind:                 # 必填，活动类别，可选：{}",
+            kind_choices(config)
+        ),
+    };
+    format!(
+        "---\ntitle: {quoted_title}\ndate: {date}\n{kind_line}\n\
+         criteria: []          # 本报道佐证的考评标准，如 [16, \"23.2\"]\n\
+         offices: []           # 责任处室，如 [机关党委]\n\
+         # participants: 30    # 参加人数\n\
+         # hours: 60           # 志愿服务时长（小时）\n\
+         # location: 活动地点\n\
+         ---\n\n{body}"
+    )
 }
 
 /// `content/reports/<date>-<slug>.md` for a new report titled `title`,
