@@ -34,7 +34,7 @@ say "wenming $version, commit $(git rev-parse --short HEAD)"
 
 # The user docs, in the order of README's table of documents; a doc
 # added to docs/ must be placed here (or it would be left out unseen).
-docs=(README.md docs/快速上手.md docs/工作台.md docs/发布.md docs/写报道.md docs/数据文件.md docs/命令.md docs/错误信息.md docs/模板.md)
+docs=(README.md docs/快速上手.md docs/工作台.md docs/导入Word.md docs/发布.md docs/写报道.md docs/数据文件.md docs/命令.md docs/错误信息.md docs/模板.md)
 # docs/templates.md only says that the page moved to 模板.md.
 for f in docs/*.md; do
   case " ${docs[*]} docs/templates.md " in

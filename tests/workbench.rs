@@ -414,6 +414,69 @@ fn the_upload_build_leaves_drafts_out_and_the_package_downloads() {
 }
 
 #[test]
+fn importing_a_word_file_makes_a_report_with_its_photos_and_a_doc_is_refused() {
+    let site = copy_default_site();
+    let bench = start_bench(site.path());
+    let before = std::fs::read_dir(site.path().join("content/reports"))
+        .unwrap()
+        .count();
+    // An old-format Word file (OLE): refused with the way out, nothing written.
+    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole.resize(4096, 0);
+    let (status, answer) =
+        bench.post_with("report/import?name=%E6%8A%A5%E9%81%93.doc", &ole, |h| {
+            h.replace("application/json", "application/msword")
+        });
+    assert_eq!(status, 422, "{answer}");
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("没有导入 报道.doc"),
+        "{answer}"
+    );
+    assert!(answer["messages"].to_string().contains(".docx"), "{answer}");
+    assert_eq!(
+        std::fs::read_dir(site.path().join("content/reports"))
+            .unwrap()
+            .count(),
+        before
+    );
+
+    let docx = std::fs::read(repo_root().join("tests/fixtures/docx/python-docx.docx")).unwrap();
+    let (status, answer) = bench.post_with(
+        "report/import?name=C%3A%5CUsers%5C%E5%8A%9E%E5%85%AC%E5%AE%A4%5C%E6%B4%BB%E5%8A%A8.docx&kind=volunteer",
+        &docx,
+        |h| h.replace("application/json", "application/octet-stream"),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    let rel = answer["path"].as_str().unwrap();
+    assert!(
+        rel.starts_with("content/reports/") && rel.ends_with("/index.md"),
+        "{rel}"
+    );
+    assert_eq!(answer["photos"], 2);
+    let message = answer["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("已导入 活动.docx → "),
+        "only the file's own name: {message}"
+    );
+    assert!(
+        answer["warnings"].to_string().contains("考评标准"),
+        "{answer}"
+    );
+    let text = std::fs::read_to_string(site.path().join(rel)).unwrap();
+    assert_eq!(text.matches("\n![").count(), 2, "{text}");
+    assert!(text.contains("\nkind: volunteer"), "the kind chosen: {text}");
+    // The form opens on it.
+    let (status, page) = bench.page(&format!("/__wenming/report?path={rel}"));
+    assert_eq!(status, 200);
+    assert!(page.contains("wb-data"), "{page}");
+}
+
+#[test]
 fn a_save_after_a_hand_edit_is_refused_with_the_conflict_message() {
     let site = copy_default_site();
     let bench = start_bench(site.path());

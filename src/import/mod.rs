@@ -179,7 +179,6 @@ fn read_file(path: &Path, name: &str) -> Result<Vec<u8>, Vec<Diagnostic>> {
 /// uploaded file's name) into a new bundle under `root`'s
 /// `content/reports`. Nothing is written when it fails. For the
 /// workbench; `wenming import` runs the same.
-#[allow(dead_code)] // the workbench's upload will call it
 pub(crate) fn import_docx(
     root: &Path,
     name: &str,

@@ -443,3 +443,56 @@ pub(super) async fn publish(State(wb): State<Arc<Workbench>>) -> Response {
     })
     .await
 }
+
+#[derive(Deserialize)]
+pub(super) struct ImportQuery {
+    /// The uploaded file's name, as messages call it.
+    name: String,
+    /// The kind chosen beside the button, if any.
+    #[serde(default)]
+    kind: String,
+}
+
+/// 导入 Word: one .docx as a new report bundle (`wenming import`'s work).
+pub(super) async fn report_import(
+    State(wb): State<Arc<Workbench>>,
+    Query(q): Query<ImportQuery>,
+    body: Bytes,
+) -> Response {
+    let _saving = Arc::clone(&wb.saving).lock_owned().await;
+    blocking(move || {
+        // Only the file's own name: the upload's path on the office PC
+        // is no business of the report's.
+        let name = q
+            .name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let text = |d: &crate::diagnostic::Diagnostic| match &d.hint {
+            Some(h) => format!("{}（{h}）", d.message),
+            None => d.message.clone(),
+        };
+        let kind = Some(q.kind.trim()).filter(|k| !k.is_empty());
+        match crate::import::import_docx(&wb.root, &name, &body, kind, None) {
+            Ok(done) => Json(json!({
+                "ok": true,
+                "path": done.rel,
+                "photos": done.photos,
+                "message": format!("已导入 {name} → {}（{} 张照片）", done.rel, done.photos),
+                "warnings": done.warnings.iter().map(text).collect::<Vec<_>>(),
+            }))
+            .into_response(),
+            Err(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({
+                    "ok": false,
+                    "message": format!("没有导入 {name}：它有下面的问题，什么都没有写入"),
+                    "messages": errors.iter().map(text).collect::<Vec<_>>(),
+                })),
+            )
+                .into_response(),
+        }
+    })
+    .await
+}

@@ -113,6 +113,7 @@ pub(crate) fn router<S>(wb: Arc<Workbench>) -> axum::Router<S> {
         .route("/__wenming/api/report/check", post(api::report_check))
         .route("/__wenming/api/report/save", post(api::report_save))
         .route("/__wenming/api/report/upload", post(api::report_upload))
+        .route("/__wenming/api/report/import", post(api::report_import))
         .route("/__wenming/api/ledger/save", post(api::ledger_save))
         .route("/__wenming/api/ledger/upload", post(api::ledger_upload))
         .route("/__wenming/api/indicators/save", post(api::indicators_save))

@@ -355,6 +355,14 @@ pub(crate) fn check(
             first_line: report.body.first_line,
         };
         html = crate::markdown::render(&report.body.markdown, &ctx, &mut diags).html;
+        // The report's own pictures relative to it, so that the side preview
+        // takes them from the folder on disk (its <base>): a report just
+        // imported or given photos is not in the preview site yet.
+        let own = site
+            .config
+            .urls
+            .path(&crate::model::Site::report_route(&report));
+        html = html.replace(&format!("src=\"{own}"), "src=\"");
     }
     (to_fields(&diags.sorted(), &source.text), html)
 }

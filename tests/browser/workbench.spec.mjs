@@ -78,6 +78,7 @@ async function open(width = 1280) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("response", async (r) => {
+    if (r.status() === 404) traffic.push(`404 ${r.url()}`);
     if (r.request().method() !== "POST") return;
     traffic.push(`${r.status()} ${r.url().replace(origin, "")} ${(await r.text().catch(() => "")).slice(0, 300)}`);
   });
@@ -239,6 +240,22 @@ test("a score above the item's points is refused in the page and the file is unc
     await row.scrollIntoViewIfNeeded();
     await shot(page, "ledger");
     assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("导入 Word: a .docx chosen on the report list opens as a report with its photos", async () => {
+  const { context, page, errors } = await open();
+  try {
+    await nav(page).getByRole("link", { name: "报道", exact: true }).click();
+    await page.getByLabel("导入的报道的活动类别").selectOption({ label: "志愿服务" });
+    await page.getByLabel("导入 Word 文档").setInputFiles(path.join(REPO, "tests/fixtures/docx/python-docx.docx"));
+    await until(() => page.url().includes("report?path="), "the imported report's form");
+    assert.equal(await page.getByLabel("标题").inputValue(), "委机关开展文明交通劝导志愿服务");
+    assert.equal(await page.getByLabel("活动类别").inputValue(), "volunteer");
+    await until(() => page.locator("#photo-list img").evaluateAll((imgs) => imgs.length === 2 && imgs.every((i) => i.complete && i.naturalWidth > 0)), "the document's two pictures");
+    assert.deepEqual(errors, [], traffic.filter((t) => t.startsWith("404")).join("\n"));
   } finally {
     await context.close();
   }

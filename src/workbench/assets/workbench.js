@@ -46,6 +46,51 @@
     };
   }
 
+  // ---- 导入 Word: each .docx becomes a report; one alone opens in the form ----
+  var importFiles = document.getElementById("import-files");
+  if (importFiles) {
+    importFiles.addEventListener("change", async function () {
+      var files = Array.from(importFiles.files);
+      importFiles.value = "";
+      var out = document.getElementById("import-result");
+      out.textContent = "";
+      var made = [];
+      for (var i = 0; i < files.length; i++) {
+        var f = files[i];
+        toast("正在导入 " + f.name + "（" + (i + 1) + "/" + files.length + "）");
+        var kind = document.getElementById("import-kind").value;
+        var r = await post("report/import?name=" + encodeURIComponent(f.name) + (kind ? "&kind=" + encodeURIComponent(kind) : ""), f, true);
+        var box = document.createElement("div");
+        box.className = "import " + (r.data.ok ? "ok" : "error");
+        var p = document.createElement("p");
+        p.className = r.data.ok ? "ok" : "error";
+        p.textContent = r.data.message;
+        box.appendChild(p);
+        if (r.data.ok) {
+          made.push(r.data.path);
+          var link = document.createElement("a");
+          link.href = "report?path=" + encodeURIComponent(r.data.path);
+          link.textContent = "打开这篇报道，补选考评标准";
+          box.appendChild(link);
+        }
+        var notes = r.data.ok ? r.data.warnings : r.data.messages;
+        if (notes && notes.length) {
+          var ul = document.createElement("ul");
+          notes.forEach(function (n) {
+            var li = document.createElement("li");
+            li.textContent = n;
+            ul.appendChild(li);
+          });
+          box.appendChild(ul);
+        }
+        out.appendChild(box);
+      }
+      if (files.length === 1 && made.length === 1) {
+        location.href = "report?path=" + encodeURIComponent(made[0]);
+      }
+    });
+  }
+
   // ---- 报道列表: filters ----
   var list = document.getElementById("report-list");
   if (list) {
