@@ -9,7 +9,8 @@
 #      message, then finished by the next build;
 #   2. check: a report whose date is impossible gives a located Chinese
 #      message and exit 1, the same text as on Linux; publish writes the
-#      same package (names, sizes, SHA-256) as the Linux binary;
+#      same package (names, sizes, SHA-256) as the Linux binary, and
+#      import the same report bundle from a .docx;
 #   3. serve: the preview answers on 127.0.0.1, and an edit reaches it;
 #   4. no arguments (a double-click): in the release package's layout
 #      the exe finds the site beside it, serves it and has the default
@@ -239,6 +240,26 @@ else
 fi
 grep -E '^(全量包|交给信息中心)' "$work/publish-win.out" | sed 's/^/  wine> /'
 lap "wine publish"
+
+# ---- 2c. import: a Word report (with a Chinese name and a space in its
+# path) gives the same bundle as on Linux ----
+copy_site "$work/imp-linux"
+copy_site "$work/imp-win"
+mkdir -p "$work/文档 夹"
+cp "$repo/tests/fixtures/docx/python-docx.docx" "$work/文档 夹/活动 报道.docx"
+(cd "$work/imp-linux" && "$linux" import "$work/文档 夹/活动 报道.docx" --kind volunteer) >"$work/import-linux.out" 2>&1 ||
+  fail "import on Linux: exit $?"
+if win "$work/imp-win" import "$work/文档 夹/活动 报道.docx" --kind volunteer >"$work/import-win.out" 2>&1; then
+  if diff -r "$work/imp-linux/content" "$work/imp-win/content" >"$work/import.diff"; then
+    pass "import: $(grep -m1 '^已导入' "$work/import-win.out" | tr -d '\r' | sed 's/^已导入 .* → //'), the same bundle as Linux's"
+  else
+    fail "import: the bundle differs from Linux's"; head -20 "$work/import.diff"
+  fi
+else
+  fail "import: exit $?"; cat "$work/import-win.out"
+fi
+grep -m1 '^已导入' "$work/import-win.out" | sed 's/^/  wine> /'
+lap "wine import"
 
 # ---- 3. serve: answers on loopback ----
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
