@@ -4,10 +4,8 @@
 // navigation and the elder-friendly switch.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
-import { BASE, PAGES, WIDTHS, launch, openPage } from "./lib.mjs";
+import { BASE, PAGES, WIDTHS, axe, launch, openPage, serious } from "./lib.mjs";
 
-const AXE = fileURLToPath(new URL("./node_modules/axe-core/axe.min.js", import.meta.url));
 
 let browser;
 before(async () => {
@@ -16,26 +14,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function axe(page) {
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-      resultTypes: ["violations"],
-    });
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.slice(0, 3).map((n) => `${n.target.join(" ")} — ${n.failureSummary?.split("\n")[1]?.trim() ?? ""}`),
-    }));
-  });
-}
-
-function serious(violations) {
-  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-}
 
 for (const width of WIDTHS) {
   test(`axe: no serious or critical WCAG 2.1 AA violations at ${width}px`, async () => {

@@ -1,6 +1,9 @@
 // Shared by the browser tests: launch Debian's chromium headless with the
 // flags this machine needs, and fail on anything that leaves the site.
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+
+const AXE = fileURLToPath(new URL("./node_modules/axe-core/axe.min.js", import.meta.url));
 
 export const BASE = process.env.WENMING_BASE ?? "http://127.0.0.1:8791/wmcj/";
 export const SCREENSHOTS = process.env.WENMING_SCREENSHOTS ?? "/tmp/wenming-screenshots";
@@ -56,4 +59,26 @@ export async function openPage(browser, { width = 1280, height = 900 } = {}) {
     return route.abort();
   });
   return { context, page, problems };
+}
+
+/** axe-core's WCAG 2.1 A/AA violations on the page, with a few nodes each. */
+export async function axe(page) {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+      resultTypes: ["violations"],
+    });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => `${n.target.join(" ")} — ${n.failureSummary?.split("\n")[1]?.trim() ?? ""}`),
+    }));
+  });
+}
+
+/** Only the violations axe rates serious or critical. */
+export function serious(violations) {
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
