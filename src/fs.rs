@@ -44,6 +44,27 @@ pub fn reason(e: &io::Error) -> String {
     }
 }
 
+/// An error with its causes as one line an office reads: the causes
+/// joined with "：", an I/O cause in the words of [`reason`] (the system's
+/// own text is English), and a cause the line already says left out.
+pub fn explain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = match cause.downcast_ref::<io::Error>() {
+            Some(io) => reason(io),
+            None => cause.to_string(),
+        };
+        if text.is_empty() || out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('：');
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 /// Wraps an I/O error with what was being done to which path.
 pub fn failed(what: &str, path: &Path, e: io::Error) -> anyhow::Error {
     let reason = reason(&e);
@@ -413,5 +434,39 @@ mod windows {
         // SAFETY: the buffer and its length match; the call only writes
         // process ids into it.
         unsafe { GetConsoleProcessList(ids.as_mut_ptr(), ids.len() as u32) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_explained_error_is_chinese_to_the_end() {
+        let denied = io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "Access denied. (os error 5)",
+        );
+        let e = failed("替换", Path::new("public/ledger.csv"), denied)
+            .context("发布没有完成：排除上面的问题后重新运行 wenming build");
+        let text = explain(&e);
+        assert_eq!(
+            text,
+            format!(
+                "发布没有完成：排除上面的问题后重新运行 wenming build：无法替换 {}：没有权限（文件可能正被其他程序打开，如 Word、WPS 或浏览器，或文件夹是只读的）",
+                display(Path::new("public/ledger.csv"))
+            )
+        );
+        // An I/O error under a context of its own: the reason, not the system's words.
+        let missing = io::Error::new(
+            io::ErrorKind::NotFound,
+            "No such file or directory (os error 2)",
+        );
+        let e = anyhow::Error::new(missing).context("无法读取 发布包/发布记录.json");
+        assert_eq!(
+            explain(&e),
+            "无法读取 发布包/发布记录.json：文件或文件夹不存在"
+        );
+        assert!(!format!("{e:#}").is_empty());
     }
 }

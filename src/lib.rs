@@ -12,6 +12,7 @@ pub mod content;
 pub mod data;
 pub mod diagnostic;
 pub(crate) mod fs;
+pub use fs::explain;
 pub(crate) mod images;
 pub mod import;
 pub(crate) mod links;
@@ -44,7 +45,7 @@ use std::time::Instant;
 /// Build (or with `write: false`, check) the site at `opts.root`.
 pub fn build(opts: &BuildOptions) -> BuildReport {
     let started = Instant::now();
-    let fail = |e: anyhow::Error| BuildReport::failed(format!("{e:#}"), started);
+    let fail = |e: anyhow::Error| BuildReport::failed(crate::fs::explain(&e), started);
     // The output folder is wenming's or refused, before anything is read.
     if opts.write {
         if let Err(e) = output::check_output_dir(&opts.root, &opts.output) {
@@ -135,7 +136,7 @@ fn finish(
             }
             Err(failure) => {
                 report.interrupted = failure.interrupted;
-                report.fatal = Some(format!("{:#}", failure.error));
+                report.fatal = Some(crate::fs::explain(&failure.error));
             }
         }
     } else {

@@ -45,7 +45,7 @@ fn main() -> ExitCode {
             return match wenming::serve::serve(opts) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("错误：{e:#}");
+                    eprintln!("错误：{}", wenming::explain(&e));
                     ExitCode::from(1)
                 }
             };
@@ -67,7 +67,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("错误：{e:#}");
+                    eprintln!("错误：{}", wenming::explain(&e));
                     ExitCode::from(1)
                 }
             };
@@ -110,7 +110,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("错误：{e:#}");
+                    eprintln!("错误：{}", wenming::explain(&e));
                     ExitCode::from(1)
                 }
             };

@@ -55,13 +55,13 @@ pub fn run(opts: &ImportOptions) -> u8 {
     let config = match crate::scaffold::site_config(&opts.root) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("错误：{e:#}");
+            eprintln!("错误：{}", crate::fs::explain(&e));
             return 1;
         }
     };
     if let Some(kind) = &opts.kind {
         if let Err(e) = crate::scaffold::check_kind(&config, kind) {
-            eprintln!("错误：{e:#}，未导入任何文件");
+            eprintln!("错误：{}，未导入任何文件", crate::fs::explain(&e));
             return 1;
         }
     }
@@ -187,10 +187,10 @@ pub(crate) fn import_docx(
     date: Option<NaiveDate>,
 ) -> Result<Imported, Vec<Diagnostic>> {
     let config = crate::scaffold::site_config(root)
-        .map_err(|e| vec![error("site.yaml", format!("{e:#}"), None)])?;
+        .map_err(|e| vec![error("site.yaml", crate::fs::explain(&e), None)])?;
     if let Some(kind) = kind {
         crate::scaffold::check_kind(&config, kind)
-            .map_err(|e| vec![error(name, format!("{e:#}"), None)])?;
+            .map_err(|e| vec![error(name, crate::fs::explain(&e), None)])?;
     }
     let today = chrono::Local::now().date_naive();
     import_with(root, &config, name, bytes, kind, date, today)
@@ -206,8 +206,8 @@ fn import_with(
     today: NaiveDate,
 ) -> Result<Imported, Vec<Diagnostic>> {
     let converted = convert(name, bytes, kind, date, config, today)?;
-    let rel =
-        write_bundle(root, &converted).map_err(|e| vec![error(name, format!("{e:#}"), None)])?;
+    let rel = write_bundle(root, &converted)
+        .map_err(|e| vec![error(name, crate::fs::explain(&e), None)])?;
     Ok(Imported {
         rel,
         photos: converted.photos.len(),

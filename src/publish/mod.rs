@@ -78,7 +78,7 @@ pub(crate) fn build_and_publish(opts: &PublishOptions) -> Done {
         Err(e) => (
             false,
             vec![
-                format!("错误：{e:#}"),
+                format!("错误：{}", crate::fs::explain(&e)),
                 "没有生成发布包（写了一半的文件已删除），上次的发布记录不变".to_string(),
             ],
         ),

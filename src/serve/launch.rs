@@ -33,7 +33,7 @@ pub fn run() -> ExitCode {
     );
     let message = match std::panic::catch_unwind(start) {
         Ok(Ok(())) => return ExitCode::SUCCESS,
-        Ok(Err(e)) => format!("错误：{e:#}"),
+        Ok(Err(e)) => format!("错误：{}", crate::fs::explain(&e)),
         // The panic's own text is above; this says what to do with it.
         Err(_) => "错误：程序意外出错。请把这个窗口里的文字截图发给技术人员。".to_string(),
     };

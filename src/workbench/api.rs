@@ -34,7 +34,7 @@ fn failed(e: anyhow::Error) -> Response {
     if e.downcast_ref::<Conflict>().is_some() {
         return refused(StatusCode::CONFLICT, e.to_string());
     }
-    refused(StatusCode::BAD_REQUEST, format!("{e:#}"))
+    refused(StatusCode::BAD_REQUEST, crate::fs::explain(&e))
 }
 
 fn with_errors(messages: Vec<FieldMessage>, what: &str) -> Response {
@@ -79,7 +79,7 @@ pub(super) async fn report_check(
         let (rel, old) = match target(root, &form) {
             Ok(t) => t,
             // No title or date yet: nothing to check against a file name.
-            Err(e) => return Json(json!({ "ok": true, "messages": [{ "field": "", "error": false, "text": format!("{e:#}") }], "html": "" })).into_response(),
+            Err(e) => return Json(json!({ "ok": true, "messages": [{ "field": "", "error": false, "text": crate::fs::explain(&e) }], "html": "" })).into_response(),
         };
         let text = match reports::write(&form, old.as_deref()) {
             Ok(t) => t,

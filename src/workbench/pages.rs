@@ -347,7 +347,7 @@ pub(super) async fn report_form(
             .and_then(|bytes| reports::read(&q.path, &bytes));
         match read {
             Ok(form) => form,
-            Err(e) => return (StatusCode::NOT_FOUND, Html(format!("<!doctype html><meta charset=\"utf-8\"><title>打不开</title><p>{}</p><p><a href=\"reports\">返回报道列表</a></p>", html_escape::encode_text(&format!("{e:#}"))))).into_response(),
+            Err(e) => return (StatusCode::NOT_FOUND, Html(format!("<!doctype html><meta charset=\"utf-8\"><title>打不开</title><p>{}</p><p><a href=\"reports\">返回报道列表</a></p>", html_escape::encode_text(&crate::fs::explain(&e))))).into_response(),
         }
     };
     let preview = inputs
