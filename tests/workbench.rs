@@ -444,6 +444,29 @@ fn importing_a_word_file_makes_a_report_with_its_photos_and_a_doc_is_refused() {
         before
     );
 
+    // A photo over the limit: refused in Chinese, nothing written.
+    let huge = vec![0xFF; 31 * 1024 * 1024];
+    let (status, answer) = bench.post_with(
+        "report/upload?path=content/reports/2022-09-08-zhongxinzu-study.md&name=big.jpg&kind=photo",
+        &huge,
+        |h| h.replace("application/json", "image/jpeg"),
+    );
+    assert_eq!(status, 413, "{answer}");
+    assert!(answer.contains("文件太大，没有上传"), "{answer}");
+    assert!(!site
+        .path()
+        .join("content/reports/2022-09-08-zhongxinzu-study")
+        .exists());
+
+    // A Word file bigger than a photo may be (30 MB) is read, not refused
+    // at the door: this one is no docx, and says so.
+    let big = vec![b'x'; 40 * 1024 * 1024];
+    let (status, answer) = bench.post_with("report/import?name=big.docx", &big, |h| {
+        h.replace("application/json", "application/octet-stream")
+    });
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer.contains("big.docx"), "{answer}");
+
     let docx = std::fs::read(repo_root().join("tests/fixtures/docx/python-docx.docx")).unwrap();
     let (status, answer) = bench.post_with(
         "report/import?name=C%3A%5CUsers%5C%E5%8A%9E%E5%85%AC%E5%AE%A4%5C%E6%B4%BB%E5%8A%A8.docx&kind=volunteer",
@@ -469,7 +492,10 @@ fn importing_a_word_file_makes_a_report_with_its_photos_and_a_doc_is_refused() {
     );
     let text = std::fs::read_to_string(site.path().join(rel)).unwrap();
     assert_eq!(text.matches("\n![").count(), 2, "{text}");
-    assert!(text.contains("\nkind: volunteer"), "the kind chosen: {text}");
+    assert!(
+        text.contains("\nkind: volunteer"),
+        "the kind chosen: {text}"
+    );
     // The form opens on it.
     let (status, page) = bench.page(&format!("/__wenming/report?path={rel}"));
     assert_eq!(status, 200);

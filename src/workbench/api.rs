@@ -22,6 +22,26 @@ use std::sync::Arc;
 /// The largest upload: a phone photo or a scanned sign-in sheet.
 pub(crate) const MAX_UPLOAD: usize = 30 * 1024 * 1024;
 
+/// The largest Word file to import: a report with a dozen phone photos
+/// in it is well over one photo's limit.
+pub(crate) const MAX_DOCX: usize = 200 * 1024 * 1024;
+
+/// axum answers an upload over its limit with English text; the page
+/// shows the answer's message, so say it in Chinese.
+pub(super) async fn too_large_in_chinese(response: Response) -> Response {
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    refused(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "文件太大，没有上传：照片、附件和扫描件每个不能超过 {} MB，Word 文档不能超过 {} MB（照片请先用手机或看图软件缩小）",
+            MAX_UPLOAD / 1024 / 1024,
+            MAX_DOCX / 1024 / 1024
+        ),
+    )
+}
+
 fn refused(status: StatusCode, message: impl Into<String>) -> Response {
     (
         status,

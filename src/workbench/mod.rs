@@ -113,7 +113,11 @@ pub(crate) fn router<S>(wb: Arc<Workbench>) -> axum::Router<S> {
         .route("/__wenming/api/report/check", post(api::report_check))
         .route("/__wenming/api/report/save", post(api::report_save))
         .route("/__wenming/api/report/upload", post(api::report_upload))
-        .route("/__wenming/api/report/import", post(api::report_import))
+        // A Word file carries all its photos: more than one photo's limit.
+        .route(
+            "/__wenming/api/report/import",
+            post(api::report_import).layer(axum::extract::DefaultBodyLimit::max(api::MAX_DOCX)),
+        )
         .route("/__wenming/api/ledger/save", post(api::ledger_save))
         .route("/__wenming/api/ledger/upload", post(api::ledger_upload))
         .route("/__wenming/api/indicators/save", post(api::indicators_save))
@@ -123,6 +127,7 @@ pub(crate) fn router<S>(wb: Arc<Workbench>) -> axum::Router<S> {
         .route("/__wenming/api/publish", post(api::publish))
         .route("/__wenming/package/{name}", get(pages::package))
         .layer(axum::extract::DefaultBodyLimit::max(api::MAX_UPLOAD))
+        .layer(axum::middleware::map_response(api::too_large_in_chinese))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&wb),
             access::only_with_token,
