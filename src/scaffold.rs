@@ -17,7 +17,7 @@ const DEFAULT_SITE_YAML: &str = include_str!("../site.yaml");
 
 /// Create a dated report with its front matter filled in; returns its path.
 pub fn new_report(root: &Path, title: &str, kind: &str, date: NaiveDate) -> Result<PathBuf> {
-    let config = site_config(root)?;
+    let config = site_config(root, &Overrides::default())?;
     check_kind(&config, kind)?;
     let title = title.trim();
     if title.is_empty() {
@@ -59,12 +59,13 @@ pub fn new_report(root: &Path, title: &str, kind: &str, date: NaiveDate) -> Resu
     Ok(path)
 }
 
-/// The site's `site.yaml`, or why a report cannot be made in `root`.
-pub(crate) fn site_config(root: &Path) -> Result<Config> {
+/// The site's `site.yaml` with `overrides` applied, or why it cannot be
+/// read in `root` (every message).
+pub(crate) fn site_config(root: &Path, overrides: &Overrides) -> Result<Config> {
     let mut diags = Diagnostics::new();
     let site_yaml = root.join("site.yaml");
     let config = crate::source::read_source(root, &site_yaml, &mut diags)
-        .and_then(|s| config::parse(&s, &Overrides::default(), &mut diags));
+        .and_then(|s| config::parse(&s, overrides, &mut diags));
     let Some(config) = config.filter(|_| !diags.has_errors()) else {
         let details: Vec<String> = diags.sorted().iter().map(|d| d.to_string()).collect();
         bail!(

@@ -52,7 +52,7 @@ const MAX_FILE: u64 = package::MAX_TOTAL;
 /// Imports every file, prints what it made and every message; the exit
 /// status (0 all imported, 1 otherwise).
 pub fn run(opts: &ImportOptions) -> u8 {
-    let config = match crate::scaffold::site_config(&opts.root) {
+    let config = match crate::scaffold::site_config(&opts.root, &Default::default()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("错误：{}", crate::fs::explain(&e));
@@ -186,7 +186,7 @@ pub(crate) fn import_docx(
     kind: Option<&str>,
     date: Option<NaiveDate>,
 ) -> Result<Imported, Vec<Diagnostic>> {
-    let config = crate::scaffold::site_config(root)
+    let config = crate::scaffold::site_config(root, &Default::default())
         .map_err(|e| vec![error("site.yaml", crate::fs::explain(&e), None)])?;
     if let Some(kind) = kind {
         crate::scaffold::check_kind(&config, kind)

@@ -13,8 +13,7 @@
 mod package;
 mod record;
 
-use crate::config::{self, Config};
-use crate::diagnostic::Diagnostics;
+use crate::config;
 use anyhow::{bail, Context, Result};
 use package::Package;
 use record::{Changes, Published, Record};
@@ -175,15 +174,6 @@ impl Outcome {
     }
 }
 
-/// The site's settings, read as the build read them.
-fn site_config(root: &Path, overrides: &config::Overrides) -> Result<Config> {
-    let mut diags = Diagnostics::new();
-    crate::source::read_source(root, &root.join("site.yaml"), &mut diags)
-        .and_then(|s| config::parse(&s, overrides, &mut diags))
-        .filter(|_| !diags.has_errors())
-        .context("无法读取 site.yaml")
-}
-
 /// A name Windows accepts for a file: no `\ / : * ? " < > |`.
 fn file_name_part(s: &str) -> String {
     let cleaned: String = s
@@ -224,7 +214,7 @@ pub(crate) fn publish(
     out: &Path,
     now: chrono::NaiveDateTime,
 ) -> Result<Outcome> {
-    let config = site_config(&opts.root, &opts.overrides)?;
+    let config = crate::scaffold::site_config(&opts.root, &opts.overrides)?;
     let dir = opts.root.join(DIR);
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("无法创建文件夹 {}", crate::fs::display(&dir)))?;
