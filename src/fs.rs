@@ -162,6 +162,27 @@ pub fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
     builder.tempfile_in(dir)
 }
 
+/// Temporary file in the target's folder (same file system), flushed, then
+/// renamed over the target: a reader sees the old file or the new one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let dir = path.parent().context("没有上级文件夹")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("无法创建文件夹 {}", dir.display()))?;
+    let mut tmp =
+        temp_file_in(dir).with_context(|| format!("无法在 {} 中写入临时文件", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("无法写入 {}", path.display()))?;
+    tmp.persist(path).map_err(|e| {
+        anyhow::anyhow!(
+            "无法保存 {}：{}（文件是否正在被 Word、WPS 或其他程序打开？）",
+            path.display(),
+            reason(&e.error)
+        )
+    })?;
+    Ok(())
+}
+
 /// Publish `src` at `target` (which does not exist): a hard link where the
 /// source never changes in place (the photo cache), else a copy that keeps
 /// the source's modification time.

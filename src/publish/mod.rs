@@ -345,7 +345,7 @@ fn copy_to(package: &Path, to: &Path) -> Result<PathBuf> {
         anyhow::anyhow!(
             "无法保存 {}：{}",
             crate::fs::display(&target),
-            crate::source::io_reason(&e.error)
+            crate::fs::reason(&e.error)
         )
     })?;
     Ok(target)

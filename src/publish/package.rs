@@ -120,7 +120,7 @@ impl Package {
             anyhow::anyhow!(
                 "无法保存压缩包 {}：{}",
                 crate::fs::display(target),
-                crate::source::io_reason(&e.error)
+                crate::fs::reason(&e.error)
             )
         })?;
         Ok((count, bytes))

@@ -83,15 +83,7 @@ pub(crate) fn read(dir: &Path) -> Result<Option<Record>> {
 /// Replaces the record in `dir` (temporary file, then rename).
 pub(crate) fn write(dir: &Path, record: &Record) -> Result<()> {
     let text = serde_json::to_string_pretty(record).expect("a record serialises");
-    let mut tmp = crate::fs::temp_file_in(dir)
-        .with_context(|| format!("无法在 {} 中写入发布记录", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes())
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("无法写入发布记录（{}）", dir.display()))?;
-    tmp.persist(dir.join(FILE))
-        .map_err(|e| e.error)
-        .with_context(|| format!("无法保存发布记录 {}", dir.join(FILE).display()))?;
-    Ok(())
+    crate::fs::write_atomic(&dir.join(FILE), text.as_bytes())
 }
 
 #[cfg(test)]

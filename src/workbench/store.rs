@@ -3,6 +3,7 @@
 //! then a rename) and refused when the file changed since the form was
 //! opened; the previous version kept in `.wenming-backup/` for 恢复.
 
+use crate::fs::write_atomic;
 use anyhow::{anyhow, bail, Context as _, Result};
 use std::path::{Component, Path, PathBuf};
 
@@ -131,27 +132,6 @@ pub(crate) fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>> {
             crate::source::io_reason(&e)
         )),
     }
-}
-
-/// Temporary file in the target's folder (same file system), flushed, then
-/// renamed over the target: a reader sees the old file or the new one.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write as _;
-    let dir = path.parent().context("没有上级文件夹")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("无法创建文件夹 {}", dir.display()))?;
-    let mut tmp = crate::fs::temp_file_in(dir)
-        .with_context(|| format!("无法在 {} 中写入临时文件", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("无法写入 {}", path.display()))?;
-    tmp.persist(path).map_err(|e| {
-        anyhow!(
-            "无法保存 {}：{}（文件是否正在被 Word、WPS 或其他程序打开？）",
-            path.display(),
-            crate::source::io_reason(&e.error)
-        )
-    })?;
-    Ok(())
 }
 
 /// One kept version of a file.
