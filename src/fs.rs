@@ -183,6 +183,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// `name`, or `stem-2.ext`, `stem-3.ext` … when `dir` has a file of that
+/// name already: an upload or a package never lands on another file.
+pub fn free_name(dir: &Path, name: &str) -> String {
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem, format!(".{ext}")),
+        _ => (name, String::new()),
+    };
+    let mut chosen = name.to_string();
+    let mut n = 2;
+    while dir.join(&chosen).exists() {
+        chosen = format!("{stem}-{n}{ext}");
+        n += 1;
+    }
+    chosen
+}
+
 /// Publish `src` at `target` (which does not exist): a hard link where the
 /// source never changes in place (the photo cache), else a copy that keeps
 /// the source's modification time.
@@ -461,6 +477,17 @@ mod windows {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_taken_name_gets_the_next_number() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(free_name(dir.path(), "签到表.pdf"), "签到表.pdf");
+        std::fs::write(dir.path().join("签到表.pdf"), "x").unwrap();
+        std::fs::write(dir.path().join("签到表-2.pdf"), "x").unwrap();
+        assert_eq!(free_name(dir.path(), "签到表.pdf"), "签到表-3.pdf");
+        std::fs::write(dir.path().join("README"), "x").unwrap();
+        assert_eq!(free_name(dir.path(), "README"), "README-2");
+    }
 
     #[test]
     fn an_explained_error_is_chinese_to_the_end() {

@@ -325,15 +325,10 @@ fn copy_to(package: &Path, to: &Path) -> Result<PathBuf> {
         )
     })?;
     let name = package
-        .file_stem()
+        .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut target = to.join(format!("{name}.zip"));
-    let mut n = 2;
-    while target.exists() {
-        target = to.join(format!("{name}-{n}.zip"));
-        n += 1;
-    }
+    let target = to.join(crate::fs::free_name(to, &name));
     let mut tmp = crate::fs::temp_file_in(to)
         .with_context(|| format!("无法写入 {}（U 盘是否写保护？）", crate::fs::display(to)))?;
     let mut source = std::fs::File::open(package)

@@ -221,14 +221,7 @@ fn upload(root: &Path, q: &UploadQuery, body: &[u8]) -> anyhow::Result<(String, 
         (format!("content/reports/{stem}/index.md"), moved)
     };
     let folder = report.parent().expect("a report has a folder");
-    // Never over another file: number the name (photo-2.jpg …).
-    let (stem, ext) = name.rsplit_once('.').unwrap_or((&name, ""));
-    let mut chosen = name.clone();
-    let mut n = 2;
-    while folder.join(&chosen).exists() {
-        chosen = format!("{stem}-{n}.{ext}");
-        n += 1;
-    }
+    let chosen = crate::fs::free_name(folder, &name);
     let file_rel = format!("{}/{chosen}", rel.rsplit_once('/').expect("a folder").0);
     store::create(root, &file_rel, body)?;
     let version = store::version_of(std::fs::read(&report).ok().as_deref());
@@ -394,13 +387,7 @@ fn store_ledger_file(root: &Path, q: &LedgerUploadQuery, body: &[u8]) -> anyhow:
     if body.is_empty() {
         anyhow::bail!("“{name}” 是空文件，没有上传");
     }
-    let (stem, ext) = name.rsplit_once('.').unwrap_or((&name, ""));
-    let mut chosen = name.clone();
-    let mut n = 2;
-    while root.join(format!("static/ledger/{chosen}")).exists() {
-        chosen = format!("{stem}-{n}.{ext}");
-        n += 1;
-    }
+    let chosen = crate::fs::free_name(&root.join("static/ledger"), &name);
     let rel = format!("static/ledger/{chosen}");
     store::create(root, &rel, body)?;
     Ok(rel)
