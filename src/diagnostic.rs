@@ -51,6 +51,17 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// The message with its fix after it in brackets, for one line of a
+    /// form (the 工作台) where the location is shown otherwise.
+    pub(crate) fn message_with_hint(&self) -> String {
+        match &self.hint {
+            Some(hint) => format!("{}（{hint}）", self.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
 /// A position in a file, 1-based.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pos {

@@ -318,10 +318,7 @@ fn data_edit(
             .map(|d| FieldMessage {
                 field: String::new(),
                 error: true,
-                text: match &d.hint {
-                    Some(h) => format!("{}（{h}）", d.message),
-                    None => d.message.clone(),
-                },
+                text: d.message_with_hint(),
             })
             .collect();
         return Err(with_errors(messages, rel));
@@ -476,10 +473,6 @@ pub(super) async fn report_import(
             .next()
             .unwrap_or_default()
             .to_string();
-        let text = |d: &crate::diagnostic::Diagnostic| match &d.hint {
-            Some(h) => format!("{}（{h}）", d.message),
-            None => d.message.clone(),
-        };
         let kind = Some(q.kind.trim()).filter(|k| !k.is_empty());
         match crate::import::import_docx(&wb.root, &name, &body, kind, None) {
             Ok(done) => Json(json!({
@@ -487,7 +480,7 @@ pub(super) async fn report_import(
                 "path": done.rel,
                 "photos": done.photos,
                 "message": format!("已导入 {name} → {}（{} 张照片）", done.rel, done.photos),
-                "warnings": done.warnings.iter().map(text).collect::<Vec<_>>(),
+                "warnings": done.warnings.iter().map(|d| d.message_with_hint()).collect::<Vec<_>>(),
             }))
             .into_response(),
             Err(errors) => (
@@ -495,7 +488,7 @@ pub(super) async fn report_import(
                 Json(json!({
                     "ok": false,
                     "message": format!("没有导入 {name}：它有下面的问题，什么都没有写入"),
-                    "messages": errors.iter().map(text).collect::<Vec<_>>(),
+                    "messages": errors.iter().map(|d| d.message_with_hint()).collect::<Vec<_>>(),
                 })),
             )
                 .into_response(),

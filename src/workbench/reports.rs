@@ -384,16 +384,10 @@ fn to_fields(diags: &[Diagnostic], text: &str) -> Vec<FieldMessage> {
                 _ if d.line >= 2 => key_of_line(&lines, d.line),
                 _ => String::new(),
             };
-            let mut text = d.message.clone();
-            if let Some(hint) = &d.hint {
-                text.push_str("（");
-                text.push_str(hint);
-                text.push_str("）");
-            }
             FieldMessage {
                 field,
                 error: d.severity == Severity::Error,
-                text,
+                text: d.message_with_hint(),
             }
         })
         .collect()
