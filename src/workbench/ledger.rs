@@ -68,16 +68,28 @@ fn date_value(s: &str) -> Option<NewValue> {
 
 /// The keys written in a ledger file, as strings (`16` and `"16"` alike).
 pub(crate) fn written_keys(text: &str) -> BTreeSet<String> {
+    rows(text).into_iter().map(|(k, _)| k).collect()
+}
+
+/// The ledger's rows by key as written: `16` and `"16"` alike, trimmed.
+fn rows(text: &str) -> Vec<(String, serde_yaml::Value)> {
     let Ok(serde_yaml::Value::Mapping(map)) = serde_yaml::from_str(text) else {
-        return BTreeSet::new();
+        return Vec::new();
     };
-    map.keys()
-        .filter_map(|k| match k {
-            serde_yaml::Value::String(s) => Some(s.trim().to_string()),
-            serde_yaml::Value::Number(n) => Some(n.to_string()),
+    map.into_iter()
+        .filter_map(|(k, v)| match k {
+            serde_yaml::Value::String(s) => Some((s.trim().to_string(), v)),
+            serde_yaml::Value::Number(n) => Some((n.to_string(), v)),
             _ => None,
         })
         .collect()
+}
+
+/// Row `key` as written, if it is.
+fn row(text: &str, key: &str) -> Option<serde_yaml::Value> {
+    rows(text)
+        .into_iter()
+        .find_map(|(k, v)| (k == key).then_some(v))
 }
 
 /// The ledger file with `form`'s row changed (or added).
@@ -131,16 +143,8 @@ pub(crate) fn add_ledger_file(text: &str, key: &str, file: &str) -> Result<Strin
 
 /// The `files` row `key` lists, as written.
 fn current_files(text: &str, key: &str) -> Vec<String> {
-    let Ok(serde_yaml::Value::Mapping(map)) = serde_yaml::from_str(text) else {
-        return Vec::new();
-    };
-    map.iter()
-        .find(|(k, _)| match k {
-            serde_yaml::Value::String(s) => s.trim() == key,
-            serde_yaml::Value::Number(n) => n.to_string() == key,
-            _ => false,
-        })
-        .and_then(|(_, row)| row.get("files")?.as_sequence().cloned())
+    row(text, key)
+        .and_then(|row| row.get("files")?.as_sequence().cloned())
         .unwrap_or_default()
         .iter()
         .filter_map(|f| f.as_str().map(str::to_string))
@@ -149,28 +153,13 @@ fn current_files(text: &str, key: &str) -> Vec<String> {
 
 /// The row `key` as written, each value as the text it stands for.
 fn current_row(text: &str, key: &str) -> std::collections::BTreeMap<String, String> {
-    let mut row = std::collections::BTreeMap::new();
-    let Ok(serde_yaml::Value::Mapping(map)) = serde_yaml::from_str(text) else {
-        return row;
+    let Some(serde_yaml::Value::Mapping(fields)) = row(text, key) else {
+        return Default::default();
     };
-    for (k, v) in map {
-        let k = match k {
-            serde_yaml::Value::String(s) => s.trim().to_string(),
-            serde_yaml::Value::Number(n) => n.to_string(),
-            _ => continue,
-        };
-        if k != key {
-            continue;
-        }
-        if let serde_yaml::Value::Mapping(fields) = v {
-            for (f, v) in fields {
-                if let (Some(f), Some(v)) = (f.as_str(), value_text(&v)) {
-                    row.insert(f.to_string(), v);
-                }
-            }
-        }
-    }
-    row
+    fields
+        .iter()
+        .filter_map(|(f, v)| Some((f.as_str()?.to_string(), value_text(v)?)))
+        .collect()
 }
 
 fn value_text(v: &serde_yaml::Value) -> Option<String> {
