@@ -38,6 +38,11 @@
     return { status: response.status, data: data };
   }
 
+  // What a refused write says: each message, or the one answer.
+  function refusal(data) {
+    return "错误：" + (data.messages ? data.messages.map(function (m) { return m.text; }).join("；") : data.message);
+  }
+
   function debounce(fn, ms) {
     var timer;
     return function () {
@@ -470,15 +475,11 @@
           msg.textContent = "已保存";
           toast("已保存计分项 " + row.id.replace("item-", ""));
         } else {
-          msg.textContent = "错误：" + (r.data.messages ? r.data.messages.map(function (m) { return m.text; }).join("；") : r.data.message);
+          msg.textContent = refusal(r.data);
           toast(r.data.message, true);
         }
       });
-    });
-  }
-  if (ledger) {
-    // 扫描件: each file goes to the row's key; the ledger's version moves on.
-    ledger.querySelectorAll("form.ledger-row").forEach(function (row) {
+      // 扫描件: each file goes to the row's key; the ledger's version moves on.
       var input = row.querySelector(".scan-files");
       input.addEventListener("change", async function () {
         var files = Array.from(input.files);
@@ -490,7 +491,7 @@
           var r = await post("ledger/upload?key=" + encodeURIComponent(row.dataset.key) +
             "&name=" + encodeURIComponent(f.name) + "&version=" + encodeURIComponent(ledger.dataset.version), f, true);
           if (!r.data.ok) {
-            msg.textContent = "错误：" + (r.data.messages ? r.data.messages.map(function (m) { return m.text; }).join("；") : r.data.message);
+            msg.textContent = refusal(r.data);
             toast(r.data.message, true);
             return;
           }
@@ -524,61 +525,53 @@
       var r = await post("honors/add", { version: honor.dataset.version, name: value("name"), level: value("level"), date: value("date"), issuer: value("issuer") });
       var msg = document.getElementById("msg-honor");
       if (r.data.ok) { location.reload(); }
-      else { msg.textContent = "错误：" + (r.data.messages ? r.data.messages.map(function (m) { return m.text; }).join("；") : r.data.message); }
+      else { msg.textContent = refusal(r.data); }
     });
   }
 
   // ---- 生成与发布 ----
-  var buildButton = document.getElementById("build-site");
-  if (buildButton) {
-    buildButton.addEventListener("click", async function () {
-      var out = document.getElementById("build-result");
-      buildButton.disabled = true;
-      out.textContent = "正在生成……";
-      var r = await post("build", {});
-      buildButton.disabled = false;
+  // A button that runs a build (or a publish) and shows its answer: the
+  // headline in bold, the messages below.
+  function runButton(id, api, busy, show) {
+    var button = document.getElementById(id);
+    if (!button) return;
+    button.addEventListener("click", async function () {
+      var out = document.getElementById(id.replace("-site", "-result"));
+      button.disabled = true;
+      out.textContent = busy;
+      var r = await post(api, {});
+      button.disabled = false;
       out.textContent = "";
+      var shown = show(r.data);
       var p = document.createElement("p");
       p.className = r.data.ok ? "ok" : "error";
-      p.textContent = r.data.summary || r.data.message;
+      p.textContent = shown.headline;
       out.appendChild(p);
-      if (r.data.lines && r.data.lines.length) {
+      if (shown.details.length) {
         var pre = document.createElement("pre");
-        pre.textContent = r.data.lines.join("\n");
+        pre.textContent = shown.details.join("\n");
         out.appendChild(pre);
       }
+      if (r.data.ok && shown.after) out.appendChild(shown.after());
     });
   }
-
-  var publishButton = document.getElementById("publish-site");
-  if (publishButton) {
-    publishButton.addEventListener("click", async function () {
-      var out = document.getElementById("publish-result");
-      publishButton.disabled = true;
-      out.textContent = "正在生成网站和发布包……";
-      var r = await post("publish", {});
-      publishButton.disabled = false;
-      out.textContent = "";
-      var p = document.createElement("p");
-      p.className = r.data.ok ? "ok" : "error";
-      p.textContent = (r.data.published || [r.data.message]).join("\n");
-      out.appendChild(p);
-      var details = (r.data.lines || []).concat(r.data.summary ? [r.data.summary] : []);
-      if (details.length) {
-        var pre = document.createElement("pre");
-        pre.textContent = details.join("\n");
-        out.appendChild(pre);
-      }
-      if (r.data.ok) {
+  runButton("build-site", "build", "正在生成……", function (data) {
+    return { headline: data.summary || data.message, details: data.lines || [] };
+  });
+  runButton("publish-site", "publish", "正在生成网站和发布包……", function (data) {
+    return {
+      headline: (data.published || [data.message]).join("\n"),
+      details: (data.lines || []).concat(data.summary ? [data.summary] : []),
+      after: function () {
         var again = document.createElement("p");
         var link = document.createElement("a");
         link.href = "build";
         link.textContent = "刷新本页，下载新的发布包";
         again.appendChild(link);
-        out.appendChild(again);
+        return again;
       }
-    });
-  }
+    };
+  });
 
   // ---- 备份与恢复 ----
   document.querySelectorAll("[data-restore]").forEach(function (b) {
