@@ -304,27 +304,27 @@ fn useful_alt(descr: &str) -> Option<String> {
     (!t.is_empty() && !file_like && !default_name).then_some(t)
 }
 
-/// The kind of picture in `bytes`.
+/// The kind of picture in `bytes`: the raster formats as the `image`
+/// crate tells them (as the workbench's uploads do), then the vector ones
+/// Word writes, which it does not know.
 fn picture_kind(bytes: &[u8]) -> &'static str {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        "jpg"
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        "png"
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        "gif"
-    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        "webp"
-    } else if bytes.len() > 44 && &bytes[40..44] == b" EMF" {
+    use image::ImageFormat;
+    match image::guess_format(bytes) {
+        Ok(ImageFormat::Jpeg) => return "jpg",
+        Ok(ImageFormat::Png) => return "png",
+        Ok(ImageFormat::Gif) => return "gif",
+        Ok(ImageFormat::WebP) => return "webp",
+        Ok(ImageFormat::Bmp) => return "bmp",
+        Ok(ImageFormat::Tiff) => return "tiff",
+        _ => {}
+    }
+    if bytes.len() > 44 && &bytes[40..44] == b" EMF" {
         "emf"
     } else if bytes.starts_with(&[0xD7, 0xCD, 0xC6, 0x9A])
         || bytes.starts_with(&[1, 0, 9, 0])
         || bytes.starts_with(&[2, 0, 9, 0])
     {
         "wmf"
-    } else if bytes.starts_with(b"BM") {
-        "bmp"
-    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
-        "tiff"
     } else if String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).contains("<svg") {
         "svg"
     } else {
@@ -1203,6 +1203,28 @@ pub(crate) fn tidy(inlines: &mut Vec<Inline>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pictures_are_told_by_their_bytes() {
+        let mut emf = vec![1, 0, 0, 0];
+        emf.resize(40, 0);
+        emf.extend_from_slice(b" EMF0000");
+        for (bytes, kind) in [
+            (&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0][..], "jpg"),
+            (b"\x89PNG\r\n\x1a\n0000", "png"),
+            (b"GIF89a000", "gif"),
+            (b"RIFF0000WEBPVP8 ", "webp"),
+            (b"BM0000000000000", "bmp"),
+            (b"II*\x000000000", "tiff"),
+            (b"MM\x00*0000000", "tiff"),
+            (&emf[..], "emf"),
+            (&[0xD7, 0xCD, 0xC6, 0x9A, 0, 0][..], "wmf"),
+            (b"<?xml version=\"1.0\"?><svg xmlns=\"x\"/>", "svg"),
+            (b"plain text", "?"),
+        ] {
+            assert_eq!(picture_kind(bytes), kind, "{bytes:?}");
+        }
+    }
 
     #[test]
     fn field_and_link_helpers() {
